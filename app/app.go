@@ -1,0 +1,146 @@
+// Package app wires Kawan together from a Config: the store, the search index, the
+// remittance engine, the domain services and the HTTP server, plus the background jobs.
+// cmd/kawan and the end-to-end tests both build the product through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/kawan-labs/kawan/api"
+	"github.com/kawan-labs/kawan/config"
+	"github.com/kawan-labs/kawan/search"
+	"github.com/kawan-labs/kawan/store"
+)
+
+// Version is the build's version string.
+var Version = "dev"
+
+// App is the running product.
+type App struct {
+	Config *config.Config
+	Log    *slog.Logger
+	Store  *store.Store
+	Search search.Index
+	Server *api.Server
+
+	// jobs are background loops started by Run (feed refresh, search reconciler, clean-up).
+	// Each must return when its context is cancelled.
+	jobs []func(ctx context.Context)
+	// closers run in reverse order on Close.
+	closers []func(ctx context.Context) error
+}
+
+// New opens everything the configuration names and builds the HTTP server. It does not
+// listen or start background jobs; Run does.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &App{Config: cfg, Log: log}
+	st, err := store.Open(ctx, store.Options{
+		URI: cfg.MongoURI, Database: cfg.MongoDatabase, DataDir: cfg.DataDir,
+		Logger: log.With("component", "store"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Store = st
+	a.closers = append(a.closers, st.Close)
+
+	idx, err := search.Open(ctx, search.Options{Dir: filepath.Join(cfg.DataDir, "search"), MeiliURL: cfg.MeiliURL, MeiliAPIKey: cfg.MeiliAPIKey})
+	if err != nil {
+		a.Close(context.Background())
+		return nil, err
+	}
+	a.Search = idx
+	a.closers = append(a.closers, func(context.Context) error { return idx.Close() })
+
+	deps := api.Deps{
+		Logger:         log.With("component", "api"),
+		Ready:          map[string]api.Pinger{"database": st, "search": idx},
+		TrustedProxies: cfg.TrustedProxies,
+		BodyLimit:      cfg.BodyLimit,
+		Version:        Version,
+	}
+	var modules []api.Module
+
+	// ---- fx (remittances) wiring: keep this marker ----
+
+	// ---- agencies and search wiring: keep this marker ----
+
+	// ---- auth wiring: keep this marker ----
+
+	// ---- reviews and ranking wiring: keep this marker ----
+
+	// ---- moderation wiring: keep this marker ----
+
+	// ---- stats and help wiring: keep this marker ----
+
+	// ---- frontend wiring (last: it may use every service above): keep this marker ----
+
+	a.Server = api.New(deps, modules...)
+
+	if cfg.Demo {
+		if err := a.loadDemo(ctx); err != nil {
+			a.Close(context.Background())
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// Run listens on cfg.Addr, starts the background jobs, and serves until ctx is cancelled;
+// then it stops accepting, lets in-flight requests finish (up to 10 s) and stops the jobs.
+// ready, if not nil, receives the bound address once the listener is up.
+func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (KAWAN_ADDR): %w", a.Config.Addr, err)
+	}
+	jobCtx, stopJobs := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, job := range a.jobs {
+		wg.Add(1)
+		go func() { defer wg.Done(); job(jobCtx) }()
+	}
+	srv := a.Server.HTTPServer(a.Config.Addr)
+	errCh := make(chan error, 1)
+	go func() { errCh <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	select {
+	case err = <-errCh:
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = srv.Shutdown(sctx)
+		cancel()
+	}
+	stopJobs()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// AddJob registers a background loop started by Run.
+func (a *App) AddJob(job func(ctx context.Context)) { a.jobs = append(a.jobs, job) }
+
+// Close releases everything New opened, in reverse order.
+func (a *App) Close(ctx context.Context) error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i](ctx))
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,213 @@
+// Package config reads Kawan's configuration from environment variables into one
+// validated struct that main hands to constructors; nothing reads the environment elsewhere.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole runtime configuration.
+type Config struct {
+	Addr           string
+	DataDir        string
+	MongoURI       string // empty: start the embedded FerretDB
+	MongoDatabase  string
+	MeiliURL       string // empty: embedded Bleve
+	MeiliAPIKey    string
+	Feeds          []string // empty: the bundled demo feeds
+	FeedInterval   time.Duration
+	Demo           bool
+	TrustedProxies []*net.IPNet
+	LogLevel       slog.Level
+	BodyLimit      int64
+	BaseURL        string
+}
+
+// Option documents one environment variable: its name, default and meaning, and how it is parsed.
+type Option struct {
+	Name    string
+	Default string
+	Help    string
+	parse   func(c *Config, v string) error
+}
+
+// Options is the table of every environment variable Kawan reads, in the order `kawan --help` lists them.
+var Options = []Option{
+	{"KAWAN_ADDR", "127.0.0.1:8080", "address the HTTP server listens on (host:port)", func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("want host:port: %v", err)
+		}
+		c.Addr = v
+		return nil
+	}},
+	{"KAWAN_DATA_DIR", "./data", "directory for the embedded database, search index and keys", func(c *Config, v string) error {
+		if strings.TrimSpace(v) == "" {
+			return fmt.Errorf("must not be empty")
+		}
+		c.DataDir = v
+		return nil
+	}},
+	{"MONGODB_URI", "", "MongoDB connection string; unset starts an embedded FerretDB under the data directory", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") || u.Host == "" {
+			return fmt.Errorf("want mongodb://host[:port][/db][?options] or mongodb+srv://")
+		}
+		c.MongoURI = v
+		return nil
+	}},
+	{"MONGODB_DATABASE", "kawan", "database name", func(c *Config, v string) error {
+		if v == "" || strings.ContainsAny(v, "/\\. \"$") || len(v) > 63 {
+			return fmt.Errorf("want a MongoDB database name (no / \\ . space \" $, at most 63 characters)")
+		}
+		c.MongoDatabase = v
+		return nil
+	}},
+	{"MEILI_URL", "", "Meilisearch URL; unset uses the embedded Bleve index under the data directory", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("want an http(s) URL")
+		}
+		c.MeiliURL = v
+		return nil
+	}},
+	{"MEILI_API_KEY", "", "Meilisearch API key", func(c *Config, v string) error { c.MeiliAPIKey = v; return nil }},
+	{"KAWAN_FEEDS", "", "comma-separated feed sources (directories, files, http(s) URLs); unset uses the bundled demo feeds", func(c *Config, v string) error {
+		c.Feeds = nil
+		for _, s := range strings.Split(v, ",") {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			if strings.Contains(s, "://") {
+				u, err := url.Parse(s)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return fmt.Errorf("%q: want a directory, a file or an http(s) URL", s)
+				}
+			}
+			c.Feeds = append(c.Feeds, s)
+		}
+		return nil
+	}},
+	{"KAWAN_FEED_INTERVAL", "15m", "how often feeds are refreshed (Go duration, at least 10s)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 10*time.Second {
+			return fmt.Errorf("want a duration of at least 10s, like 15m")
+		}
+		c.FeedInterval = d
+		return nil
+	}},
+	{"KAWAN_DEMO", "true", "load the fictional demo data on first start (true/false)", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		c.Demo = b
+		return nil
+	}},
+	{"KAWAN_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed; default none", func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, s := range strings.Split(v, ",") {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			_, n, err := net.ParseCIDR(s)
+			if err != nil {
+				return fmt.Errorf("%q is not a CIDR like 10.0.0.0/8", s)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
+		}
+		return nil
+	}},
+	{"KAWAN_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{"KAWAN_BODY_LIMIT", "65536", "largest accepted request body in bytes (admin uploads have their own limit)", func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 || n > 64<<20 {
+			return fmt.Errorf("want a whole number of bytes between 1024 and 67108864")
+		}
+		c.BodyLimit = n
+		return nil
+	}},
+	{"KAWAN_BASE_URL", "", "public URL of the site, used in links; default http://KAWAN_ADDR", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("want an http(s) URL")
+		}
+		c.BaseURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+}
+
+// Error is a configuration error naming the variable.
+type Error struct {
+	Name  string
+	Value string
+	Err   error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("config: %s=%q: %v", e.Name, e.Value, e.Err)
+}
+
+// Load builds a Config from getenv (os.Getenv in main, a map in tests). Unset or empty
+// variables take their defaults. The first bad value is returned as an *Error.
+func Load(getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	for _, o := range Options {
+		v := getenv(o.Name)
+		if v == "" {
+			v = o.Default
+		}
+		if err := o.parse(c, v); err != nil {
+			shown := v
+			if strings.Contains(o.Name, "KEY") || strings.Contains(o.Name, "URI") {
+				shown = "(hidden)"
+			}
+			return nil, &Error{Name: o.Name, Value: shown, Err: err}
+		}
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	return c, nil
+}
+
+// Default returns the configuration with every default applied.
+func Default() *Config {
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		panic(err) // the defaults are constants; a failure is a programming error caught by tests
+	}
+	return c
+}
+
+// Usage returns the help text listing every variable.
+func Usage() string {
+	var b strings.Builder
+	b.WriteString("Environment variables:\n")
+	for _, o := range Options {
+		def := o.Default
+		if def == "" {
+			def = "(unset)"
+		}
+		fmt.Fprintf(&b, "  %-22s %s\n  %-22s default: %s\n", o.Name, o.Help, "", def)
+	}
+	return b.String()
+}

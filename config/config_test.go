@@ -1,0 +1,88 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaults(t *testing.T) {
+	c := Default()
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.MongoDatabase != "kawan" || !c.Demo || c.FeedInterval != 15*time.Minute {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c.MongoURI != "" || c.MeiliURL != "" || len(c.TrustedProxies) != 0 || c.BodyLimit != 65536 {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestBadValues(t *testing.T) {
+	cases := map[string]string{
+		"KAWAN_ADDR":            "nonsense",
+		"MONGODB_URI":           "postgres://x",
+		"MONGODB_DATABASE":      "a/b",
+		"MEILI_URL":             "ftp://x",
+		"KAWAN_FEEDS":           "ftp://x/y",
+		"KAWAN_FEED_INTERVAL":   "1s",
+		"KAWAN_DEMO":            "maybe",
+		"KAWAN_TRUSTED_PROXIES": "10.0.0.1",
+		"KAWAN_LOG_LEVEL":       "loud",
+		"KAWAN_BODY_LIMIT":      "12",
+		"KAWAN_BASE_URL":        "example.org",
+	}
+	for name, val := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Load(func(k string) string {
+				if k == name {
+					return val
+				}
+				return ""
+			})
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Name != name {
+				t.Fatalf("want config error naming %s, got %v", name, err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error must be one line: %q", err)
+			}
+		})
+	}
+}
+
+func TestURIHiddenInErrors(t *testing.T) {
+	_, err := Load(func(k string) string {
+		if k == "MONGODB_URI" {
+			return "mysql://user:secret@host"
+		}
+		return ""
+	})
+	if err == nil || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("error must not echo the URI: %v", err)
+	}
+}
+
+func TestGoodValues(t *testing.T) {
+	env := map[string]string{
+		"KAWAN_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.0.0/16",
+		"KAWAN_FEEDS":           "./feeds, https://example.org/f.json",
+		"MONGODB_URI":           "mongodb://localhost:27017/?replicaSet=rs0",
+		"KAWAN_LOG_LEVEL":       "debug",
+	}
+	c, err := Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TrustedProxies) != 2 || len(c.Feeds) != 2 || c.MongoURI == "" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestUsageListsEveryOption(t *testing.T) {
+	u := Usage()
+	for _, o := range Options {
+		if !strings.Contains(u, o.Name) {
+			t.Errorf("usage lacks %s", o.Name)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+// Embedded is an in-process FerretDB (SQLite backend) listening on a loopback port
+// chosen at start. It speaks the MongoDB wire protocol, so the store talks to it through
+// the ordinary MongoDB driver exactly as it would to a real MongoDB.
+type Embedded struct {
+	uri    string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// StartEmbedded starts FerretDB with its SQLite files in dir (created if missing).
+// logger receives FerretDB's own logs; pass one at warn level to keep start-up quiet.
+func StartEmbedded(dir string, logger *slog.Logger) (*Embedded, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("store: data directory %q: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create data directory %q: %w", dir, err)
+	}
+	// Fail early and clearly on an unwritable directory instead of deep inside SQLite.
+	probe := filepath.Join(abs, ".write-test")
+	if err := os.WriteFile(probe, []byte("ok"), 0o600); err != nil {
+		return nil, fmt.Errorf("store: data directory %q is not writable: %w", dir, err)
+	}
+	_ = os.Remove(probe)
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+		Logger:    logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: start embedded FerretDB: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Embedded{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(e.done)
+		_ = f.Run(ctx)
+	}()
+	// MongoDBURI blocks until the listener is bound.
+	uriCh := make(chan string, 1)
+	go func() { uriCh <- f.MongoDBURI() }()
+	select {
+	case e.uri = <-uriCh:
+	case <-e.done:
+		cancel()
+		return nil, errors.New("store: embedded FerretDB stopped during start-up")
+	case <-time.After(30 * time.Second):
+		cancel()
+		return nil, errors.New("store: embedded FerretDB did not start listening within 30s")
+	}
+	return e, nil
+}
+
+// URI returns the mongodb:// connection string of the embedded server.
+func (e *Embedded) URI() string { return e.uri }
+
+// Stop shuts FerretDB down and waits (up to timeout) for its SQLite files to be closed.
+func (e *Embedded) Stop(timeout time.Duration) error {
+	e.cancel()
+	select {
+	case <-e.done:
+		return nil
+	case <-time.After(timeout):
+		return errors.New("store: embedded FerretDB did not stop in time")
+	}
+}

@@ -1,0 +1,128 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/store"
+	"github.com/kawan-labs/kawan/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		// storetest.Open already migrated once; a second run must be a no-op.
+		if err := store.Migrate(ctx, s.DB(), slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Version int `bson:"version"`
+		}
+		if err := s.DB().Collection("meta").FindOne(ctx, bson.D{{Key: "_id", Value: "schema"}}).Decode(&doc); err != nil {
+			t.Fatal(err)
+		}
+		steps := store.Steps()
+		if want := steps[len(steps)-1].Version; doc.Version != want {
+			t.Fatalf("schema version = %d, want %d", doc.Version, want)
+		}
+	})
+}
+
+func TestStepsAreOrdered(t *testing.T) {
+	prev := 0
+	for _, st := range store.Steps() {
+		if st.Version <= prev {
+			t.Fatalf("step %q has version %d after %d", st.Name, st.Version, prev)
+		}
+		prev = st.Version
+	}
+}
+
+func TestMetaRoundTripAndNotFound(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		var out struct {
+			Value string `bson:"value"`
+		}
+		if err := store.Meta(ctx, s.DB(), "nothing", &out); !errors.Is(err, kawan.ErrNotFound) {
+			t.Fatalf("want ErrNotFound, got %v", err)
+		}
+		if err := store.SetMeta(ctx, s.DB(), "k", bson.D{{Key: "value", Value: "v1"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Meta(ctx, s.DB(), "k", &out); err != nil || out.Value != "v1" {
+			t.Fatalf("got %+v, %v", out, err)
+		}
+	})
+}
+
+func TestClassifyDuplicateKey(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c := s.DB().Collection("dups")
+		if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: "a"}}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: "a"}})
+		if err = store.Classify("insert dup", err); !errors.Is(err, kawan.ErrConflict) {
+			t.Fatalf("want ErrConflict, got %v", err)
+		}
+	})
+}
+
+func TestOpenEmbeddedReusesDataDir(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{DataDir: dir, Database: "kawan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Collection("things").InsertOne(ctx, bson.D{{Key: "_id", Value: "x"}, {Key: "n", Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := store.Open(ctx, store.Options{DataDir: dir, Database: "kawan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close(ctx)
+	n, err := s2.DB().Collection("things").CountDocuments(ctx, bson.D{})
+	if err != nil || n != 1 {
+		t.Fatalf("after restart: count=%d err=%v", n, err)
+	}
+}
+
+func TestOpenUnwritableDir(t *testing.T) {
+	if os.Geteuid() == 0 {
+		// root can write anywhere; use a path under a regular file instead.
+	}
+	f := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(f, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := store.Open(context.Background(), store.Options{DataDir: f, Database: "kawan"})
+	if err == nil {
+		t.Fatal("want an error for a data dir under a regular file")
+	}
+}
+
+func TestOpenBadURI(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := store.Open(ctx, store.Options{URI: "mongodb://user:pw@[bad", Database: "kawan"})
+	if err == nil {
+		t.Fatal("want error")
+	}
+}
