@@ -24,6 +24,7 @@ type Step struct {
 // step function next to its queries; this list only orders them.
 var steps = []Step{
 	{1, "meta collection", func(ctx context.Context, db *mongo.Database) error { return nil }},
+	{2, "audit log indexes", auditIndexes},
 	// fx (remittance history) steps:
 
 	// agencies steps:
