@@ -31,6 +31,20 @@ type App struct {
 	Search search.Index
 	Server *api.Server
 
+	// Domain services, for the frontend, subcommands and end-to-end tests. Each area adds its
+	// field below its marker.
+	// ---- fx service field: keep this marker ----
+
+	// ---- agencies service fields: keep this marker ----
+
+	// ---- auth service field: keep this marker ----
+
+	// ---- reviews service field: keep this marker ----
+
+	// ---- moderation service field: keep this marker ----
+
+	// ---- stats and help service fields: keep this marker ----
+
 	// jobs are background loops started by Run (feed refresh, search reconciler, clean-up).
 	// Each must return when its context is cancelled.
 	jobs []func(ctx context.Context)
