@@ -10,8 +10,8 @@ type AuditEntry struct {
 	At         time.Time `json:"at" bson:"at"`
 	ActorID    string    `json:"actor_id,omitempty" bson:"actor_id,omitempty"` // empty for the system
 	ActorRole  Role      `json:"actor_role,omitempty" bson:"actor_role,omitempty"`
-	Action     string    `json:"action" bson:"action"`             // e.g. "review.transition", "account.erase"
-	Subject    string    `json:"subject" bson:"subject"`           // e.g. "review:<id>", "user:<id>"
+	Action     string    `json:"action" bson:"action"`   // e.g. "review.transition", "account.erase"
+	Subject    string    `json:"subject" bson:"subject"` // e.g. "review:<id>", "user:<id>"
 	From       string    `json:"from,omitempty" bson:"from,omitempty"`
 	To         string    `json:"to,omitempty" bson:"to,omitempty"`
 	Reason     string    `json:"reason,omitempty" bson:"reason,omitempty"`

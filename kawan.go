@@ -77,7 +77,9 @@ type RetryAfterError struct {
 }
 
 // Error implements error.
-func (e *RetryAfterError) Error() string { return fmt.Sprintf("%v (retry after %ds)", e.Err, e.Seconds) }
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("%v (retry after %ds)", e.Err, e.Seconds)
+}
 
 // Unwrap returns the wrapped kind.
 func (e *RetryAfterError) Unwrap() error { return e.Err }

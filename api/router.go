@@ -4,7 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
-		"slices"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
