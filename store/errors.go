@@ -22,7 +22,7 @@ func Classify(what string, err error) error {
 	case mongo.IsDuplicateKeyError(err):
 		return fmt.Errorf("store: %s: %w", what, kawan.ErrConflict)
 	}
-	if u := Unavailable(err); u != err {
+	if u, ok := unavailable(err); ok {
 		return fmt.Errorf("store: %s: %w", what, u)
 	}
 	return fmt.Errorf("store: %s: %w", what, err)

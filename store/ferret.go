@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -24,6 +25,13 @@ type Embedded struct {
 // StartEmbedded starts FerretDB with its SQLite files in dir (created if missing).
 // logger receives FerretDB's own logs; pass one at warn level to keep start-up quiet.
 func StartEmbedded(dir string, logger *slog.Logger) (*Embedded, error) {
+	return StartEmbeddedAt(dir, "127.0.0.1:0", logger)
+}
+
+// StartEmbeddedAt is StartEmbedded on a given listen address (host:port; port 0 picks one).
+// Fault tests use it to restart a stopped database on the same address and directory, so
+// clients that keep the old URI reconnect by themselves.
+func StartEmbeddedAt(dir, addr string, logger *slog.Logger) (*Embedded, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("store: data directory %q: %w", dir, err)
@@ -41,7 +49,7 @@ func StartEmbedded(dir string, logger *slog.Logger) (*Embedded, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
 		Logger:    logger,
@@ -82,4 +90,13 @@ func (e *Embedded) Stop(timeout time.Duration) error {
 	case <-time.After(timeout):
 		return errors.New("store: embedded FerretDB did not stop in time")
 	}
+}
+
+// Addr returns the host:port the embedded server listens on (for StartEmbeddedAt after a Stop).
+func (e *Embedded) Addr() string {
+	u, err := url.Parse(e.uri)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }

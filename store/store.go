@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
@@ -141,12 +142,59 @@ func redactURIError(err error) string {
 // (server selection, network, timeouts) as kawan.ErrUnavailable, so the API answers 503
 // with Retry-After instead of 500. Other errors pass through unchanged.
 func Unavailable(err error) error {
-	if err == nil {
-		return nil
-	}
-	if mongo.IsNetworkError(err) || mongo.IsTimeout(err) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.As(err, new(topology.ServerSelectionError)) || errors.Is(err, mongo.ErrClientDisconnected) {
-		return &kawan.RetryAfterError{Err: fmt.Errorf("%w: %v", kawan.ErrUnavailable, err), Seconds: 2}
+	if u, ok := unavailable(err); ok {
+		return u
 	}
 	return err
+}
+
+// unavailable reports whether err means the database could not be reached, and if so
+// returns it wrapped. Callers must use the bool, never compare errors with ==: driver
+// errors such as the pool-cleared error hold slices and panic when compared.
+func unavailable(err error) (error, bool) {
+	if err == nil {
+		return nil, false
+	}
+	var pool driver.RetryablePoolError
+	if mongo.IsNetworkError(err) || mongo.IsTimeout(err) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.As(err, new(topology.ServerSelectionError)) || errors.Is(err, mongo.ErrClientDisconnected) ||
+		errors.Is(err, topology.ErrTopologyClosed) || (errors.As(err, &pool) && pool.Retryable()) ||
+		transientServerError(err) {
+		return &kawan.RetryAfterError{Err: fmt.Errorf("%w: %v", kawan.ErrUnavailable, err), Seconds: 2}, true
+	}
+	return err, false
+}
+
+// transientCodes are server error codes that mean "not now" rather than "never": a
+// shutting-down server, a replica-set election, a primary that stepped down, a network
+// failure between mongos and a shard. Seen during restarts and failovers; retrying later works.
+var transientCodes = []int{
+	6,     // HostUnreachable
+	7,     // HostNotFound
+	89,    // NetworkTimeout
+	91,    // ShutdownInProgress
+	189,   // PrimarySteppedDown
+	262,   // ExceededTimeLimit
+	9001,  // SocketException
+	10107, // NotWritablePrimary
+	11600, // InterruptedAtShutdown
+	11602, // InterruptedDueToReplStateChange
+	13435, // NotPrimaryNoSecondaryOk
+	13436, // NotPrimaryOrSecondary
+}
+
+func transientServerError(err error) bool {
+	var se mongo.ServerError
+	if !errors.As(err, &se) {
+		return false
+	}
+	if se.HasErrorLabel("RetryableWriteError") || se.HasErrorLabel("TransientTransactionError") {
+		return true
+	}
+	for _, c := range transientCodes {
+		if se.HasErrorCode(c) {
+			return true
+		}
+	}
+	return false
 }
