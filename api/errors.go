@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -159,7 +161,16 @@ func DecodeJSON(c echo.Context, v any) error {
 	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		return kawan.Invalid("Content-Type", "must be application/json")
 	}
-	dec := json.NewDecoder(c.Request().Body)
+	// Read the (already size-bounded) body whole, so invalid UTF-8 is refused instead of
+	// being silently replaced with U+FFFD and stored.
+	data, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return jsonError(err)
+	}
+	if !utf8.Valid(data) {
+		return kawan.Invalid("body", "must be valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
