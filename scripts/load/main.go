@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -111,6 +112,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Tokens: loadgen.DefaultTokens(base, db, mods, *xff),
 	}
 	res, err := loadgen.Run(ctx, cfg)
+	if errors.Is(err, loadgen.ErrNothingToLoad) {
+		fmt.Fprintln(stdout, "SKIP: none of the mix's routes exists on this server yet")
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "load:", err)
 		return 1

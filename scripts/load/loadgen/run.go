@@ -16,6 +16,9 @@ import (
 	"time"
 )
 
+// ErrNothingToLoad means none of the mix's operations exists on the server (yet).
+var ErrNothingToLoad = errors.New("loadgen: no operation of the mix is available on this server")
+
 // TokenSource hands out bearer tokens for simulated users: role is a kawan role
 // ("worker", "moderator", …), i numbers the user within the role.
 type TokenSource interface {
@@ -115,7 +118,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	if len(res.Enabled) == 0 {
-		return nil, errors.New("loadgen: no operation of the mix is available on this server")
+		return nil, ErrNothingToLoad
 	}
 	fmt.Fprintf(cfg.Log, "load: %d clients for %v (at most %d requests); mix: %v\n", cfg.Clients, cfg.Duration, cfg.MaxRequests, res.Enabled)
 	for op, why := range res.Disabled {
@@ -123,6 +126,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	rctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
+	l.stop = cancel
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range cfg.Clients {
@@ -156,6 +160,7 @@ func checkLoopback(base string) error {
 
 type loader struct {
 	cfg   Config
+	stop  context.CancelFunc // ends the run when the request budget is spent
 	hc    *http.Client
 	cat   *Catalog
 	stats *Stats
@@ -205,8 +210,14 @@ func (l *loader) client(ctx context.Context, i int) {
 	}
 }
 
-// take reserves one request from the budget.
-func (l *loader) take() bool { return l.sent.Add(1) <= int64(l.cfg.MaxRequests) }
+// take reserves one request from the budget; the last one ends the run.
+func (l *loader) take() bool {
+	n := l.sent.Add(1)
+	if n >= int64(l.cfg.MaxRequests) && l.stop != nil {
+		l.stop()
+	}
+	return n <= int64(l.cfg.MaxRequests)
+}
 
 // call sends one request and records it as op. The response body (at most 4 MiB) is
 // returned for 2xx answers.
@@ -253,6 +264,9 @@ func (l *loader) call(ctx context.Context, c *clientState, op, method, path stri
 		return 0, nil
 	}
 	l.stats.Record(op, res.StatusCode, took, rerr)
+	if (res.StatusCode == http.StatusServiceUnavailable || res.StatusCode == http.StatusTooManyRequests) && res.Header.Get("Retry-After") == "" {
+		l.stats.Record(op, 0, took, fmt.Errorf("%d without Retry-After", res.StatusCode))
+	}
 	if res.StatusCode/100 != 2 {
 		return res.StatusCode, nil
 	}
