@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/app"
@@ -25,7 +27,10 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 // operations in openapi.yaml, the role each route admits, and real ids to put in paths.
 type env struct {
 	t      testing.TB
-	a      *app.App
+	a      *app.App     // nil for a bare server (self-tests)
+	h      http.Handler // the API as a handler
+	db     *mongo.Database
+	limit  int64 // default body limit
 	cat    *loadgen.Catalog
 	access map[string]api.Access // "GET /v1/agencies/{id}" → access
 	ids    map[string]string     // "agency", "review", "provider", "regulator", "licence" → a real value
@@ -42,15 +47,23 @@ func newEnv(t testing.TB, mutate func(*config.Config)) *env {
 
 func envFor(t testing.TB, a *app.App) *env {
 	t.Helper()
-	cat, err := loadgen.LoadCatalog(kawan.OpenAPISpec)
+	e := bareEnv(t, a.Server, kawan.OpenAPISpec, a.Store.DB(), a.Config.BodyLimit)
+	e.a = a
+	e.discover()
+	return e
+}
+
+// bareEnv describes any API server: its handler, spec, database and body limit.
+func bareEnv(t testing.TB, srv *api.Server, spec []byte, db *mongo.Database, limit int64) *env {
+	t.Helper()
+	cat, err := loadgen.LoadCatalog(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, a: a, cat: cat, access: map[string]api.Access{}, ids: map[string]string{}, tokens: map[kawan.Role]string{}}
-	for _, r := range a.Server.Routes() {
+	e := &env{t: t, h: srv, db: db, limit: limit, cat: cat, access: map[string]api.Access{}, ids: map[string]string{}, tokens: map[kawan.Role]string{}}
+	for _, r := range srv.Routes() {
 		e.access[r.Method+" "+echoParam.ReplaceAllString(r.Path, "{$1}")] = r.Access
 	}
-	e.discover()
 	return e
 }
 
@@ -65,7 +78,7 @@ func (e *env) do(method, target string, body io.Reader, hdr map[string]string) *
 		req.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
-	e.a.Server.ServeHTTP(rec, req)
+	e.h.ServeHTTP(rec, req)
 	return rec
 }
 
@@ -177,7 +190,7 @@ func (e *env) headers(o *loadgen.Operation) map[string]string {
 		return h
 	}
 	tok, ok := e.tokens[r]
-	if !ok {
+	if !ok && e.a != nil {
 		tok = token(e.t, e.a, r, e.ids["agency"])
 		e.tokens[r] = tok
 	}

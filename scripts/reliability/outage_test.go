@@ -165,7 +165,7 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	check, err := loadgen.CheckReviews(ctx, e.a.Store.DB(), res)
+	check, err := loadgen.CheckReviews(ctx, e.db, res)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/scripts/load/loadgen"
 )
 
@@ -18,7 +19,7 @@ import (
 // http.Server (Server.HTTPServer), its timeouts scaled down by scale so the test is quick.
 func listen(t *testing.T, e *env, scale time.Duration) string {
 	t.Helper()
-	srv := e.a.Server.HTTPServer("127.0.0.1:0")
+	srv := e.h.(*api.Server).HTTPServer("127.0.0.1:0")
 	// The production values must exist and be bounded: they are what stops slowloris.
 	if srv.ReadHeaderTimeout <= 0 || srv.ReadHeaderTimeout > 10*time.Second ||
 		srv.ReadTimeout <= 0 || srv.ReadTimeout > time.Minute ||
@@ -54,7 +55,7 @@ func TestSlowClientsAndHugeHeaders(t *testing.T) {
 	e := newEnv(t, nil)
 	const scale = 10 // production timeouts ÷ 10: header 0.5 s, body 3 s with today's values
 	addr := listen(t, e, scale)
-	srv := e.a.Server.HTTPServer("")
+	srv := e.h.(*api.Server).HTTPServer("")
 	headerTO, readTO := srv.ReadHeaderTimeout/scale, srv.ReadTimeout/scale
 
 	t.Run("oversized headers", func(t *testing.T) {
