@@ -4,8 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"fmt"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/currency"
 )
 
 // ReviewStatus is where a review is in its moderation lifecycle (moderation/ owns the
@@ -106,6 +111,67 @@ type Review struct {
 	// Counted is true while this review's ratings are included in the agency aggregates;
 	// flipped only by conditional updates so each review is counted exactly once.
 	Counted bool `json:"-" bson:"counted"`
+	// CountedAs is exactly what was added to the agency aggregates while Counted is true,
+	// so taking the review out subtracts the same amounts even if the review changed since.
+	CountedAs *ReviewAggregates `json:"-" bson:"counted_as,omitempty"`
+	// CountOp is an aggregate change in flight (see reviews.Service.SyncReview): recorded on
+	// the review before the agency is touched, so a crash between the two is finished later,
+	// and applied to the agency at most once (the agency remembers applied op IDs).
+	CountOp *CountOp `json:"-" bson:"count_op,omitempty"`
+}
+
+// Every write to a review document (status transitions, replies, votes, moderation
+// fields) must $inc "version" in the same update and then call ReviewSyncer.SyncReview;
+// the reconciler re-syncs any review whose indexed_version is behind.
+
+// CountOp is one pending change of an agency's aggregates by one review.
+type CountOp struct {
+	ID    string           `bson:"id"`
+	Add   bool             `bson:"add"` // true: add Delta; false: subtract it
+	Delta ReviewAggregates `bson:"delta"`
+}
+
+// DimensionSums holds one number per rating dimension.
+type DimensionSums[T int64 | float64] struct {
+	Overall       T `json:"overall" bson:"overall"`
+	FeesHonesty   T `json:"fees_honesty" bson:"fees_honesty"`
+	ContractMatch T `json:"contract_match" bson:"contract_match"`
+	Treatment     T `json:"treatment" bson:"treatment"`
+	Support       T `json:"support" bson:"support"`
+}
+
+// StarCounts is the histogram of overall ratings.
+type StarCounts struct {
+	S1 int64 `json:"1" bson:"s1"`
+	S2 int64 `json:"2" bson:"s2"`
+	S3 int64 `json:"3" bson:"s3"`
+	S4 int64 `json:"4" bson:"s4"`
+	S5 int64 `json:"5" bson:"s5"`
+}
+
+// FeeStats summarises the recruitment fees paid in one currency. Sums are in the
+// currency's ISO 4217 minor units (int64, exact: no floats near money), so they can be
+// kept with atomic $inc; the API shows them as decimal strings.
+type FeeStats struct {
+	Count    int64 `json:"count" bson:"count"`
+	Zero     int64 `json:"zero" bson:"zero"` // reviews that paid nothing
+	SumMinor int64 `json:"sum_minor" bson:"sum_minor"`
+}
+
+// ReviewAggregates are an agency's review totals, kept on the agency document under bson
+// field "ratings" with atomic $inc when a review is published or unpublished (exactly once
+// per review), and recomputed from the reviews by `kawan repair-aggregates`. Only
+// published reviews count. Weighted fields hold Σ w·x where w is ranking.ReviewWeight
+// (recency and moderator verification); they are scores, not money.
+type ReviewAggregates struct {
+	Count        int64                  `json:"count" bson:"count"`
+	Sums         DimensionSums[int64]   `json:"sums" bson:"sums"`
+	Stars        StarCounts             `json:"stars" bson:"stars"`
+	Recommend    int64                  `json:"recommend" bson:"recommend"` // reviews that would recommend
+	Verified     int64                  `json:"verified" bson:"verified"`   // reviews a moderator verified
+	Weight       float64                `json:"weight" bson:"weight"`
+	WeightedSums DimensionSums[float64] `json:"weighted_sums" bson:"wsums"`
+	Fees         map[string]FeeStats    `json:"fees,omitempty" bson:"fees,omitempty"` // by ISO 4217 code
 }
 
 // Screening is moderation's automatic verdict on a submitted review.
@@ -138,4 +204,90 @@ func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return strings.ToLower(idEnc.EncodeToString(b[:]))
+}
+
+// isoMinorUnits corrects CLDR's "practical" digits (what golang.org/x/text/currency
+// reports) to the ISO 4217 minor units where the two differ for currencies Kawan's users
+// pay fees in. ISO 4217 decides how many decimals an amount may have.
+var isoMinorUnits = map[string]int{
+	"IDR": 2, "MMK": 2, "PKR": 2, "LAK": 2, "IQD": 3, "LBP": 2, "YER": 2, "SYP": 2,
+	"IRR": 2, "SOS": 2, "HUF": 2, "COP": 2, "RSD": 2, "AMD": 2, "ALL": 2, "MGA": 2,
+	"KPW": 2, "SLE": 2, "AFN": 2, "MNT": 2, "UZS": 2, "TZS": 2, "KES": 2, "RWF": 0,
+}
+
+var (
+	tenderOnce sync.Once
+	tender     map[string]bool
+)
+
+// CurrencyMinorUnits returns the ISO 4217 minor units (decimal places) of a currency that is
+// legal tender somewhere today, given as its upper-case three-letter code.
+func CurrencyMinorUnits(code string) (int, error) {
+	tenderOnce.Do(func() {
+		tender = map[string]bool{}
+		for it := currency.Query(); it.Next(); {
+			tender[it.Unit().String()] = true
+		}
+	})
+	if len(code) != 3 || strings.ToUpper(code) != code || !tender[code] {
+		return 0, fmt.Errorf("kawan: %q is not an ISO 4217 currency in use", code)
+	}
+	if d, ok := isoMinorUnits[code]; ok {
+		return d, nil
+	}
+	u, err := currency.ParseISO(code)
+	if err != nil {
+		return 0, fmt.Errorf("kawan: %q is not an ISO 4217 currency: %w", code, err)
+	}
+	scale, _ := currency.Standard.Rounding(u)
+	return scale, nil
+}
+
+// maxMoneyDigits bounds the integer digits of any amount (fees, salaries): 10^12 of any
+// currency is far above anything real and keeps minor-unit sums inside int64.
+const maxMoneyDigits = 12
+
+// ParseAmount checks m and returns its amount: a plain non-negative decimal string
+// ("1500", "1500.50") with at most the currency's ISO 4217 minor units of decimals.
+func (m Money) ParseAmount() (decimal.Decimal, error) {
+	digits, err := CurrencyMinorUnits(m.Currency)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	a := m.Amount
+	if a == "" || len(a) > maxMoneyDigits+1+4 || strings.Trim(a, "0123456789.") != "" || strings.Count(a, ".") > 1 ||
+		strings.HasPrefix(a, ".") || strings.HasSuffix(a, ".") {
+		return decimal.Decimal{}, fmt.Errorf("kawan: amount %q must be a plain decimal like 1500.00", a)
+	}
+	d, err := decimal.NewFromString(a)
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("kawan: amount %q: %w", a, err)
+	}
+	if i := strings.IndexByte(a, '.'); i >= 0 && len(a)-i-1 > digits {
+		return decimal.Decimal{}, fmt.Errorf("kawan: %s has %d decimal places (ISO 4217), %q has more", m.Currency, digits, a)
+	}
+	if d.GreaterThanOrEqual(decimal.New(1, maxMoneyDigits)) {
+		return decimal.Decimal{}, fmt.Errorf("kawan: amount %q is implausibly large", a)
+	}
+	return d, nil
+}
+
+// MinorUnits returns the amount in the currency's minor units (exact), e.g. 1500.50 PHP → 150050.
+func (m Money) MinorUnits() (int64, error) {
+	d, err := m.ParseAmount()
+	if err != nil {
+		return 0, err
+	}
+	digits, _ := CurrencyMinorUnits(m.Currency)
+	return d.Shift(int32(digits)).IntPart(), nil
+}
+
+// FormatMinorUnits renders a minor-unit amount of currency code as a decimal string with
+// exactly the currency's decimals ("150050", "PHP" → "1500.50").
+func FormatMinorUnits(minor int64, code string) string {
+	digits, err := CurrencyMinorUnits(code)
+	if err != nil {
+		digits = 2
+	}
+	return decimal.New(minor, -int32(digits)).StringFixed(int32(digits))
 }

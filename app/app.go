@@ -16,6 +16,7 @@ import (
 
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/config"
+	"github.com/kawan-labs/kawan/reviews"
 	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/store"
 )
@@ -40,6 +41,9 @@ type App struct {
 	// ---- auth service field: keep this marker ----
 
 	// ---- reviews service field: keep this marker ----
+	// Reviews submits, reads, syncs and scores reviews; ReviewIndex is its search index.
+	Reviews     *reviews.Service
+	ReviewIndex search.ReviewIndex
 
 	// ---- moderation service field: keep this marker ----
 
@@ -93,6 +97,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	// ---- auth wiring: keep this marker ----
 
 	// ---- reviews and ranking wiring: keep this marker ----
+	if err := a.wireReviews(ctx, &deps, &modules); err != nil {
+		a.Close(context.Background())
+		return nil, err
+	}
 
 	// ---- moderation wiring: keep this marker ----
 
@@ -157,4 +165,22 @@ func (a *App) Close(ctx context.Context) error {
 	}
 	a.closers = nil
 	return errors.Join(errs...)
+}
+
+// wireReviews opens the review index and builds the reviews service, its routes and its
+// reconciler. Moderation connects its Screener with a.Reviews.SetScreener; until it does,
+// every review is held.
+func (a *App) wireReviews(ctx context.Context, deps *api.Deps, modules *[]api.Module) error {
+	cfg := a.Config
+	idx, err := search.OpenReviews(ctx, search.Options{Dir: filepath.Join(cfg.DataDir, "search"), MeiliURL: cfg.MeiliURL, MeiliAPIKey: cfg.MeiliAPIKey})
+	if err != nil {
+		return err
+	}
+	a.ReviewIndex = idx
+	a.closers = append(a.closers, func(context.Context) error { return idx.Close() })
+	deps.Ready["review index"] = idx
+	a.Reviews = reviews.New(store.NewReviews(a.Store.DB()), idx, reviews.Options{Logger: a.Log.With("component", "reviews")})
+	*modules = append(*modules, &api.ReviewsModule{Svc: a.Reviews})
+	a.AddJob(func(ctx context.Context) { a.Reviews.Reconcile(ctx, reviews.ReconcileOptions{}) })
+	return nil
 }

@@ -32,6 +32,7 @@ var steps = []Step{
 	// auth steps:
 
 	// reviews steps:
+	{400, "review, vote and idempotency indexes", reviewIndexes},
 
 	// moderation steps:
 

@@ -1,0 +1,100 @@
+package reviews
+
+import (
+	"context"
+	"time"
+)
+
+// ReconcileOptions tunes the background reconciler.
+type ReconcileOptions struct {
+	// Every is how often the sync queue is drained (default 5 s).
+	Every time.Duration
+	// SweepEvery is how often every review is scanned for indexed_version < version or an
+	// unfinished count op (default 1 h; the first sweep runs a minute after start). The sweep
+	// catches writes whose process died before it could even queue the sync.
+	SweepEvery time.Duration
+	// KeepIdempotency is how long Idempotency-Keys are remembered (default 24 h).
+	KeepIdempotency time.Duration
+}
+
+// Reconcile runs until ctx is cancelled: it re-syncs queued reviews (a sync that failed
+// after a write), sweeps for reviews behind the index, and purges old idempotency keys.
+// Safe to run in every process at once: each step is idempotent and SyncReview uses
+// conditional updates.
+func (s *Service) Reconcile(ctx context.Context, o ReconcileOptions) {
+	if o.Every <= 0 {
+		o.Every = 5 * time.Second
+	}
+	if o.SweepEvery <= 0 {
+		o.SweepEvery = time.Hour
+	}
+	if o.KeepIdempotency <= 0 {
+		o.KeepIdempotency = 24 * time.Hour
+	}
+	tick := time.NewTicker(o.Every)
+	defer tick.Stop()
+	nextSweep := time.Now().Add(time.Minute)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if _, err := s.DrainQueue(ctx, o.Every); err != nil && ctx.Err() == nil {
+			s.log.Warn("reviews: reconcile queue", "err", err)
+		}
+		if time.Now().After(nextSweep) {
+			nextSweep = time.Now().Add(o.SweepEvery)
+			if n, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("reviews: reconcile sweep", "err", err)
+			} else if n > 0 {
+				s.log.Info("reviews: reconcile sweep re-synced reviews", "count", n)
+			}
+			if _, err := s.st.PurgeIdempotency(ctx, s.now().UTC().Add(-o.KeepIdempotency)); err != nil && ctx.Err() == nil {
+				s.log.Warn("reviews: purge idempotency keys", "err", err)
+			}
+		}
+	}
+}
+
+// DrainQueue re-syncs reviews queued for longer than minAge (younger ones are probably
+// being synced right now by the request that queued them). It returns how many it synced.
+func (s *Service) DrainQueue(ctx context.Context, minAge time.Duration) (int, error) {
+	ids, err := s.st.Pending(ctx, s.now().UTC().Add(-minAge), 500)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		if err := s.SyncReview(ctx, id); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Sweep scans every review and syncs those behind (indexed_version < version, or with an
+// unfinished count op). It returns how many it synced.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	after, n := "", 0
+	for {
+		ids, last, err := s.st.Behind(ctx, after, 1000)
+		if err != nil {
+			return n, err
+		}
+		for _, id := range ids {
+			if err := s.SyncReview(ctx, id); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if last == "" {
+			return n, nil
+		}
+		after = last
+	}
+}

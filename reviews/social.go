@@ -1,0 +1,102 @@
+package reviews
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kawan-labs/kawan"
+)
+
+// Vote records userID's "helpful" vote on a published review; one vote per account per
+// review (a second is ErrConflict), never on one's own review. It returns the new count.
+func (s *Service) Vote(ctx context.Context, reviewID, userID string) (int, error) {
+	r, err := s.published(ctx, reviewID)
+	if err != nil {
+		return 0, err
+	}
+	if r.AuthorID == userID {
+		return 0, fmt.Errorf("reviews: you cannot vote on your own review: %w", kawan.ErrConflict)
+	}
+	if err := s.st.InsertVote(ctx, reviewID, userID, s.now().UTC()); err != nil {
+		return 0, err
+	}
+	if err := s.st.IncHelpful(ctx, reviewID); err != nil {
+		return 0, err
+	}
+	s.syncBestEffort(ctx, reviewID)
+	return r.HelpfulCount + 1, nil
+}
+
+// ReplyResult is the outcome of a reply: its moderation status.
+type ReplyResult struct {
+	Status kawan.ReviewStatus `json:"status"`
+}
+
+// Reply stores the one public reply to a published review by an approved representative of
+// the reviewed agency (p.AgencyID). The reply is screened like a review; until moderation
+// provides a reply screener, it is held for a moderator.
+func (s *Service) Reply(ctx context.Context, p kawan.Principal, reviewID, text string) (ReplyResult, error) {
+	text = strings.TrimSpace(text)
+	if msg := checkText(text, true); msg != "" {
+		return ReplyResult{}, kawan.Invalid("text", "%s", msg)
+	}
+	if p.AgencyID == "" {
+		return ReplyResult{}, fmt.Errorf("reviews: only an approved agency representative may reply: %w", kawan.ErrForbidden)
+	}
+	r, err := s.published(ctx, reviewID)
+	if err != nil {
+		return ReplyResult{}, err
+	}
+	if r.AgencyID != p.AgencyID {
+		return ReplyResult{}, fmt.Errorf("reviews: you may reply only to reviews of the agency you represent: %w", kawan.ErrForbidden)
+	}
+	reply := kawan.Reply{Text: text, AuthorID: p.UserID, Status: kawan.ReviewHeld, CreatedAt: s.now().UTC().Truncate(1e6)}
+	s.mu.RLock()
+	screen := s.replyScreener
+	s.mu.RUnlock()
+	if screen != nil {
+		v, err := screen(ctx, text)
+		switch {
+		case err != nil:
+			s.log.Warn("reviews: reply screening failed; reply held", "review", reviewID, "err", err)
+		case v.Status == kawan.ReviewPublished && v.PublicText != "":
+			reply.Status, reply.Text = kawan.ReviewPublished, v.PublicText
+		case v.PublicText != "":
+			reply.Text = v.PublicText
+		}
+	}
+	if err := s.st.SetReply(ctx, reviewID, p.AgencyID, reply); err != nil {
+		return ReplyResult{}, err
+	}
+	s.syncBestEffort(ctx, reviewID)
+	return ReplyResult{Status: reply.Status}, nil
+}
+
+// published reads a review that the public may see; anything else is not found.
+func (s *Service) published(ctx context.Context, reviewID string) (*kawan.Review, error) {
+	if !validID(reviewID) {
+		return nil, fmt.Errorf("reviews: review %q: %w", reviewID, kawan.ErrNotFound)
+	}
+	r, err := s.st.Review(ctx, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != kawan.ReviewPublished {
+		return nil, fmt.Errorf("reviews: review %s: %w", reviewID, kawan.ErrNotFound)
+	}
+	return r, nil
+}
+
+// validID: IDs are short and plain; anything else cannot exist.
+func validID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}

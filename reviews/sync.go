@@ -1,0 +1,143 @@
+package reviews
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/ranking"
+	"github.com/kawan-labs/kawan/search"
+)
+
+// SyncReview brings the search index and the agency aggregates in line with the review's
+// stored state: a published review is indexed (public fields only) and counted once in its
+// agency's aggregates; any other status is removed from the index and uncounted. It
+// implements kawan.ReviewSyncer: moderation calls it after every transition; the API after
+// every write; the reconciler for anything left behind.
+//
+// Exactly-once counting without transactions: the change is first recorded on the review
+// (count_op, conditional on the counted flag), then applied to the agency in one update that
+// also remembers the op ID (so a retry cannot apply it twice), then the review's counted flag
+// is flipped and the op cleared. A crash at any point leaves a count_op that the next sync
+// finishes.
+func (s *Service) SyncReview(ctx context.Context, id string) error {
+	mu := s.lock(id)
+	mu.Lock()
+	defer mu.Unlock()
+	seq, err := s.st.MarkPending(ctx, id, s.now().UTC())
+	if err != nil {
+		return err
+	}
+	for range 5 {
+		r, err := s.st.Review(ctx, id)
+		if errors.Is(err, kawan.ErrNotFound) {
+			if err := s.idx.DeleteReview(ctx, id); err != nil {
+				return err
+			}
+			return s.st.ClearPending(ctx, id, seq)
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.settleCount(ctx, r); err != nil {
+			return err
+		}
+		if r.Status == kawan.ReviewPublished {
+			err = s.idx.IndexReviews(ctx, PublicDoc(r))
+		} else {
+			err = s.idx.DeleteReview(ctx, id)
+		}
+		if err != nil {
+			return err
+		}
+		ok, err := s.st.MarkIndexed(ctx, id, r.Version)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return s.st.ClearPending(ctx, id, seq)
+		}
+		// The review changed while we worked: go again with the new version.
+	}
+	return fmt.Errorf("reviews: sync review %s: it keeps changing; left queued", id)
+}
+
+// settleCount makes the review's contribution to its agency's aggregates match its status.
+// On return r holds the review as last read.
+func (s *Service) settleCount(ctx context.Context, r *kawan.Review) error {
+	for range 6 {
+		if r.CountOp != nil {
+			if err := s.finishOp(ctx, r, *r.CountOp); err != nil {
+				return err
+			}
+		} else {
+			var want *kawan.ReviewAggregates
+			if r.Status == kawan.ReviewPublished {
+				d, err := ranking.Contribution(r)
+				if err != nil {
+					return fmt.Errorf("reviews: sync review %s: %w", r.ID, err)
+				}
+				want = &d
+			}
+			var op kawan.CountOp
+			switch {
+			case r.Counted && r.CountedAs == nil:
+				// Should not happen; make it visible and recover by recounting after a repair.
+				return fmt.Errorf("reviews: review %s counted without a recorded contribution; run kawan repair-aggregates", r.ID)
+			case r.Counted && (want == nil || !ranking.SameContribution(*r.CountedAs, *want)):
+				op = kawan.CountOp{ID: kawan.NewID(), Add: false, Delta: *r.CountedAs}
+			case !r.Counted && want != nil:
+				op = kawan.CountOp{ID: kawan.NewID(), Add: true, Delta: *want}
+			default:
+				return nil
+			}
+			started, err := s.st.StartCountOp(ctx, r.ID, r.Counted, op)
+			if err != nil {
+				return err
+			}
+			if started {
+				if err := s.finishOp(ctx, r, op); err != nil {
+					return err
+				}
+			}
+		}
+		nr, err := s.st.Review(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		*r = *nr
+	}
+	return fmt.Errorf("reviews: review %s: aggregates did not settle", r.ID)
+}
+
+func (s *Service) finishOp(ctx context.Context, r *kawan.Review, op kawan.CountOp) error {
+	if err := s.st.ApplyCountOp(ctx, r.AgencyID, op); err != nil {
+		return err
+	}
+	if err := s.st.FinishCountOp(ctx, r.ID, op); err != nil {
+		return err
+	}
+	if err := s.st.ForgetCountOp(ctx, r.AgencyID, op.ID); err != nil {
+		// Harmless: a remembered op ID only blocks re-applying that (finished) op.
+		s.log.Warn("reviews: forget count op", "agency", r.AgencyID, "err", err)
+	}
+	s.prior.invalidate()
+	return nil
+}
+
+// PublicDoc is the public, PII-free form of a published review: what the index holds and
+// the API shows. The reply appears only once it is itself published.
+func PublicDoc(r *kawan.Review) search.ReviewDoc {
+	d := search.ReviewDoc{
+		ID: r.ID, AgencyID: r.AgencyID, Ratings: r.Ratings, WouldRecommend: r.WouldRecommend,
+		Origin: r.Origin, Destination: r.Destination, Sector: r.Sector, DepartureYear: r.DepartureYear,
+		FeesPaid: r.FeesPaid, SalaryPromised: r.SalaryPromised, SalaryReceived: r.SalaryReceived,
+		Text: r.Text, Lang: r.Lang, HelpfulCount: r.HelpfulCount, Verified: r.Moderation.Verified,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.Reply != nil && r.Reply.Status == kawan.ReviewPublished {
+		d.Reply = &search.ReplyDoc{Text: r.Reply.Text, CreatedAt: r.Reply.CreatedAt.UTC()}
+	}
+	return d
+}
