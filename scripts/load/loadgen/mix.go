@@ -26,6 +26,8 @@ var DefaultWeights = map[string]int{
 	"flag":           2,
 	"decision":       4,
 	"browse":         5,
+	// healthz is off by default: a calibration baseline (-mix healthz=1) of the bare HTTP stack.
+	"healthz": 0,
 }
 
 var (
@@ -55,10 +57,7 @@ func (l *loader) setup(ctx context.Context, res *Result) error {
 			return
 		}
 		if op == nil {
-			if why == "" {
-				why = "route not in openapi.yaml yet"
-			}
-			res.Disabled[name] = why
+			res.Disabled[name] = "route not in openapi.yaml yet"
 			return
 		}
 		if why != "" {
@@ -70,6 +69,10 @@ func (l *loader) setup(ctx context.Context, res *Result) error {
 		res.Enabled = append(res.Enabled, name)
 	}
 
+	healthz := l.cat.Get(http.MethodGet, "/healthz")
+	add("healthz", healthz, "", func(ctx context.Context, c *clientState) {
+		l.call(ctx, c, "healthz", http.MethodGet, "/healthz", nil, "", nil)
+	})
 	search := l.cat.Get(http.MethodGet, "/v1/agencies")
 	words := l.discoverAgencies(ctx, search)
 	add("search", search, "", func(ctx context.Context, c *clientState) {
