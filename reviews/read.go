@@ -77,7 +77,7 @@ func (q *ListQuery) validate() (search.ReviewQuery, error) {
 	if q.PerPage < 1 || q.PerPage > 100 {
 		v.Add("per_page", "must be from 1 to 100")
 	}
-	if q.Page >= 1 && q.PerPage >= 1 && q.PerPage <= 100 && q.Page*q.PerPage > search.MaxReviewWindow {
+	if q.Page >= 1 && q.PerPage >= 1 && q.PerPage <= 100 && q.Page > search.MaxReviewWindow/q.PerPage { // no multiplication: it overflows for huge pages
 		v.Add("page", "is too deep: page × per_page must be at most %d; narrow the query instead", search.MaxReviewWindow)
 	}
 	sorts := []string{search.SortRecent, search.SortHelpful, search.SortRating}

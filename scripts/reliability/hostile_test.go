@@ -48,6 +48,7 @@ var pathValues = []string{
 var queryValues = []string{
 	url.QueryEscape(`{"$gt":""}`), url.QueryEscape(`{"$where":"sleep(1000)"}`), "%ff%fe", url.QueryEscape(xssPayload),
 	strings.Repeat("a", 10000), "-1", "0", "1e309", "NaN", "99999999999999999999999", "", "%00",
+	"4611686018427387904", "9223372036854775807", "-9223372036854775808", // overflow when multiplied
 }
 
 var bearerJunk = []string{
