@@ -46,12 +46,20 @@ func Steps() []Step { return append([]Step(nil), steps...) }
 type schemaDoc struct {
 	ID      string    `bson:"_id"`
 	Version int       `bson:"version"`
+	Applied []int     `bson:"applied"`
 	At      time.Time `bson:"at"`
 }
 
-// Migrate runs every step whose version is above the recorded schema version, recording
-// progress after each step in the "meta" collection.
+// Migrate runs every step not yet recorded as applied, recording each one in the "meta"
+// collection after it succeeds. Steps are recorded by version, not by a high-water mark,
+// because areas own version ranges (fx 100-199, agencies 200-299, …): a step numbered 150
+// that ships after step 400 must still run on a database that already has 400.
 func Migrate(ctx context.Context, db *mongo.Database, log *slog.Logger) error {
+	return MigrateSteps(ctx, db, log, steps)
+}
+
+// MigrateSteps is Migrate with an explicit list of steps (for tests).
+func MigrateSteps(ctx context.Context, db *mongo.Database, log *slog.Logger, steps []Step) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -61,8 +69,21 @@ func Migrate(ctx context.Context, db *mongo.Database, log *slog.Logger) error {
 	if err != nil && err != mongo.ErrNoDocuments {
 		return fmt.Errorf("store: read schema version: %w", Unavailable(err))
 	}
+	applied := make(map[int]bool, len(cur.Applied))
+	for _, v := range cur.Applied {
+		applied[v] = true
+	}
+	if len(cur.Applied) == 0 && cur.Version > 0 {
+		// A database from before steps were recorded one by one: only the foundation
+		// steps (1, 2) and the reviews step (400) had shipped, and all ran.
+		for _, st := range steps {
+			if st.Version <= cur.Version && (st.Version < 100 || st.Version == 400) {
+				applied[st.Version] = true
+			}
+		}
+	}
 	for _, st := range steps {
-		if st.Version <= cur.Version {
+		if applied[st.Version] {
 			continue
 		}
 		start := time.Now()
@@ -70,7 +91,11 @@ func Migrate(ctx context.Context, db *mongo.Database, log *slog.Logger) error {
 			return fmt.Errorf("store: set-up step %d (%s): %w", st.Version, st.Name, err)
 		}
 		_, err := meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: "schema"}},
-			bson.D{{Key: "$max", Value: bson.D{{Key: "version", Value: st.Version}}}, {Key: "$set", Value: bson.D{{Key: "at", Value: time.Now().UTC()}}}},
+			bson.D{
+				{Key: "$max", Value: bson.D{{Key: "version", Value: st.Version}}},
+				{Key: "$addToSet", Value: bson.D{{Key: "applied", Value: st.Version}}},
+				{Key: "$set", Value: bson.D{{Key: "at", Value: time.Now().UTC()}}},
+			},
 			options.UpdateOne().SetUpsert(true))
 		if err != nil {
 			return fmt.Errorf("store: record set-up step %d: %w", st.Version, err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/store"
@@ -125,4 +126,28 @@ func TestOpenBadURI(t *testing.T) {
 	if err == nil {
 		t.Fatal("want error")
 	}
+}
+
+// A step numbered inside an area's range that ships after a higher-numbered step (fx 150
+// after reviews 400) must still run on a database that already recorded 400.
+func TestMigrateRunsLateLowerNumberedStep(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		db := s.Client().Database(s.DB().Name() + "_late")
+		t.Cleanup(func() { _ = db.Drop(context.Background()) })
+		ran := map[int]int{}
+		step := func(v int) store.Step {
+			return store.Step{Version: v, Name: "t", Run: func(context.Context, *mongo.Database) error { ran[v]++; return nil }}
+		}
+		log := slog.New(slog.DiscardHandler)
+		if err := store.MigrateSteps(ctx, db, log, []store.Step{step(1), step(400)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.MigrateSteps(ctx, db, log, []store.Step{step(1), step(150), step(400)}); err != nil {
+			t.Fatal(err)
+		}
+		if ran[1] != 1 || ran[400] != 1 || ran[150] != 1 {
+			t.Fatalf("runs = %v, want each step exactly once", ran)
+		}
+	})
 }
