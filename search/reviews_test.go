@@ -2,7 +2,11 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -17,7 +21,19 @@ func reviewIndexes(t *testing.T) map[string]ReviewIndex {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = b.Close() })
-	return map[string]ReviewIndex{"bleve": b}
+	out := map[string]ReviewIndex{"bleve": b}
+	// The Meilisearch leg runs against a real server when MEILI_URL is set, on an index of
+	// its own that is deleted afterwards.
+	if u := os.Getenv("MEILI_URL"); u != "" {
+		uid := fmt.Sprintf("kawan_test_reviews_%d", time.Now().UnixNano())
+		m, err := openMeiliReviewsUID(context.Background(), Options{MeiliURL: u, MeiliAPIKey: os.Getenv("MEILI_API_KEY")}, uid)
+		if err != nil {
+			t.Fatalf("meilisearch at MEILI_URL: %v", err)
+		}
+		t.Cleanup(func() { _, _ = m.client.DeleteIndex(uid) })
+		out["meilisearch"] = m
+	}
+	return out
 }
 
 func TestReviewIndexContract(t *testing.T) {
@@ -112,5 +128,22 @@ func TestReviewIndexContract(t *testing.T) {
 				t.Error("a page past the window was answered")
 			}
 		})
+	}
+}
+
+// A Meilisearch server that is down or failing is reported as unavailable (so /readyz and
+// the write path treat it as an outage), not as a bad request.
+func TestMeiliReviewsUnavailable(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"message":"down","code":"internal","type":"internal"}`, http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := openMeiliReviews(ctx, Options{MeiliURL: srv.URL}); !errors.Is(err, kawan.ErrUnavailable) {
+		t.Fatalf("open against a failing server: err = %v, want ErrUnavailable", err)
+	}
+	if got := meiliQuote(`a"b\c`); got != `"a\"b\\c"` {
+		t.Fatalf("meiliQuote = %s", got)
 	}
 }
