@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/reviews"
@@ -37,6 +38,9 @@ type App struct {
 	// ---- fx service field: keep this marker ----
 
 	// ---- agencies service fields: keep this marker ----
+	// Agencies is the agency registry (search, profiles, licence checks, imports); its
+	// search index is Search.
+	Agencies *agencies.Service
 
 	// ---- auth service field: keep this marker ----
 
@@ -93,6 +97,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	// ---- fx (remittances) wiring: keep this marker ----
 
 	// ---- agencies and search wiring: keep this marker ----
+	if err := a.wireAgencies(ctx, &deps, &modules); err != nil {
+		a.Close(context.Background())
+		return nil, err
+	}
+	// Reviews is wired below; connect the two once New is done (see hookAgenciesIntoReviews).
+	defer a.hookAgenciesIntoReviews()
 
 	// ---- auth wiring: keep this marker ----
 
@@ -183,4 +193,25 @@ func (a *App) wireReviews(ctx context.Context, deps *api.Deps, modules *[]api.Mo
 	*modules = append(*modules, &api.ReviewsModule{Svc: a.Reviews})
 	a.AddJob(func(ctx context.Context) { a.Reviews.Reconcile(ctx, reviews.ReconcileOptions{}) })
 	return nil
+}
+
+// wireAgencies builds the agency registry service on the agency index (a.Search), its
+// routes and its reconciler (re-indexes agencies whose indexed_version is behind, which
+// also carries review aggregates into search).
+func (a *App) wireAgencies(ctx context.Context, deps *api.Deps, modules *[]api.Module) error {
+	a.Agencies = agencies.New(store.NewAgencies(a.Store.DB()), a.Search, agencies.Options{Logger: a.Log.With("component", "agencies")})
+	*modules = append(*modules, &api.AgenciesModule{Svc: a.Agencies})
+	a.AddJob(func(ctx context.Context) { a.Agencies.Reconcile(ctx, agencies.ReconcileOptions{}) })
+	return nil
+}
+
+// hookAgenciesIntoReviews gives the agency profile and the rating sort the reviews area's
+// explained score, and tells ranking which agencies may never be top rated (blacklisted, or
+// a licence revoked or cancelled). It runs when New returns, after both are wired.
+func (a *App) hookAgenciesIntoReviews() {
+	if a.Agencies == nil || a.Reviews == nil {
+		return
+	}
+	a.Agencies.SetScorer(a.Reviews)
+	a.Reviews.SetExclusion(agencies.Exclusion)
 }

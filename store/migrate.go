@@ -28,6 +28,7 @@ var steps = []Step{
 	// fx (remittance history) steps:
 
 	// agencies steps:
+	{200, "agency and agency key indexes", agencyIndexes},
 
 	// auth steps:
 

@@ -1,0 +1,275 @@
+// Package agencies is the agency registry: agencies with their licences, sanctions and
+// blacklistings (each fact with its source and the date Kawan read it), imported from
+// regulators' lists, searched through the public read model (search.Index), and looked up
+// by licence number ("is this recruiter licensed?").
+//
+// The agency document in MongoDB is the system of record. Every write bumps its version in
+// the same update; Sync copies it to the search index and records indexed_version; the
+// reconciler re-syncs any agency whose indexed_version is behind, so a search outage
+// delays an update but never loses it.
+package agencies
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/ranking"
+	"github.com/kawan-labs/kawan/search"
+	"github.com/kawan-labs/kawan/store"
+)
+
+// Scorer explains an agency's review score from its stored document (reviews.Service).
+type Scorer interface {
+	Score(ctx context.Context, a store.AgencyRatings) (ranking.Score, error)
+}
+
+// Service is the agency registry service.
+type Service struct {
+	st  *store.Agencies
+	idx search.Index
+	log *slog.Logger
+	now func() time.Time
+
+	mu     sync.RWMutex
+	scorer Scorer
+
+	locks [64]sync.Mutex
+}
+
+// Options configures a Service.
+type Options struct {
+	Logger *slog.Logger
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
+}
+
+// New returns the service.
+func New(st *store.Agencies, idx search.Index, o Options) *Service {
+	s := &Service{st: st, idx: idx, log: o.Logger, now: o.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// SetScorer connects the reviews area's explained score (profile and the rating sort).
+func (s *Service) SetScorer(sc Scorer) {
+	s.mu.Lock()
+	s.scorer = sc
+	s.mu.Unlock()
+}
+
+func (s *Service) getScorer() Scorer {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.scorer
+}
+
+// Exclusion tells ranking that an agency must never be "top rated" (blacklisted, or a
+// licence revoked or cancelled), from its stored document. Install it with
+// reviews.Service.SetExclusion.
+func Exclusion(a store.AgencyRatings) (bool, string) {
+	if a.Raw == nil {
+		return false, ""
+	}
+	var d struct {
+		Licences  []kawan.Licence  `bson:"licences"`
+		Sanctions []kawan.Sanction `bson:"sanctions"`
+	}
+	if err := bson.Unmarshal(a.Raw, &d); err != nil {
+		return false, ""
+	}
+	ag := kawan.Agency{Licences: d.Licences, Sanctions: d.Sanctions}
+	return ag.ExcludedFromTopRated()
+}
+
+// Doc is the public read-model form of an agency as of now; raw (the stored document) lets
+// the scorer read the review aggregates.
+func (s *Service) Doc(ctx context.Context, a *kawan.Agency, raw bson.Raw) (search.AgencyDoc, error) {
+	st := a.Standing(s.now())
+	d := search.AgencyDoc{
+		ID: a.ID, Name: a.LegalName, TradeNames: a.TradeNames, Origin: a.Origin, City: a.City,
+		Destinations: nonNil(a.Destinations), Sectors: nonNil(a.Sectors), Licences: []search.LicenceRef{},
+		LicenceStatuses: nonNil(a.LicenceStatusSummary()), Standing: string(st.Standing), StandingReason: st.Reason,
+		Reviews: a.Ratings.Count, Fictional: a.Fictional, UpdatedAt: a.UpdatedAt.UTC(),
+	}
+	for _, l := range a.Licences {
+		d.Licences = append(d.Licences, search.LicenceRef{Regulator: l.Regulator, Number: l.Number, Status: l.Status, ValidTo: l.ValidTo})
+	}
+	if sc := s.getScorer(); sc != nil && a.Ratings.Count > 0 {
+		score, err := sc.Score(ctx, store.AgencyRatings{ID: a.ID, Ratings: a.Ratings, Raw: raw})
+		if err != nil {
+			return search.AgencyDoc{}, fmt.Errorf("agencies: score %s: %w", a.ID, err)
+		}
+		d.Rating = score.Value
+	}
+	return d, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (s *Service) lock(id string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return &s.locks[h.Sum32()%uint32(len(s.locks))]
+}
+
+// Sync brings the search index in line with the stored agency: indexed when it exists,
+// removed when it does not (or was merged into another); then indexed_version is set with a
+// conditional update, so a newer write is never marked as indexed.
+func (s *Service) Sync(ctx context.Context, id string) error {
+	mu := s.lock(id)
+	mu.Lock()
+	defer mu.Unlock()
+	for range 5 {
+		a, raw, err := s.st.GetRaw(ctx, id)
+		if errors.Is(err, kawan.ErrNotFound) {
+			return s.idx.DeleteAgency(ctx, id)
+		}
+		if err != nil {
+			return err
+		}
+		if a.MergedInto != "" {
+			err = s.idx.DeleteAgency(ctx, id)
+		} else {
+			var d search.AgencyDoc
+			if d, err = s.Doc(ctx, a, raw); err == nil {
+				err = s.idx.IndexAgencies(ctx, d)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		ok, err := s.st.MarkIndexed(ctx, id, a.Version)
+		if err != nil || ok {
+			return err
+		}
+		// Changed while we worked (an import, or a review moving the ratings): go again.
+	}
+	return fmt.Errorf("agencies: sync agency %s: it keeps changing; the reconciler will retry", id)
+}
+
+// syncAfterWrite pushes a write to the index at once, best effort: the reconciler catches
+// up with anything that fails here.
+func (s *Service) syncAfterWrite(ctx context.Context, id string) {
+	if err := s.Sync(ctx, id); err != nil {
+		s.log.Warn("agencies: index after write failed; the reconciler will retry", "agency", id, "err", err)
+	}
+}
+
+// ReconcileOptions tunes the background reconciler.
+type ReconcileOptions struct {
+	// Every is how often every agency is scanned for indexed_version < version (default 30 s;
+	// review aggregates bump the version too, so this is how fresh ratings are in search).
+	Every time.Duration
+}
+
+// Reconcile runs until ctx is cancelled, re-syncing agencies whose index copy is behind.
+// Safe in every process at once: Sync is idempotent and marks with a conditional update.
+func (s *Service) Reconcile(ctx context.Context, o ReconcileOptions) {
+	if o.Every <= 0 {
+		o.Every = 30 * time.Second
+	}
+	tick := time.NewTicker(o.Every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if n, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("agencies: reconcile", "synced", n, "err", err)
+		} else if n > 0 {
+			s.log.Info("agencies: reconcile re-indexed agencies", "count", n)
+		}
+	}
+}
+
+// Sweep scans every agency and syncs those behind the index. It returns how many it synced.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	after, n := "", 0
+	for {
+		ids, last, err := s.st.Behind(ctx, after, 1000)
+		if err != nil {
+			return n, err
+		}
+		for _, id := range ids {
+			if err := s.Sync(ctx, id); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if last == "" {
+			return n, nil
+		}
+		after = last
+	}
+}
+
+// Reindex rebuilds the index copy of every agency in batches (`kawan reindex`), calling
+// progress after each batch. It returns how many agencies it indexed.
+func (s *Service) Reindex(ctx context.Context, progress func(done, total int)) (int, error) {
+	total, err := s.st.Count(ctx)
+	if err != nil {
+		return 0, err
+	}
+	after, n := "", 0
+	for {
+		as, raws, err := s.st.Page(ctx, after, 500)
+		if err != nil {
+			return n, err
+		}
+		if len(as) == 0 {
+			return n, nil
+		}
+		docs := make([]search.AgencyDoc, 0, len(as))
+		for i, a := range as {
+			if a.MergedInto != "" {
+				if err := s.idx.DeleteAgency(ctx, a.ID); err != nil {
+					return n, err
+				}
+				continue
+			}
+			d, err := s.Doc(ctx, a, raws[i])
+			if err != nil {
+				return n, err
+			}
+			docs = append(docs, d)
+		}
+		if len(docs) > 0 {
+			if err := s.idx.IndexAgencies(ctx, docs...); err != nil {
+				return n, err
+			}
+		}
+		for _, a := range as {
+			if _, err := s.st.MarkIndexed(ctx, a.ID, a.Version); err != nil {
+				return n, err
+			}
+		}
+		n += len(as)
+		after = as[len(as)-1].ID
+		if progress != nil {
+			progress(n, int(max(total, int64(n))))
+		}
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kawan-labs/kawan"
+)
+
+// Agencies is the repository of the agency registry: the "agencies" collection and its
+// look-up keys ("agency_keys": licence → agency, origin+normalised name → agency), all read
+// by _id (FerretDB v1 only pushes _id equality down to SQL).
+//
+// The agency document is shared with the reviews area, which keeps the rating aggregates
+// under "ratings" (and "ratings_ops") with atomic $inc and bumps "version". This repository
+// never writes those fields: every write $sets only the registry's own fields and $incs
+// "version" in the same update.
+type Agencies struct {
+	c    *mongo.Collection
+	keys *mongo.Collection
+}
+
+// NewAgencies returns the agencies repository of db.
+func NewAgencies(db *mongo.Database) *Agencies {
+	return &Agencies{c: db.Collection("agencies"), keys: db.Collection("agency_keys")}
+}
+
+// agencyIndexes serve MongoDB deployments (admin listings, stats by origin); FerretDB creates
+// them but the hot paths are all by _id.
+func agencyIndexes(ctx context.Context, db *mongo.Database) error {
+	if err := EnsureIndexes(ctx, db.Collection("agencies"),
+		mongo.IndexModel{Keys: bson.D{{Key: "origin", Value: 1}, {Key: "norm_name", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "updated_at", Value: 1}}},
+	); err != nil {
+		return err
+	}
+	return EnsureIndexes(ctx, db.Collection("agency_keys"),
+		mongo.IndexModel{Keys: bson.D{{Key: "agency_id", Value: 1}}})
+}
+
+// LicenceKey is the agency_keys _id of a licence.
+func LicenceKey(regulator, number string) string {
+	return "lic|" + strings.ToUpper(regulator) + "|" + kawan.NormalizeLicenceNumber(number)
+}
+
+// NameKey is the agency_keys _id of an agency's normalised name within its origin country.
+func NameKey(origin, normName string) string {
+	return "name|" + strings.ToUpper(origin) + "|" + normName
+}
+
+// ownedFields are the fields the registry writes; "ratings", "ratings_ops", "version" and
+// "indexed_version" are never among them.
+func ownedFields(a *kawan.Agency) bson.D {
+	nz := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	lic, san, src := a.Licences, a.Sanctions, a.Sources
+	if lic == nil {
+		lic = []kawan.Licence{}
+	}
+	if san == nil {
+		san = []kawan.Sanction{}
+	}
+	if src == nil {
+		src = []kawan.Source{}
+	}
+	return bson.D{
+		{Key: "legal_name", Value: a.LegalName}, {Key: "trade_names", Value: nz(a.TradeNames)},
+		{Key: "origin", Value: a.Origin}, {Key: "address", Value: a.Address}, {Key: "city", Value: a.City},
+		{Key: "contact", Value: a.Contact}, {Key: "languages", Value: nz(a.Languages)},
+		{Key: "licences", Value: lic}, {Key: "sanctions", Value: san},
+		{Key: "destinations", Value: nz(a.Destinations)}, {Key: "sectors", Value: nz(a.Sectors)},
+		{Key: "sources", Value: src}, {Key: "fictional", Value: a.Fictional}, {Key: "norm_name", Value: a.NormName},
+		{Key: "merged_into", Value: a.MergedInto}, {Key: "updated_at", Value: a.UpdatedAt},
+	}
+}
+
+// Insert stores a new agency at version 1 (ErrConflict when the ID is taken). Ratings on a
+// are ignored: a new agency has none.
+func (s *Agencies) Insert(ctx context.Context, a *kawan.Agency) error {
+	doc := append(bson.D{{Key: "_id", Value: a.ID}}, ownedFields(a)...)
+	doc = append(doc, bson.E{Key: "created_at", Value: a.CreatedAt}, bson.E{Key: "version", Value: int64(1)},
+		bson.E{Key: "indexed_version", Value: int64(0)})
+	if _, err := s.c.InsertOne(ctx, doc); err != nil {
+		return Classify("insert agency "+a.ID, err)
+	}
+	a.Version, a.IndexedVersion = 1, 0
+	return nil
+}
+
+// Update writes a's registry fields if the stored agency is still at a.Version, bumping the
+// version in the same update. It returns false when the agency changed since it was read
+// (a concurrent import, or a review moving the ratings): re-read and retry.
+func (s *Agencies) Update(ctx context.Context, a *kawan.Agency) (bool, error) {
+	res, err := s.c.UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}},
+		bson.D{{Key: "$set", Value: ownedFields(a)}, {Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
+	if err != nil {
+		return false, Classify("update agency "+a.ID, err)
+	}
+	if res.MatchedCount == 1 {
+		a.Version++
+		return true, nil
+	}
+	return false, nil
+}
+
+// Get reads one agency.
+func (s *Agencies) Get(ctx context.Context, agencyID string) (*kawan.Agency, error) {
+	a, _, err := s.GetRaw(ctx, agencyID)
+	return a, err
+}
+
+// GetRaw reads one agency and also returns the stored document (for the reviews area's
+// score, which reads ratings from it).
+func (s *Agencies) GetRaw(ctx context.Context, agencyID string) (*kawan.Agency, bson.Raw, error) {
+	raw, err := s.c.FindOne(ctx, id(agencyID)).Raw()
+	if err != nil {
+		return nil, nil, Classify("agency "+agencyID, err)
+	}
+	var a kawan.Agency
+	if err := bson.Unmarshal(raw, &a); err != nil {
+		return nil, nil, fmt.Errorf("store: decode agency %s: %w", agencyID, err)
+	}
+	return &a, raw, nil
+}
+
+// keyDoc is one look-up key.
+type keyDoc struct {
+	ID       string `bson:"_id"`
+	AgencyID string `bson:"agency_id"`
+}
+
+// Lookup returns the agency ID a key points to, or "" when there is none.
+func (s *Agencies) Lookup(ctx context.Context, key string) (string, error) {
+	var k keyDoc
+	err := s.keys.FindOne(ctx, id(key)).Decode(&k)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", nil
+	}
+	if err != nil {
+		return "", Classify("agency key", err)
+	}
+	return k.AgencyID, nil
+}
+
+// SetKey points key at agencyID. It only replaces a key that points nowhere useful: it
+// succeeds when the key is absent, already points at agencyID, or points at ifPointsTo
+// (a stale key left by a crashed write; "" to never replace). False means another agency
+// holds the key.
+func (s *Agencies) SetKey(ctx context.Context, key, agencyID, ifPointsTo string) (bool, error) {
+	_, err := s.keys.InsertOne(ctx, keyDoc{ID: key, AgencyID: agencyID})
+	if err == nil {
+		return true, nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
+		return false, Classify("set agency key", err)
+	}
+	cur, err := s.Lookup(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	if cur == agencyID {
+		return true, nil
+	}
+	if ifPointsTo == "" || cur != ifPointsTo {
+		return false, nil
+	}
+	res, err := s.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "agency_id", Value: ifPointsTo}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "agency_id", Value: agencyID}}}})
+	if err != nil {
+		return false, Classify("set agency key", err)
+	}
+	return res.ModifiedCount == 1, nil
+}
+
+// DeleteKey removes key if it still points at agencyID.
+func (s *Agencies) DeleteKey(ctx context.Context, key, agencyID string) error {
+	_, err := s.keys.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "agency_id", Value: agencyID}})
+	return Classify("delete agency key", err)
+}
+
+// MarkIndexed records that version of the agency is in the search index, only if the
+// agency is still at that version and the index does not already hold a newer one.
+func (s *Agencies) MarkIndexed(ctx context.Context, agencyID string, version int64) (bool, error) {
+	res, err := s.c.UpdateOne(ctx, bson.D{{Key: "_id", Value: agencyID}, {Key: "version", Value: version}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "indexed_version", Value: version}}}})
+	if err != nil {
+		return false, Classify("mark agency indexed", err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// Behind scans agencies after the given _id (in _id order, at most batch) and returns the
+// IDs of those whose indexed_version is below version, plus the last _id scanned ("" at the end).
+func (s *Agencies) Behind(ctx context.Context, after string, batch int) ([]string, string, error) {
+	f := bson.D{}
+	if after != "" {
+		f = bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}
+	}
+	cur, err := s.c.Find(ctx, f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(min(max(batch, 1), 10000))).
+		SetProjection(bson.D{{Key: "version", Value: 1}, {Key: "indexed_version", Value: 1}}))
+	if err != nil {
+		return nil, "", Classify("scan agencies", err)
+	}
+	var ds []struct {
+		ID             string `bson:"_id"`
+		Version        int64  `bson:"version"`
+		IndexedVersion int64  `bson:"indexed_version"`
+	}
+	if err := cur.All(ctx, &ds); err != nil {
+		return nil, "", Classify("scan agencies", err)
+	}
+	var out []string
+	for _, d := range ds {
+		if d.IndexedVersion < d.Version {
+			out = append(out, d.ID)
+		}
+	}
+	last := ""
+	if len(ds) > 0 {
+		last = ds[len(ds)-1].ID
+	}
+	return out, last, nil
+}
+
+// Page reads up to batch whole agencies after the given _id, in _id order (reindex, tools).
+// It returns the raw documents too, for the reviews area's score.
+func (s *Agencies) Page(ctx context.Context, after string, batch int) ([]*kawan.Agency, []bson.Raw, error) {
+	f := bson.D{}
+	if after != "" {
+		f = bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}
+	}
+	cur, err := s.c.Find(ctx, f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(min(max(batch, 1), 10000))))
+	if err != nil {
+		return nil, nil, Classify("list agencies", err)
+	}
+	defer cur.Close(ctx)
+	var as []*kawan.Agency
+	var raws []bson.Raw
+	for cur.Next(ctx) {
+		var a kawan.Agency
+		if err := cur.Decode(&a); err != nil {
+			return nil, nil, fmt.Errorf("store: decode agency: %w", err)
+		}
+		as = append(as, &a)
+		raws = append(raws, append(bson.Raw(nil), cur.Current...))
+	}
+	return as, raws, Classify("list agencies", cur.Err())
+}
+
+// Count returns the number of agencies (estimated; exact on FerretDB).
+func (s *Agencies) Count(ctx context.Context) (int64, error) {
+	n, err := s.c.CountDocuments(ctx, bson.D{})
+	return n, Classify("count agencies", err)
+}
+
+// Touch bumps an agency's version without changing it, so the reconciler re-indexes it
+// (used by `kawan reindex` repair and tests).
+func (s *Agencies) Touch(ctx context.Context, agencyID string) error {
+	_, err := s.c.UpdateOne(ctx, id(agencyID), bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
+	return Classify("touch agency", err)
+}
