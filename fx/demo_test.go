@@ -1,0 +1,70 @@
+package fx
+
+import (
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/kawan-labs/kawan/fx/demofeeds"
+)
+
+// TestDemoFeeds: every bundled feed parses and passes validation, offered rates are within
+// the bound of mid, at least 12 fictional providers cover the corridors of the issue, and
+// every corridor has a mid-market rate.
+func TestDemoFeeds(t *testing.T) {
+	var provs, rates []*Feed
+	err := fs.WalkDir(demofeeds.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, _ := demofeeds.FS.ReadFile(path)
+		f, err := ParseFeed(data, ParseOptions{Now: demofeeds.Epoch})
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			return nil
+		}
+		if f.IsRates() {
+			rates = append(rates, f)
+		} else {
+			provs = append(provs, f)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sets []RateSet
+	for _, f := range rates {
+		rs, _ := f.Latest()
+		sets = append(sets, rs)
+	}
+	for _, f := range provs {
+		if err := CheckAgainstMid(f, sets, DefaultMaxDeviation); err != nil {
+			t.Errorf("%s: %v", f.Providers[0].ID, err)
+		}
+	}
+	s := BuildSnapshot(provs, rates, DefaultMaxDeviation, demofeeds.Epoch)
+	if len(s.Notes) > 0 {
+		t.Errorf("notes: %q", s.Notes)
+	}
+	if n := len(s.Providers()); n < 12 {
+		t.Errorf("%d providers, want at least 12", n)
+	}
+	for _, p := range s.Providers() {
+		if !strings.HasPrefix(p.ID, "demo-") || !strings.Contains(p.Name, "fictional") {
+			t.Errorf("provider %s %q is not clearly fictional", p.ID, p.Name)
+		}
+	}
+	want := "SGD-PHP SGD-IDR SGD-MMK SGD-INR SGD-BDT MYR-IDR MYR-NPR MYR-BDT MYR-MMK HKD-PHP HKD-IDR THB-MMK THB-KHR THB-LAK " +
+		"QAR-NPR QAR-PHP QAR-IDR SAR-NPR SAR-PHP SAR-IDR AED-NPR AED-PHP AED-IDR KWD-NPR KWD-PHP KWD-IDR JPY-VND JPY-PHP KRW-VND KRW-KHR USD-VND"
+	have := map[string]CorridorInfo{}
+	for _, c := range s.Corridors() {
+		have[CorridorKey(c.SendCurrency, c.ReceiveCurrency)] = c
+	}
+	for _, k := range strings.Fields(want) {
+		c, ok := have[k]
+		if !ok || !c.HasMidRate {
+			t.Errorf("corridor %s: served %v, mid rate %v", k, ok, c.HasMidRate)
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package fx
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Provider is a remittance provider as its feed describes it.
+type Provider struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Kind       string   `json:"kind"`
+	Website    string   `json:"website,omitempty"`
+	LicensedIn []string `json:"licensed_in,omitempty"`
+}
+
+// Provider kinds, payout and funding methods and delivery speeds (FEEDS.md).
+var (
+	ProviderKinds  = []string{"bank", "money_transfer_operator", "mobile_wallet", "post_office", "fintech"}
+	PayoutMethods  = []string{"bank_account", "cash_pickup", "mobile_wallet", "home_delivery"}
+	FundingMethods = []string{"bank_transfer", "debit_card", "credit_card", "cash", "wallet"}
+	// Deliveries are in order of speed; the speed sort uses this order.
+	Deliveries = []string{"minutes", "hours", "next_day", "days"}
+)
+
+// deliveryRank returns the position of d in Deliveries (fastest 0).
+func deliveryRank(d string) int {
+	for i, v := range Deliveries {
+		if v == d {
+			return i
+		}
+	}
+	return len(Deliveries)
+}
+
+// Offer is one corridor of a provider feed: what the provider charges and the rate it
+// offers to send one currency and pay out another, by one payout and funding method.
+type Offer struct {
+	ProviderID    string
+	Send, Receive Currency
+	PayoutMethod  string
+	FundingMethod string
+	Delivery      string
+	// Rate is units of the receive currency per unit of the send currency, as offered.
+	Rate             decimal.Decimal
+	MinSend, MaxSend decimal.Decimal
+	Fees             FeeSchedule
+	GeneratedAt      time.Time
+	ValidFor         time.Duration
+}
+
+// CorridorKey names a currency pair, "SGD-PHP".
+func CorridorKey(send, receive string) string { return send + "-" + receive }
+
+// Key is the offer's corridor key.
+func (o *Offer) Key() string { return CorridorKey(o.Send.Code, o.Receive.Code) }
+
+// RateSet is one mid-market rate table: units of each currency per one unit of Base.
+type RateSet struct {
+	Source string
+	Base   string
+	AsOf   time.Time
+	Rates  map[string]decimal.Decimal // excludes Base, which is 1
+}
+
+// rate returns units of code per unit of Base.
+func (r *RateSet) rate(code string) (decimal.Decimal, bool) {
+	if code == r.Base {
+		return decimal.NewFromInt(1), true
+	}
+	v, ok := r.Rates[code]
+	return v, ok
+}
+
+// FeedFormat names the format a feed was read as.
+type FeedFormat string
+
+// The feed formats Kawan reads.
+const (
+	FormatProviderJSON FeedFormat = "kawan.provider-feed/v1"
+	FormatProviderCSV  FeedFormat = "kawan.provider-feed/csv"
+	FormatRatesJSON    FeedFormat = "kawan.rates/v1"
+	FormatECB          FeedFormat = "ecb.eurofxref"
+)
+
+// Feed is one parsed, validated feed: provider offers or mid-market rates.
+type Feed struct {
+	Format    FeedFormat
+	Providers []Provider
+	Offers    []Offer
+	// RateSets holds one table per day (ECB history has many; the others one).
+	RateSets []RateSet
+}
+
+// IsRates reports whether the feed carries mid-market rates (not provider offers).
+func (f *Feed) IsRates() bool { return f.Format == FormatRatesJSON || f.Format == FormatECB }
+
+// Latest returns the newest rate table of a rates feed.
+func (f *Feed) Latest() (RateSet, bool) {
+	var best RateSet
+	found := false
+	for _, rs := range f.RateSets {
+		if !found || rs.AsOf.After(best.AsOf) {
+			best, found = rs, true
+		}
+	}
+	return best, found
+}
+
+// maxReasons bounds how many problems a rejection lists; a hostile feed may have millions.
+const maxReasons = 50
+
+// FeedError rejects a feed as a whole, with one reason per problem found.
+type FeedError struct {
+	Reasons []string
+	more    int
+}
+
+// Error implements error.
+func (e *FeedError) Error() string {
+	s := "fx: feed rejected: " + strings.Join(e.Reasons, "; ")
+	if e.more > 0 {
+		s += fmt.Sprintf("; and %d more", e.more)
+	}
+	return s
+}
+
+// add records a reason; after maxReasons it only counts.
+func (e *FeedError) add(format string, args ...any) {
+	if len(e.Reasons) >= maxReasons {
+		e.more++
+		return
+	}
+	e.Reasons = append(e.Reasons, fmt.Sprintf(format, args...))
+}
+
+func (e *FeedError) err() error {
+	if len(e.Reasons) == 0 {
+		return nil
+	}
+	return e
+}
+
+// AllReasons returns the reasons, with a final "and N more" when some were cut.
+func (e *FeedError) AllReasons() []string {
+	out := append([]string(nil), e.Reasons...)
+	if e.more > 0 {
+		out = append(out, fmt.Sprintf("and %d more problems", e.more))
+	}
+	return out
+}

@@ -1,0 +1,434 @@
+package fx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/language"
+)
+
+// Bounds on a single feed, so a hostile or broken feed cannot exhaust memory or CPU.
+const (
+	// MaxFeedBytes is the largest feed accepted from any source (the refresher's default).
+	MaxFeedBytes = 8 << 20
+	maxOffers    = 20000
+	maxBands     = 20
+	maxRates     = 400
+	maxRateDays  = 10000 // ECB history since 1999 has ~7,000 days
+	maxValidFor  = 30 * 24 * time.Hour
+)
+
+// ParseOptions tunes parsing and validation.
+type ParseOptions struct {
+	// Now is the time feeds are judged against (generated_at in the future); zero: time.Now.
+	Now time.Time
+	// Skew is how far in the future generated_at/as_of may be; zero: 5 minutes.
+	Skew time.Duration
+}
+
+func (o ParseOptions) now() time.Time {
+	if o.Now.IsZero() {
+		return time.Now().UTC()
+	}
+	return o.Now
+}
+
+func (o ParseOptions) skew() time.Duration {
+	if o.Skew <= 0 {
+		return 5 * time.Minute
+	}
+	return o.Skew
+}
+
+// ParseFeed detects a feed's format (kawan.provider-feed/v1 or kawan.rates/v1 JSON, the
+// provider CSV, ECB XML) and parses and validates it as a whole. Any problem rejects the
+// whole feed with a *FeedError listing every reason found. Checks that need the mid-market
+// rates (an offered rate too far from mid) are made later, by CheckAgainstMid.
+func ParseFeed(data []byte, o ParseOptions) (*Feed, error) {
+	if len(data) > MaxFeedBytes {
+		return nil, &FeedError{Reasons: []string{fmt.Sprintf("feed is larger than %d bytes", MaxFeedBytes)}}
+	}
+	if !utf8.Valid(data) {
+		return nil, &FeedError{Reasons: []string{"feed is not valid UTF-8"}}
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	switch {
+	case len(trimmed) == 0:
+		return nil, &FeedError{Reasons: []string{"feed is empty"}}
+	case trimmed[0] == '<':
+		return parseECB(trimmed, o)
+	case trimmed[0] == '{':
+		var head struct {
+			Format string `json:"format"`
+		}
+		// Decoding only "format" ignores the rest; the strict decode follows.
+		if err := json.Unmarshal(trimmed, &head); err != nil {
+			return nil, &FeedError{Reasons: []string{jsonReason(err)}}
+		}
+		switch head.Format {
+		case string(FormatProviderJSON):
+			return parseProviderJSON(trimmed, o)
+		case string(FormatRatesJSON):
+			return parseRatesJSON(trimmed, o)
+		}
+		return nil, &FeedError{Reasons: []string{fmt.Sprintf("format: want %q or %q, got %.40q", FormatProviderJSON, FormatRatesJSON, head.Format)}}
+	default:
+		return parseCSV(trimmed, o)
+	}
+}
+
+// decodeStrict decodes exactly one JSON value into v, refusing unknown fields and trailing data.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("trailing data after the JSON object")
+	}
+	return nil
+}
+
+func jsonReason(err error) string {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		f := te.Field
+		if f == "" {
+			f = "feed"
+		}
+		return fmt.Sprintf("%s: must be %s, not a JSON %s", f, jsonKind(te.Type.Kind().String()), te.Value)
+	case errors.As(err, &se):
+		return fmt.Sprintf("malformed JSON at byte %d", se.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "JSON ends too early"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`) + ": is not a known field"
+	}
+	msg := err.Error()
+	if len(msg) > 120 {
+		msg = msg[:120]
+	}
+	return "not valid JSON: " + msg
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct", "ptr":
+		return "an object"
+	case "int", "int64", "int32", "uint", "uint64", "uint32", "float64":
+		return "a number"
+	}
+	return "another type"
+}
+
+type jsonProviderFeed struct {
+	Format          string       `json:"format"`
+	Provider        jsonProvider `json:"provider"`
+	GeneratedAt     string       `json:"generated_at"`
+	ValidForSeconds *int64       `json:"valid_for_seconds"`
+	Corridors       []jsonOffer  `json:"corridors"`
+}
+
+type jsonProvider struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Kind       string   `json:"kind"`
+	Website    string   `json:"website"`
+	LicensedIn []string `json:"licensed_in"`
+}
+
+type jsonOffer struct {
+	SendCurrency    string     `json:"send_currency"`
+	ReceiveCurrency string     `json:"receive_currency"`
+	PayoutMethod    string     `json:"payout_method"`
+	FundingMethod   string     `json:"funding_method"`
+	ExchangeRate    string     `json:"exchange_rate"`
+	MinSend         string     `json:"min_send"`
+	MaxSend         string     `json:"max_send"`
+	Delivery        string     `json:"delivery"`
+	Fees            []jsonBand `json:"fees"`
+}
+
+type jsonBand struct {
+	UpTo    *string `json:"up_to"`
+	Flat    *string `json:"flat"`
+	Percent *string `json:"percent"`
+	MinFee  *string `json:"min_fee"`
+	MaxFee  *string `json:"max_fee"`
+}
+
+func parseProviderJSON(data []byte, o ParseOptions) (*Feed, error) {
+	var in jsonProviderFeed
+	if err := decodeStrict(data, &in); err != nil {
+		return nil, &FeedError{Reasons: []string{jsonReason(err)}}
+	}
+	e := &FeedError{}
+	p := Provider{ID: in.Provider.ID, Name: in.Provider.Name, Kind: in.Provider.Kind, Website: in.Provider.Website, LicensedIn: in.Provider.LicensedIn}
+	validateProvider(e, "provider", &p)
+	gen := parseTime(e, "generated_at", in.GeneratedAt, o)
+	var validFor time.Duration
+	if in.ValidForSeconds == nil {
+		e.add("valid_for_seconds: is required")
+	} else {
+		validFor = validForDuration(e, "valid_for_seconds", *in.ValidForSeconds)
+	}
+	if len(in.Corridors) == 0 {
+		e.add("corridors: at least one corridor is required")
+	}
+	if len(in.Corridors) > maxOffers {
+		return nil, &FeedError{Reasons: []string{fmt.Sprintf("corridors: at most %d per feed", maxOffers)}}
+	}
+	f := &Feed{Format: FormatProviderJSON, Providers: []Provider{p}, Offers: make([]Offer, 0, len(in.Corridors))}
+	for i, c := range in.Corridors {
+		path := fmt.Sprintf("corridors[%d]", i)
+		raw := rawOffer{send: c.SendCurrency, receive: c.ReceiveCurrency, payout: c.PayoutMethod, funding: c.FundingMethod,
+			rate: c.ExchangeRate, minSend: c.MinSend, maxSend: c.MaxSend, delivery: c.Delivery}
+		for _, b := range c.Fees {
+			raw.bands = append(raw.bands, rawBand{upTo: b.UpTo, flat: b.Flat, percent: b.Percent, minFee: b.MinFee, maxFee: b.MaxFee})
+		}
+		off := raw.offer(e, path, p.ID, gen, validFor)
+		f.Offers = append(f.Offers, off)
+	}
+	checkDuplicates(e, f.Offers)
+	if err := e.err(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// rawOffer is one corridor as written in a feed, before parsing; JSON and CSV share it so
+// both formats are validated by the same code.
+type rawOffer struct {
+	send, receive, payout, funding, rate, minSend, maxSend, delivery string
+	bands                                                            []rawBand
+}
+
+type rawBand struct{ upTo, flat, percent, minFee, maxFee *string }
+
+func (r *rawOffer) offer(e *FeedError, path, providerID string, gen time.Time, validFor time.Duration) Offer {
+	o := Offer{ProviderID: providerID, PayoutMethod: r.payout, FundingMethod: r.funding, Delivery: r.delivery, GeneratedAt: gen, ValidFor: validFor}
+	var err error
+	if o.Send, err = LookupCurrency(r.send); err != nil {
+		e.add("%s.send_currency: %v", path, err)
+	}
+	if o.Receive, err = LookupCurrency(r.receive); err != nil {
+		e.add("%s.receive_currency: %v", path, err)
+	}
+	if o.Send.Code != "" && o.Send.Code == o.Receive.Code {
+		e.add("%s.receive_currency: must differ from send_currency", path)
+	}
+	enum(e, path+".payout_method", r.payout, PayoutMethods)
+	enum(e, path+".funding_method", r.funding, FundingMethods)
+	enum(e, path+".delivery", r.delivery, Deliveries)
+	o.Rate = positive(e, path+".exchange_rate", r.rate)
+	o.MinSend = positive(e, path+".min_send", r.minSend)
+	o.MaxSend = positive(e, path+".max_send", r.maxSend)
+	if o.Send.Code != "" {
+		for _, m := range []struct {
+			name string
+			v    decimal.Decimal
+		}{{"min_send", o.MinSend}, {"max_send", o.MaxSend}} {
+			if !onGrid(m.v, o.Send.Minor) {
+				e.add("%s.%s: %s has more decimals than %s allows (%d)", path, m.name, m.v, o.Send.Code, o.Send.Minor)
+			}
+		}
+	}
+	if o.MinSend.IsPositive() && o.MaxSend.IsPositive() && o.MinSend.Cmp(o.MaxSend) > 0 {
+		e.add("%s.min_send: %s is more than max_send %s", path, o.MinSend, o.MaxSend)
+	}
+	if len(r.bands) > maxBands {
+		e.add("%s.fees: at most %d bands", path, maxBands)
+		return o
+	}
+	for i, b := range r.bands {
+		bp := fmt.Sprintf("%s.fees[%d]", path, i)
+		var fb FeeBand
+		if b.upTo != nil {
+			fb.UpTo, fb.Bounded = nonNegative(e, bp+".up_to", *b.upTo), true
+		}
+		fb.Flat = optional(e, bp+".flat", b.flat)
+		fb.Percent = optional(e, bp+".percent", b.percent)
+		if b.minFee != nil {
+			fb.MinFee, fb.HasMin = nonNegative(e, bp+".min_fee", *b.minFee), true
+		}
+		if b.maxFee != nil {
+			fb.MaxFee, fb.HasMax = nonNegative(e, bp+".max_fee", *b.maxFee), true
+		}
+		o.Fees = append(o.Fees, fb)
+	}
+	if o.Send.Code != "" {
+		o.Fees.validate(e, path+".fees", o.Send, o.MaxSend)
+	}
+	return o
+}
+
+func checkDuplicates(e *FeedError, offers []Offer) {
+	seen := make(map[string]bool, len(offers))
+	for i := range offers {
+		o := &offers[i]
+		k := o.ProviderID + " " + o.Key() + " " + o.PayoutMethod + " " + o.FundingMethod
+		if seen[k] {
+			e.add("corridor %s %s by %s/%s appears twice for provider %s", o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, o.ProviderID)
+		}
+		seen[k] = true
+	}
+}
+
+var providerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+func validateProvider(e *FeedError, path string, p *Provider) {
+	if !providerIDPattern.MatchString(p.ID) {
+		e.add("%s.id: must be 1-63 lower-case letters, digits or dashes, starting with a letter or digit", path)
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(p.Name)); n == 0 || n > 120 {
+		e.add("%s.name: must be 1-120 characters", path)
+	}
+	enum(e, path+".kind", p.Kind, ProviderKinds)
+	if p.Website != "" {
+		u, err := url.Parse(p.Website)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(p.Website) > 200 {
+			e.add("%s.website: must be an http(s) URL of at most 200 characters", path)
+		}
+	}
+	if len(p.LicensedIn) > 60 {
+		e.add("%s.licensed_in: at most 60 countries", path)
+		return
+	}
+	for i, c := range p.LicensedIn {
+		r, err := language.ParseRegion(c)
+		if err != nil || len(c) != 2 || c != strings.ToUpper(c) || !r.IsCountry() {
+			e.add("%s.licensed_in[%d]: must be an ISO 3166 country code like SG", path, i)
+		}
+	}
+}
+
+func enum(e *FeedError, path, v string, allowed []string) {
+	if !slices.Contains(allowed, v) {
+		e.add("%s: must be one of %s, got %.30q", path, strings.Join(allowed, ", "), v)
+	}
+}
+
+func positive(e *FeedError, path, s string) decimal.Decimal {
+	d, err := ParseDecimal(s)
+	if err != nil {
+		e.add("%s: %v", path, err)
+		return zero
+	}
+	if !d.IsPositive() {
+		e.add("%s: must be more than 0", path)
+	}
+	return d
+}
+
+// nonNegative parses a decimal that may be zero (the syntax admits no sign, so never negative).
+func nonNegative(e *FeedError, path, s string) decimal.Decimal {
+	d, err := ParseDecimal(s)
+	if err != nil {
+		e.add("%s: %v", path, err)
+		return zero
+	}
+	return d
+}
+
+func optional(e *FeedError, path string, s *string) decimal.Decimal {
+	if s == nil {
+		return zero
+	}
+	return nonNegative(e, path, *s)
+}
+
+func parseTime(e *FeedError, path, s string, o ParseOptions) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		e.add("%s: must be an RFC 3339 time like 2026-11-22T08:00:00Z", path)
+		return time.Time{}
+	}
+	t = t.UTC()
+	if t.After(o.now().Add(o.skew())) {
+		e.add("%s: %s is in the future", path, t.Format(time.RFC3339))
+	}
+	if t.Year() < 1999 {
+		e.add("%s: %s is before 1999", path, t.Format(time.RFC3339))
+	}
+	return t
+}
+
+func validForDuration(e *FeedError, path string, secs int64) time.Duration {
+	if secs <= 0 || time.Duration(secs)*time.Second > maxValidFor {
+		e.add("%s: must be between 1 and %d", path, int64(maxValidFor/time.Second))
+		return 0
+	}
+	return time.Duration(secs) * time.Second
+}
+
+type jsonRates struct {
+	Format string            `json:"format"`
+	Base   string            `json:"base"`
+	AsOf   string            `json:"as_of"`
+	Source string            `json:"source"`
+	Rates  map[string]string `json:"rates"`
+}
+
+func parseRatesJSON(data []byte, o ParseOptions) (*Feed, error) {
+	var in jsonRates
+	if err := decodeStrict(data, &in); err != nil {
+		return nil, &FeedError{Reasons: []string{jsonReason(err)}}
+	}
+	e := &FeedError{}
+	rs := RateSet{Source: strings.TrimSpace(in.Source), Base: in.Base, Rates: make(map[string]decimal.Decimal, len(in.Rates))}
+	if _, err := LookupCurrency(in.Base); err != nil {
+		e.add("base: %v", err)
+	}
+	if n := utf8.RuneCountInString(rs.Source); n == 0 || n > 120 {
+		e.add("source: must be 1-120 characters")
+	}
+	rs.AsOf = parseTime(e, "as_of", in.AsOf, o)
+	if len(in.Rates) == 0 || len(in.Rates) > maxRates {
+		e.add("rates: must hold 1-%d currencies", maxRates)
+	}
+	for _, code := range sortedKeys(in.Rates) {
+		if _, err := LookupCurrency(code); err != nil {
+			e.add("rates.%.8s: %v", code, err)
+			continue
+		}
+		if code == in.Base {
+			e.add("rates.%s: the base currency must not be listed", code)
+			continue
+		}
+		rs.Rates[code] = positive(e, "rates."+code, in.Rates[code])
+	}
+	if err := e.err(); err != nil {
+		return nil, err
+	}
+	return &Feed{Format: FormatRatesJSON, RateSets: []RateSet{rs}}, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// atoi64 parses a decimal integer for CSV columns.
+func atoi64(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }

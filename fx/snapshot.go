@@ -1,0 +1,280 @@
+package fx
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// MidRate is the mid-market rate of a corridor as an exact fraction Num/Den (units of the
+// receive currency per unit of the send currency), so a cross rate through a common base
+// (ECB: rate(B)/rate(A)) is never rounded before the cost is computed.
+type MidRate struct {
+	Num, Den decimal.Decimal
+	Source   string
+	AsOf     time.Time
+}
+
+// midDisplayPlaces is how many decimals the mid rate is shown with; costs use the exact fraction.
+const midDisplayPlaces = 8
+
+// Rate is the mid rate rounded (half-even) for display.
+func (m MidRate) Rate() decimal.Decimal {
+	return divRound(m.Num, m.Den, midDisplayPlaces, roundHalfEven)
+}
+
+// DefaultMaxDeviation is how far (15%) an offered rate may be from the mid-market rate.
+var DefaultMaxDeviation = decimal.NewFromInt(15)
+
+// midFor finds the mid rate send→receive in the rate tables: from the freshest table that
+// has both currencies, or else through a currency that two tables share (each table's base
+// or the other's), taking the older of the two times.
+func midFor(send, receive string, sets []RateSet) (MidRate, bool) {
+	var best MidRate
+	found := false
+	for i := range sets {
+		rs := &sets[i]
+		a, okA := rs.rate(send)
+		b, okB := rs.rate(receive)
+		if !okA || !okB {
+			continue
+		}
+		if !found || rs.AsOf.After(best.AsOf) || (rs.AsOf.Equal(best.AsOf) && rs.Source < best.Source) {
+			best, found = MidRate{Num: b, Den: a, Source: rs.Source, AsOf: rs.AsOf}, true
+		}
+	}
+	if found {
+		return best, true
+	}
+	for i := range sets {
+		for j := range sets {
+			if i == j {
+				continue
+			}
+			s1, s2 := &sets[i], &sets[j]
+			for _, via := range []string{s1.Base, s2.Base} {
+				a, ok1 := s1.rate(send)
+				c1, ok2 := s1.rate(via)
+				c2, ok3 := s2.rate(via)
+				b, ok4 := s2.rate(receive)
+				if !ok1 || !ok2 || !ok3 || !ok4 || via == send || via == receive {
+					continue
+				}
+				asOf := s1.AsOf
+				if s2.AsOf.Before(asOf) {
+					asOf = s2.AsOf
+				}
+				src := s1.Source + " and " + s2.Source + " via " + via
+				if !found || asOf.After(best.AsOf) || (asOf.Equal(best.AsOf) && src < best.Source) {
+					best, found = MidRate{Num: c1.Mul(b), Den: a.Mul(c2), Source: src, AsOf: asOf}, true
+				}
+			}
+		}
+	}
+	return best, found
+}
+
+// deviation returns |r − m| / m × 100 compared with bound: true when r is too far from m.
+func tooFar(r decimal.Decimal, m MidRate, bound decimal.Decimal) bool {
+	// |r·Den − Num| × 100 > bound × Num
+	diff := r.Mul(m.Den).Sub(m.Num).Abs().Mul(hundred)
+	return diff.Cmp(bound.Mul(m.Num)) > 0
+}
+
+// CheckAgainstMid rejects a provider feed whose offered rate on any corridor is further
+// than bound percent from the mid-market rate in sets. Corridors with no mid rate are not
+// judged here; they are shown with a reason instead of quotes.
+func CheckAgainstMid(f *Feed, sets []RateSet, bound decimal.Decimal) error {
+	e := &FeedError{}
+	mids := map[string]*MidRate{}
+	for i := range f.Offers {
+		o := &f.Offers[i]
+		k := o.Key()
+		m, ok := mids[k]
+		if !ok {
+			if mm, found := midFor(o.Send.Code, o.Receive.Code, sets); found {
+				m = &mm
+			}
+			mids[k] = m
+		}
+		if m != nil && tooFar(o.Rate, *m, bound) {
+			e.add("provider %s %s→%s %s/%s: exchange_rate %s is more than %s%% from the mid-market rate %s",
+				o.ProviderID, o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, o.Rate, bound, m.Rate())
+		}
+	}
+	return e.err()
+}
+
+// ProviderRef is how a quote names its provider.
+type ProviderRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+
+// priced is an offer prepared for quoting: the parts of the cost that do not depend on the
+// amount are computed once per snapshot.
+type priced struct {
+	Offer
+	provider ProviderRef
+	rateStr  string
+	// k = Num − Rate×Den: the FX margin is k/Num, the FX cost of sending S is S×k/Num.
+	k        decimal.Decimal
+	num      decimal.Decimal
+	margin   string // fx_margin_percent, 2 dp half-even
+	staleAt  time.Time
+	minSend  string
+	maxSend  string
+	delivery int
+}
+
+type corridor struct {
+	info   CorridorInfo
+	mid    MidRate
+	hasMid bool
+	offers []priced
+}
+
+// CorridorInfo describes a corridor that at least one provider serves.
+type CorridorInfo struct {
+	SendCurrency    string   `json:"send_currency"`
+	ReceiveCurrency string   `json:"receive_currency"`
+	Providers       int      `json:"providers"`
+	PayoutMethods   []string `json:"payout_methods"`
+	HasMidRate      bool     `json:"has_mid_rate"`
+	// MinSend and MaxSend are the widest range any provider accepts.
+	MinSend string `json:"min_send"`
+	MaxSend string `json:"max_send"`
+}
+
+// Snapshot is an immutable view of every accepted feed: providers, offers grouped by
+// corridor and the mid-market rates. Requests read it without locks; the refresher builds
+// a new one and swaps the pointer.
+type Snapshot struct {
+	BuiltAt   time.Time
+	providers map[string]Provider
+	provList  []Provider
+	corridors map[string]*corridor
+	corrList  []CorridorInfo
+	rateSets  []RateSet
+	// Notes says what could not be quoted and why (no mid rate, a rate far from mid).
+	Notes []string
+}
+
+// BuildSnapshot combines provider feeds and rate feeds into a snapshot. When one provider
+// appears in several feeds, the feed generated last wins. Offers whose corridor has no mid
+// rate stay listed (with a reason instead of quotes); offers further than bound from mid
+// are left out with a note (the refresher rejects such feeds up front, but mid rates move).
+func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bound decimal.Decimal, now time.Time) *Snapshot {
+	s := &Snapshot{BuiltAt: now.UTC(), providers: map[string]Provider{}, corridors: map[string]*corridor{}}
+	for _, f := range rateFeeds {
+		if rs, ok := f.Latest(); ok {
+			s.rateSets = append(s.rateSets, rs)
+		}
+	}
+	slices.SortFunc(s.rateSets, func(a, b RateSet) int { return strings.Compare(a.Source, b.Source) })
+	// The newest feed of each provider wins.
+	newest := map[string]*Feed{}
+	genOf := func(f *Feed, id string) time.Time {
+		var t time.Time
+		for i := range f.Offers {
+			if f.Offers[i].ProviderID == id && f.Offers[i].GeneratedAt.After(t) {
+				t = f.Offers[i].GeneratedAt
+			}
+		}
+		return t
+	}
+	for _, f := range providerFeeds {
+		for _, p := range f.Providers {
+			if cur, ok := newest[p.ID]; !ok || genOf(f, p.ID).After(genOf(cur, p.ID)) {
+				newest[p.ID] = f
+				s.providers[p.ID] = p
+			}
+		}
+	}
+	for _, id := range sortedKeys(s.providers) {
+		s.provList = append(s.provList, s.providers[id])
+		f := newest[id]
+		p := s.providers[id]
+		for i := range f.Offers {
+			o := f.Offers[i]
+			if o.ProviderID != id {
+				continue
+			}
+			c := s.corridors[o.Key()]
+			if c == nil {
+				c = &corridor{info: CorridorInfo{SendCurrency: o.Send.Code, ReceiveCurrency: o.Receive.Code}}
+				c.mid, c.hasMid = midFor(o.Send.Code, o.Receive.Code, s.rateSets)
+				c.info.HasMidRate = c.hasMid
+				s.corridors[o.Key()] = c
+			}
+			if c.hasMid && tooFar(o.Rate, c.mid, bound) {
+				s.Notes = append(s.Notes, fmt.Sprintf("%s %s→%s %s/%s left out: exchange_rate %s is more than %s%% from the mid-market rate %s",
+					id, o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, o.Rate, bound, c.mid.Rate()))
+				continue
+			}
+			c.offers = append(c.offers, prepare(o, p, c))
+		}
+	}
+	for _, k := range sortedKeys(s.corridors) {
+		c := s.corridors[k]
+		if !c.hasMid {
+			s.Notes = append(s.Notes, fmt.Sprintf("%s→%s: no mid-market rate, so no quotes", c.info.SendCurrency, c.info.ReceiveCurrency))
+		}
+		provs := map[string]bool{}
+		payouts := map[string]bool{}
+		var lo, hi decimal.Decimal
+		for i, o := range c.offers {
+			provs[o.ProviderID] = true
+			payouts[o.PayoutMethod] = true
+			if i == 0 || o.MinSend.Cmp(lo) < 0 {
+				lo = o.MinSend
+			}
+			if i == 0 || o.MaxSend.Cmp(hi) > 0 {
+				hi = o.MaxSend
+			}
+		}
+		c.info.Providers = len(provs)
+		c.info.PayoutMethods = sortedKeys(payouts)
+		c.info.MinSend, c.info.MaxSend = lo.String(), hi.String()
+		s.corrList = append(s.corrList, c.info)
+	}
+	return s
+}
+
+func prepare(o Offer, p Provider, c *corridor) priced {
+	pr := priced{Offer: o, provider: ProviderRef{ID: p.ID, Name: p.Name, Kind: p.Kind}, rateStr: o.Rate.String(),
+		staleAt: o.GeneratedAt.Add(o.ValidFor), minSend: o.MinSend.String(), maxSend: o.MaxSend.String(), delivery: deliveryRank(o.Delivery)}
+	if c.hasMid {
+		pr.num = c.mid.Num
+		pr.k = c.mid.Num.Sub(o.Rate.Mul(c.mid.Den))
+		pr.margin = divRound(pr.k.Mul(hundred), pr.num, 2, roundHalfEven).StringFixed(2)
+	}
+	return pr
+}
+
+// Corridors lists the corridors served, ordered by send then receive currency.
+func (s *Snapshot) Corridors() []CorridorInfo { return s.corrList }
+
+// Providers lists the providers, ordered by ID.
+func (s *Snapshot) Providers() []Provider { return s.provList }
+
+// Provider returns one provider.
+func (s *Snapshot) Provider(id string) (Provider, bool) {
+	p, ok := s.providers[id]
+	return p, ok
+}
+
+// Mid returns the mid-market rate of a corridor, if known.
+func (s *Snapshot) Mid(send, receive string) (MidRate, bool) {
+	if c, ok := s.corridors[CorridorKey(send, receive)]; ok && c.hasMid {
+		return c.mid, true
+	}
+	return midFor(send, receive, s.rateSets)
+}
+
+// RateSets returns the latest table of every rate source.
+func (s *Snapshot) RateSets() []RateSet { return s.rateSets }
