@@ -17,6 +17,7 @@ import (
 	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/config"
+	"github.com/kawan-labs/kawan/frontend"
 	"github.com/kawan-labs/kawan/reviews"
 	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/store"
@@ -117,6 +118,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	// ---- stats and help wiring: keep this marker ----
 
 	// ---- frontend wiring (last: it may use every service above): keep this marker ----
+	if err := a.wireFrontend(&deps, &modules); err != nil {
+		a.Close(context.Background())
+		return nil, err
+	}
 
 	a.Server = api.New(deps, modules...)
 
@@ -214,4 +219,20 @@ func (a *App) hookAgenciesIntoReviews() {
 	}
 	a.Agencies.SetScorer(a.Reviews)
 	a.Reviews.SetExclusion(agencies.Exclusion)
+}
+
+// wireFrontend builds the browser pages from whichever services are wired above and
+// makes API errors on browser routes render as HTML pages in the visitor's language.
+func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
+	f, err := frontend.New(frontend.Options{
+		Logger:  a.Log.With("component", "frontend"),
+		Demo:    a.Config.Demo,
+		Reviews: a.Reviews,
+	})
+	if err != nil {
+		return err
+	}
+	deps.HTMLErrors = f.HTMLError
+	*modules = append(*modules, f)
+	return nil
 }

@@ -1,0 +1,26 @@
+package frontend
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/kawan-labs/kawan/api"
+)
+
+// registerAreaPages adds the pages of each wired area.
+func (f *Frontend) registerAreaPages(r *api.Router) {
+	_ = r
+}
+
+// homeData is the home page: the two big questions.
+type homeData struct {
+	From, To []string // remittance currencies offered
+}
+
+func (f *Frontend) home(c echo.Context) error {
+	v := f.newView(c)
+	v.Title = v.T("home.title")
+	v.Nav = "home"
+	return f.render(c, http.StatusOK, "home", v, homeData{})
+}
