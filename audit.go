@@ -16,4 +16,6 @@ type AuditEntry struct {
 	To         string    `json:"to,omitempty" bson:"to,omitempty"`
 	Reason     string    `json:"reason,omitempty" bson:"reason,omitempty"`
 	FraudScore *float64  `json:"fraud_score,omitempty" bson:"fraud_score,omitempty"`
+	// Note is a moderator's free-text note on a decision, PII-redacted before it is stored.
+	Note string `json:"note,omitempty" bson:"note,omitempty"`
 }

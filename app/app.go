@@ -18,6 +18,7 @@ import (
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/frontend"
+	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/reviews"
 	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/store"
@@ -51,6 +52,8 @@ type App struct {
 	ReviewIndex search.ReviewIndex
 
 	// ---- moderation service field: keep this marker ----
+	// Moderation screens every review and reply, runs the moderator queue and the lifecycle.
+	Moderation *moderation.Service
 
 	// ---- stats and help service fields: keep this marker ----
 
@@ -114,6 +117,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 
 	// ---- moderation wiring: keep this marker ----
+	a.wireModeration(&modules)
 
 	// ---- stats and help wiring: keep this marker ----
 
@@ -235,4 +239,19 @@ func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 	deps.HTMLErrors = f.HTMLError
 	*modules = append(*modules, f)
 	return nil
+}
+
+// wireModeration builds the moderation service, makes it the decision point of every new
+// review (a.Reviews.SetScreener) and reply, and adds its routes. The self-review signal
+// stays off until the auth area calls a.Moderation.SetRepresentatives.
+func (a *App) wireModeration(modules *[]api.Module) {
+	cfg := a.Config
+	a.Moderation = moderation.New(store.NewModeration(a.Store.DB()), store.NewAuditLog(a.Store.DB()), a.Reviews, moderation.Options{
+		Thresholds:    moderation.Thresholds{HoldAt: cfg.ModerationHoldAt, WatchAt: cfg.ModerationWatchAt},
+		FlagThreshold: cfg.ModerationFlags,
+		Logger:        a.Log.With("component", "moderation"),
+	})
+	a.Reviews.SetScreener(a.Moderation)
+	a.Reviews.SetReplyScreener(a.Moderation.ScreenReply)
+	*modules = append(*modules, &api.ModerationModule{Svc: a.Moderation})
 }

@@ -27,6 +27,11 @@ type Config struct {
 	LogLevel       slog.Level
 	BodyLimit      int64
 	BaseURL        string
+
+	// Moderation: fraud-score thresholds (0..1) and the flags that put a review under review.
+	ModerationHoldAt  float64
+	ModerationWatchAt float64
+	ModerationFlags   int
 }
 
 // Option documents one environment variable: its name, default and meaning, and how it is parsed.
@@ -153,6 +158,31 @@ var Options = []Option{
 		c.BaseURL = strings.TrimRight(v, "/")
 		return nil
 	}},
+	// moderation
+	{"KAWAN_MODERATION_HOLD_AT", "0.5", "fraud score (0 to 1) at or above which a new review is held for a moderator", func(c *Config, v string) error {
+		return parseScore(v, &c.ModerationHoldAt)
+	}},
+	{"KAWAN_MODERATION_WATCH_AT", "0.3", "fraud score at or above which a published review is queued for a check (at or above the hold score: never)", func(c *Config, v string) error {
+		return parseScore(v, &c.ModerationWatchAt)
+	}},
+	{"KAWAN_MODERATION_FLAGS", "3", "flags by distinct accounts that put a published review under review (1 to 100)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return fmt.Errorf("want a whole number from 1 to 100")
+		}
+		c.ModerationFlags = n
+		return nil
+	}},
+}
+
+// parseScore parses a fraud-score threshold: a decimal from 0 to 1 (a score, not money).
+func parseScore(v string, dst *float64) error {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f > 1 || f != f {
+		return fmt.Errorf("want a number from 0 to 1, like 0.5")
+	}
+	*dst = f
+	return nil
 }
 
 // Error is a configuration error naming the variable.

@@ -15,21 +15,27 @@ func TestDefaults(t *testing.T) {
 	if c.MongoURI != "" || c.MeiliURL != "" || len(c.TrustedProxies) != 0 || c.BodyLimit != 65536 {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
+	if c.ModerationHoldAt != 0.5 || c.ModerationWatchAt != 0.3 || c.ModerationFlags != 3 {
+		t.Fatalf("unexpected moderation defaults: %+v", c)
+	}
 }
 
 func TestBadValues(t *testing.T) {
 	cases := map[string]string{
-		"KAWAN_ADDR":            "nonsense",
-		"MONGODB_URI":           "postgres://x",
-		"MONGODB_DATABASE":      "a/b",
-		"MEILI_URL":             "ftp://x",
-		"KAWAN_FEEDS":           "ftp://x/y",
-		"KAWAN_FEED_INTERVAL":   "1s",
-		"KAWAN_DEMO":            "maybe",
-		"KAWAN_TRUSTED_PROXIES": "10.0.0.1",
-		"KAWAN_LOG_LEVEL":       "loud",
-		"KAWAN_BODY_LIMIT":      "12",
-		"KAWAN_BASE_URL":        "example.org",
+		"KAWAN_ADDR":                "nonsense",
+		"MONGODB_URI":               "postgres://x",
+		"MONGODB_DATABASE":          "a/b",
+		"MEILI_URL":                 "ftp://x",
+		"KAWAN_FEEDS":               "ftp://x/y",
+		"KAWAN_FEED_INTERVAL":       "1s",
+		"KAWAN_DEMO":                "maybe",
+		"KAWAN_TRUSTED_PROXIES":     "10.0.0.1",
+		"KAWAN_LOG_LEVEL":           "loud",
+		"KAWAN_BODY_LIMIT":          "12",
+		"KAWAN_BASE_URL":            "example.org",
+		"KAWAN_MODERATION_HOLD_AT":  "1.5",
+		"KAWAN_MODERATION_WATCH_AT": "x",
+		"KAWAN_MODERATION_FLAGS":    "0",
 	}
 	for name, val := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -36,6 +36,7 @@ var steps = []Step{
 	{400, "review, vote and idempotency indexes", reviewIndexes},
 
 	// moderation steps:
+	{500, "moderation queue, flag and appeal indexes", moderationIndexes},
 
 	// stats / help steps:
 

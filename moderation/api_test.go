@@ -1,0 +1,451 @@
+package moderation_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/api"
+	"github.com/kawan-labs/kawan/api/apitest"
+	"github.com/kawan-labs/kawan/moderation"
+	"github.com/kawan-labs/kawan/reviews"
+	"github.com/kawan-labs/kawan/search"
+	"github.com/kawan-labs/kawan/store"
+	"github.com/kawan-labs/kawan/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// staticTokens accepts the tokens in its map; the real verifier lives in auth/.
+type staticTokens map[string]kawan.Principal
+
+func (s staticTokens) VerifyAccessToken(_ context.Context, tok string) (kawan.Principal, error) {
+	if p, ok := s[tok]; ok {
+		return p, nil
+	}
+	return kawan.Principal{}, errors.New("bad token")
+}
+
+// env is the real reviews and moderation services on a fresh embedded FerretDB and a
+// temporary Bleve index.
+type env struct {
+	st    *store.Store
+	rev   *reviews.Service
+	mod   *moderation.Service
+	idx   search.ReviewIndex
+	audit *store.AuditLog
+}
+
+func newEnv(t testing.TB, o moderation.Options, agencies ...string) *env {
+	t.Helper()
+	s := storetest.New(t)
+	idx, err := search.OpenReviews(context.Background(), search.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idx.Close() })
+	rev := reviews.New(store.NewReviews(s.DB()), idx, reviews.Options{Now: o.Now})
+	audit := store.NewAuditLog(s.DB())
+	mod := moderation.New(store.NewModeration(s.DB()), audit, rev, o)
+	rev.SetScreener(mod)
+	rev.SetReplyScreener(mod.ScreenReply)
+	for _, id := range agencies {
+		if _, err := s.DB().Collection("agencies").InsertOne(context.Background(), bson.D{{Key: "_id", Value: id}, {Key: "version", Value: int64(1)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &env{st: s, rev: rev, mod: mod, idx: idx, audit: audit}
+}
+
+var tokens = staticTokens{
+	"w1":   {UserID: "w1", Role: kawan.RoleWorker},
+	"w2":   {UserID: "w2", Role: kawan.RoleWorker},
+	"w3":   {UserID: "w3", Role: kawan.RoleWorker},
+	"w4":   {UserID: "w4", Role: kawan.RoleWorker},
+	"w5":   {UserID: "w5", Role: kawan.RoleWorker},
+	"w6":   {UserID: "w6", Role: kawan.RoleWorker},
+	"rep1": {UserID: "rep1", Role: kawan.RoleAgencyRep, AgencyID: "ag1"},
+	"mod1": {UserID: "mod1", Role: kawan.RoleModerator},
+	"mod2": {UserID: "mod2", Role: kawan.RoleModerator},
+	"adm":  {UserID: "adm", Role: kawan.RoleAdmin},
+}
+
+func (e *env) client(t testing.TB) *apitest.Client {
+	srv := api.New(api.Deps{Tokens: tokens},
+		&api.ReviewsModule{Svc: e.rev, Fingerprint: func(c echo.Context) string { return c.Request().Header.Get("X-Test-FP") }},
+		&api.ModerationModule{Svc: e.mod})
+	return apitest.New(t, srv)
+}
+
+func review(overall int, text string) string {
+	return fmt.Sprintf(`{"ratings":{"overall":%d,"fees_honesty":%d,"contract_match":%d,"treatment":%d,"support":%d},
+	 "would_recommend":%v,"origin":"PH","destination":"SG","text":%q}`, overall, overall, max(overall-1, 1), overall, overall, overall >= 4, text)
+}
+
+type created struct{ ID, Status string }
+
+func submit(t *testing.T, c *apitest.Client, agency, body string, headers ...string) created {
+	t.Helper()
+	r := c.Do("POST", "/v1/agencies/"+agency+"/reviews", body, headers...)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", r.Status, r.Body)
+	}
+	var out created
+	r.JSON(t, &out)
+	return out
+}
+
+func status(t *testing.T, e *env, id string) kawan.ReviewStatus {
+	t.Helper()
+	r, err := store.NewReviews(e.st.DB()).Review(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Status
+}
+
+const copyText = "Very good agency, they helped me a lot with my visa and my medical. Highly recommended to everyone who wants to work abroad!"
+
+func TestModerationAPI(t *testing.T) {
+	e := newEnv(t, moderation.Options{}, "ag1", "ag2")
+	c := e.client(t)
+	w1, w2, w3, w4, mod1, mod2 := c.As("w1"), c.As("w2"), c.As("w3"), c.As("w4"), c.As("mod1"), c.As("mod2")
+
+	// An honest review with a phone number: published, the number never public.
+	honest := submit(t, w1, "ag1", review(2, "The agency kept my passport for three months and charged 45,000 PHP. Call me on +63 917 123 4567 if you want details."))
+	if honest.Status != "published" {
+		t.Fatalf("honest review: %s", honest.Status)
+	}
+	for _, path := range []string{"/v1/agencies/ag1/reviews", "/v1/reviews?q=passport", "/v1/reviews/" + honest.ID} {
+		r := c.Do("GET", path, nil)
+		if r.Status != 200 || strings.Contains(string(r.Body), "917") || !strings.Contains(string(r.Body), "[removed]") ||
+			!strings.Contains(string(r.Body), "45,000 PHP") {
+			t.Errorf("GET %s: %d %s", path, r.Status, r.Body)
+		}
+	}
+	if r := c.Do("GET", "/v1/reviews?q=4567", nil); !strings.Contains(string(r.Body), `"total":0`) {
+		t.Errorf("phone number is searchable: %s", r.Body)
+	}
+
+	// Copy-paste from one device by three accounts: the later ones are held.
+	first := submit(t, w2, "ag2", review(5, copyText), "X-Test-FP", "fp-farm")
+	second := submit(t, w3, "ag2", review(5, strings.Replace(copyText, "a lot", "so much", 1)), "X-Test-FP", "fp-farm")
+	third := submit(t, w4, "ag2", review(5, strings.Replace(copyText, "everyone", "all my friends", 1)), "X-Test-FP", "fp-farm")
+	t.Logf("farm: %s %s %s", first.Status, second.Status, third.Status)
+	if second.Status != "held" || third.Status != "held" {
+		t.Fatalf("copy-paste farm not held: %s %s", second.Status, third.Status)
+	}
+	if r := c.Do("GET", "/v1/reviews/"+third.ID, nil); r.Status != http.StatusNotFound {
+		t.Errorf("held review is public: %d", r.Status)
+	}
+
+	// The queue: moderators only, each signal with its reason.
+	if r := w1.Do("GET", "/v1/moderation/queue", nil); r.Status != http.StatusForbidden {
+		t.Errorf("worker sees the queue: %d", r.Status)
+	}
+	if r := c.Do("GET", "/v1/moderation/queue", nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("anonymous sees the queue: %d", r.Status)
+	}
+	q := mod1.Do("GET", "/v1/moderation/queue?kind=held&per_page=10", nil)
+	var page moderation.QueuePage
+	q.JSON(t, &page)
+	if q.Status != 200 || page.Total < 2 {
+		t.Fatalf("queue: %d %s", q.Status, q.Body)
+	}
+	var item moderation.QueueItem
+	for _, it := range page.Items {
+		if it.ReviewID == third.ID {
+			item = it
+		}
+	}
+	names := map[string]string{}
+	for _, s := range item.Signals {
+		names[s.Name] = s.Reason
+	}
+	if names[moderation.SigDuplicate] == "" || names[moderation.SigSharedFP] == "" || item.OriginalText == "" {
+		t.Errorf("queue item lacks its reasons: %+v", item)
+	}
+	for _, bad := range []string{"?kind=spam", "?per_page=500", "?page=x", "?sort=age"} {
+		if r := mod1.Do("GET", "/v1/moderation/queue"+bad, nil); r.Status != http.StatusBadRequest {
+			t.Errorf("queue%s: %d", bad, r.Status)
+		}
+	}
+
+	// Claims: one moderator at a time.
+	if r := mod1.Do("POST", "/v1/moderation/reviews/"+third.ID+"/claim", nil); r.Status != 200 {
+		t.Fatalf("claim: %d %s", r.Status, r.Body)
+	}
+	if r := mod2.Do("POST", "/v1/moderation/reviews/"+third.ID+"/claim", nil); r.Status != http.StatusConflict {
+		t.Errorf("second claim: %d", r.Status)
+	}
+	if r := mod2.Do("POST", "/v1/moderation/reviews/"+third.ID+"/decision", `{"action":"publish","reason":"meets_guidelines"}`); r.Status != http.StatusConflict {
+		t.Errorf("decision on another's claim: %d", r.Status)
+	}
+	if r := mod1.Do("POST", "/v1/moderation/reviews/"+honest.ID+"/claim", nil); r.Status != http.StatusNotFound {
+		t.Errorf("claim of an unqueued review: %d", r.Status)
+	}
+
+	// Bad decisions.
+	for body, field := range map[string]string{
+		`{"action":"delete","reason":"fake"}`:                                            "action",
+		`{"action":"reject","reason":"meets_guidelines"}`:                                "reason",
+		`{"action":"reject","reason":"because"}`:                                         "reason",
+		`{"action":"reject","reason":"fake","extra":1}`:                                  "extra",
+		`{"action":"reject","reason":"fake","note":"` + strings.Repeat("x", 1001) + `"}`: "note",
+	} {
+		r := mod1.Do("POST", "/v1/moderation/reviews/"+third.ID+"/decision", body)
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"field":"`+field+`"`) {
+			t.Errorf("decision %s: %d %s", body, r.Status, r.Body)
+		}
+	}
+	if r := mod1.Do("POST", "/v1/moderation/reviews/"+honest.ID+"/decision", `{"action":"reject","reason":"fake"}`); r.Status != http.StatusConflict {
+		t.Errorf("reject a published review: %d", r.Status)
+	}
+	if r := mod1.Do("POST", "/v1/moderation/reviews/nope/decision", `{"action":"reject","reason":"fake"}`); r.Status != http.StatusNotFound {
+		t.Errorf("unknown review: %d", r.Status)
+	}
+	if r := w1.Do("POST", "/v1/moderation/reviews/"+third.ID+"/decision", `{"action":"publish","reason":"meets_guidelines"}`); r.Status != http.StatusForbidden {
+		t.Errorf("worker decides: %d", r.Status)
+	}
+
+	// mod1 rejects the copy; its original text is gone afterwards.
+	r := mod1.Do("POST", "/v1/moderation/reviews/"+third.ID+"/decision", `{"action":"reject","reason":"fake","note":"copy of another review, same device; mail me at mod@example.org"}`)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"rejected"`) {
+		t.Fatalf("reject: %d %s", r.Status, r.Body)
+	}
+	d := mod1.Do("GET", "/v1/moderation/reviews/"+third.ID, nil)
+	var detail moderation.ItemDetail
+	d.JSON(t, &detail)
+	if d.Status != 200 || detail.OriginalText != "" || detail.Queued || len(detail.History) != 2 {
+		t.Fatalf("detail after decision: %d %s", d.Status, d.Body)
+	}
+	h := detail.History[1]
+	if h.ActorID != "mod1" || h.ActorRole != kawan.RoleModerator || h.From != "held" || h.To != "rejected" || h.Reason != "fake" ||
+		h.FraudScore == nil || *h.FraudScore < 0.5 || strings.Contains(h.Note, "mod@example.org") {
+		t.Errorf("audit entry: %+v", h)
+	}
+	if detail.History[0].Action != "review.screen" || detail.History[0].To != "held" || detail.History[0].ActorID != "" {
+		t.Errorf("screening audit entry: %+v", detail.History[0])
+	}
+	// The audit log cannot be edited through the API.
+	for _, m := range []string{"PUT", "DELETE", "PATCH", "POST"} {
+		if r := c.As("adm").Do(m, "/v1/moderation/reviews/"+third.ID+"/history", `{}`); r.Status != http.StatusMethodNotAllowed && r.Status != http.StatusNotFound {
+			t.Errorf("%s history: %d", m, r.Status)
+		}
+	}
+
+	// Appeal: only the author, once per decision; the decision on appeal is final.
+	if r := w1.Do("POST", "/v1/reviews/"+third.ID+"/appeal", `{"note":"I am real"}`); r.Status != http.StatusNotFound {
+		t.Errorf("appeal by someone else: %d", r.Status)
+	}
+	if r := w4.Do("POST", "/v1/reviews/"+third.ID+"/appeal", `{"note":"I really went there"}`); r.Status != http.StatusCreated || !strings.Contains(string(r.Body), `"held"`) {
+		t.Fatalf("appeal: %d %s", r.Status, r.Body)
+	}
+	if r := w4.Do("POST", "/v1/reviews/"+third.ID+"/appeal", `{}`); r.Status != http.StatusConflict {
+		t.Errorf("second appeal while pending: %d", r.Status)
+	}
+	q = mod2.Do("GET", "/v1/moderation/queue?kind=appeal", nil)
+	q.JSON(t, &page)
+	if page.Total != 1 || page.Items[0].ReviewID != third.ID {
+		t.Errorf("appeals queue: %s", q.Body)
+	}
+	if r := mod1.Do("POST", "/v1/moderation/reviews/"+third.ID+"/claim", nil); r.Status != 200 {
+		t.Errorf("claim the appeal: %d", r.Status)
+	}
+	if r := mod1.Do("POST", "/v1/moderation/reviews/"+third.ID+"/claim", nil); r.Status != 200 {
+		t.Errorf("renew the claim: %d", r.Status)
+	}
+	if r := mod2.Do("POST", "/v1/moderation/reviews/"+third.ID+"/decision", `{"action":"reject","reason":"duplicate"}`); r.Status != http.StatusConflict {
+		t.Errorf("mod2 decides while mod1's lease is live: %d", r.Status)
+	}
+	if r := mod1.Do("DELETE", "/v1/moderation/reviews/"+third.ID+"/claim", nil); r.Status != http.StatusNoContent {
+		t.Errorf("release: %d", r.Status)
+	}
+	if r := mod2.Do("POST", "/v1/moderation/reviews/"+third.ID+"/decision", `{"action":"reject","reason":"duplicate"}`); r.Status != 200 {
+		t.Errorf("decision on appeal: %d %s", r.Status, r.Body)
+	}
+	if r := w4.Do("POST", "/v1/reviews/"+third.ID+"/appeal", `{}`); r.Status != http.StatusConflict {
+		t.Errorf("appeal against the decision on appeal: %d", r.Status)
+	}
+
+	// Flags: reasons, once per account, not on one's own review; three put it under review.
+	for body, field := range map[string]string{`{"reason":"boring"}`: "reason", `{}`: "reason", `{"reason":"fake","x":1}`: "x"} {
+		r := w2.Do("POST", "/v1/reviews/"+honest.ID+"/flags", body)
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"field":"`+field+`"`) {
+			t.Errorf("flag %s: %d %s", body, r.Status, r.Body)
+		}
+	}
+	if r := w1.Do("POST", "/v1/reviews/"+honest.ID+"/flags", `{"reason":"fake"}`); r.Status != http.StatusConflict {
+		t.Errorf("flag own review: %d", r.Status)
+	}
+	if r := c.Do("POST", "/v1/reviews/"+honest.ID+"/flags", `{"reason":"fake"}`); r.Status != http.StatusUnauthorized {
+		t.Errorf("anonymous flag: %d", r.Status)
+	}
+	if r := w2.Do("POST", "/v1/reviews/"+third.ID+"/flags", `{"reason":"fake"}`); r.Status != http.StatusNotFound {
+		t.Errorf("flag a rejected review: %d", r.Status)
+	}
+	for i, w := range []*apitest.Client{w2, w3, c.As("rep1")} {
+		if r := w.Do("POST", "/v1/reviews/"+honest.ID+"/flags", `{"reason":"personal_info","note":"phone number"}`); r.Status != http.StatusCreated {
+			t.Fatalf("flag %d: %d %s", i, r.Status, r.Body)
+		}
+		if i == 0 {
+			if r := w.Do("POST", "/v1/reviews/"+honest.ID+"/flags", `{"reason":"fake"}`); r.Status != http.StatusConflict {
+				t.Errorf("second flag: %d", r.Status)
+			}
+		}
+	}
+	if s := status(t, e, honest.ID); s != kawan.ReviewUnderReview {
+		t.Fatalf("after 3 flags: %s", s)
+	}
+	if r := c.Do("GET", "/v1/reviews/"+honest.ID, nil); r.Status != http.StatusNotFound {
+		t.Errorf("under-review review is public: %d", r.Status)
+	}
+	if r := mod2.Do("POST", "/v1/moderation/reviews/"+honest.ID+"/decision", `{"action":"verify","reason":"meets_guidelines"}`); r.Status != 200 {
+		t.Fatalf("restore: %d %s", r.Status, r.Body)
+	}
+	if r := c.Do("GET", "/v1/reviews/"+honest.ID, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"verified":true`) {
+		t.Errorf("restored review: %d %s", r.Status, r.Body)
+	}
+
+	// Transparency: public, aggregated.
+	tr := c.Do("GET", "/v1/transparency", nil)
+	var rep moderation.TransparencyReport
+	tr.JSON(t, &rep)
+	if tr.Status != 200 || len(rep.Periods) != 1 {
+		t.Fatalf("transparency: %d %s", tr.Status, tr.Body)
+	}
+	p := rep.Periods[0]
+	if p.Received != 4 || p.HeldAutomatically < 2 || p.Rejected != 2 || p.ByReason["rejected"]["fake"] != 1 || p.FlagsReceived != 3 ||
+		p.FlagsHandled != 3 || p.MedianDecisionSeconds == nil || p.CaughtAutomaticallyShare == nil || p.Appeals != 1 {
+		t.Errorf("transparency numbers: %s", tr.Body)
+	}
+	for _, s := range []string{"w1", "w2", "mod1", honest.ID, "ag1"} {
+		if strings.Contains(string(tr.Body), `"`+s+`"`) {
+			t.Errorf("transparency report names %s", s)
+		}
+	}
+	for _, bad := range []string{"?from=2026-13", "?to=x", "?from=2020-01&to=2026-01", "?from=2026-05&to=2026-01", "?period=month"} {
+		if r := c.Do("GET", "/v1/transparency"+bad, nil); r.Status != http.StatusBadRequest {
+			t.Errorf("transparency%s: %d", bad, r.Status)
+		}
+	}
+}
+
+// Two moderators deciding the same held review at the same moment: exactly one wins, the
+// other gets 409, and the audit log has exactly one decision.
+func TestConcurrentDecisions(t *testing.T) {
+	e := newEnv(t, moderation.Options{}, "ag1")
+	c := e.client(t)
+	var ids []string
+	for _, w := range []string{"w1", "w2", "w3", "w4", "w5"} {
+		ids = append(ids, submit(t, c.As(w), "ag1", review(5, copyText), "X-Test-FP", "same").ID)
+	}
+	// Two moderators claiming the same item at once: one lease.
+	for _, id := range ids[2:] {
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for i, tok := range []string{"mod1", "mod2"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i] = c.As(tok).Do("POST", "/v1/moderation/reviews/"+id+"/claim", nil).Status
+			}()
+		}
+		wg.Wait()
+		if !(codes[0] == 200 && codes[1] == 409 || codes[0] == 409 && codes[1] == 200) {
+			t.Errorf("concurrent claims: %v", codes)
+		}
+		winner := "mod1"
+		if codes[1] == 200 {
+			winner = "mod2"
+		}
+		if r := c.As(winner).Do("DELETE", "/v1/moderation/reviews/"+id+"/claim", nil); r.Status != http.StatusNoContent {
+			t.Errorf("release: %d", r.Status)
+		}
+	}
+	for _, id := range ids[2:] {
+		if s := status(t, e, id); s != kawan.ReviewHeld {
+			t.Fatalf("setup: %s is %s", id, s)
+		}
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for i, tok := range []string{"mod1", "mod2"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body := `{"action":"publish","reason":"meets_guidelines"}`
+				if i == 1 {
+					body = `{"action":"reject","reason":"fake"}`
+				}
+				codes[i] = c.As(tok).Do("POST", "/v1/moderation/reviews/"+id+"/decision", body).Status
+			}()
+		}
+		wg.Wait()
+		if !(codes[0] == 200 && codes[1] == 409 || codes[0] == 409 && codes[1] == 200) {
+			t.Errorf("concurrent decisions: %v", codes)
+		}
+		h, err := e.audit.BySubject(context.Background(), "review:"+id, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		decisions := 0
+		for _, x := range h {
+			if x.Action == "review.decision" {
+				decisions++
+			}
+		}
+		if decisions != 1 {
+			t.Errorf("audit has %d decisions", decisions)
+		}
+	}
+}
+
+// Replies: PII redacted; threats held.
+func TestReplyScreening(t *testing.T) {
+	e := newEnv(t, moderation.Options{}, "ag1")
+	c := e.client(t)
+	id := submit(t, c.As("w1"), "ag1", review(3, "The fee was as announced but the employer in Singapore changed my contract after arrival.")).ID
+	r := c.As("rep1").Do("POST", "/v1/reviews/"+id+"/reply", `{"text":"Please call our office on 0917 555 1234, we will help."}`)
+	if r.Status != http.StatusCreated || !strings.Contains(string(r.Body), `"published"`) {
+		t.Fatalf("reply: %d %s", r.Status, r.Body)
+	}
+	g := c.Do("GET", "/v1/reviews/"+id, nil)
+	if strings.Contains(string(g.Body), "555") || !strings.Contains(string(g.Body), "[removed]") {
+		t.Errorf("reply PII public: %s", g.Body)
+	}
+	v, _ := e.mod.ScreenReply(context.Background(), "We know where you live. I know where you live.")
+	if v.Status != kawan.ReviewHeld {
+		t.Errorf("threatening reply: %+v", v)
+	}
+}
+
+// Without a screener every review is held; the moderation service is the decision point.
+func TestScreenerIsTheDecisionPoint(t *testing.T) {
+	e := newEnv(t, moderation.Options{Now: func() time.Time { return time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC) }}, "ag1")
+	res, err := e.rev.Submit(context.Background(), "ag1", reviews.Author{UserID: "u1", ClientFP: "fp"}, reviews.Submission{
+		Ratings:        reviews.RatingsInput{Overall: ptr(3), FeesHonesty: ptr(3), ContractMatch: ptr(3), Treatment: ptr(3), Support: ptr(3)},
+		WouldRecommend: ptr(true), Text: "Write to me at someone@example.com about the agency, the fee was fine.",
+	}, "")
+	if err != nil || res.Status != kawan.ReviewPublished {
+		t.Fatalf("submit: %v %+v", err, res)
+	}
+	r, _ := store.NewReviews(e.st.DB()).Review(context.Background(), res.ID)
+	if strings.Contains(r.Text, "example.com") || !r.Moderation.Redacted || r.Moderation.OriginalText != "" {
+		t.Errorf("stored review: %+v", r)
+	}
+	h, _ := e.audit.BySubject(context.Background(), "review:"+res.ID, 10)
+	if len(h) != 1 || h[0].To != "published" || h[0].Reason != "auto_published" || !h[0].At.Equal(time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("audit: %+v", h)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,521 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kawan-labs/kawan"
+)
+
+// Moderation is the repository of moderation: review status transitions (on "reviews"),
+// the moderation queue with leases ("mod_queue"), user flags ("review_flags"), appeals
+// ("mod_appeals"), per-month transparency counters ("mod_stats"), and the fraud-signal
+// state every process shares: per-agency and per-author recent submissions ("mod_agency",
+// "mod_author"), accounts per client fingerprint and agency ("mod_fp"), and the text
+// fingerprints of every review (MinHash signatures in "mod_sig", LSH buckets in "mod_lsh").
+//
+// Everything on a hot path is read and written by _id (composite where needed), in single
+// atomic updates (FerretDB v1 has no transactions and pushes down only _id equality).
+type Moderation struct {
+	reviews *mongo.Collection
+	agency  *mongo.Collection
+	author  *mongo.Collection
+	fp      *mongo.Collection
+	lsh     *mongo.Collection
+	sigs    *mongo.Collection
+	queue   *mongo.Collection
+	flags   *mongo.Collection
+	appeals *mongo.Collection
+	stats   *mongo.Collection
+	tokens  *mongo.Collection
+}
+
+// NewModeration returns the moderation repository of db.
+func NewModeration(db *mongo.Database) *Moderation {
+	return &Moderation{
+		reviews: db.Collection("reviews"), agency: db.Collection("mod_agency"), author: db.Collection("mod_author"),
+		fp: db.Collection("mod_fp"), lsh: db.Collection("mod_lsh"), sigs: db.Collection("mod_sig"),
+		queue: db.Collection("mod_queue"), flags: db.Collection("review_flags"), appeals: db.Collection("mod_appeals"),
+		stats: db.Collection("mod_stats"), tokens: db.Collection("mod_transitions"),
+	}
+}
+
+// moderationIndexes serve MongoDB deployments; FerretDB creates them but scans anyway (the
+// collections they serve are small: the queue, flags and appeals of live items).
+func moderationIndexes(ctx context.Context, db *mongo.Database) error {
+	if err := EnsureIndexes(ctx, db.Collection("review_flags"),
+		mongo.IndexModel{Keys: bson.D{{Key: "review_id", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "handled_at", Value: 1}}}); err != nil {
+		return err
+	}
+	if err := EnsureIndexes(ctx, db.Collection("mod_queue"),
+		mongo.IndexModel{Keys: bson.D{{Key: "kind", Value: 1}, {Key: "since", Value: 1}}}); err != nil {
+		return err
+	}
+	return EnsureIndexes(ctx, db.Collection("mod_appeals"),
+		mongo.IndexModel{Keys: bson.D{{Key: "review_id", Value: 1}}})
+}
+
+// ---- review transitions ----
+
+// TransitionReview moves review r (as the caller read it) from its status to status to,
+// applying set and unset and bumping "version", and returns the review as it was before.
+// ErrConflict: another transition from the same version won, or the review changed since
+// it was read (someone else decided first); ErrNotFound: no such review.
+//
+// Compare-and-set without trusting conditional updates: FerretDB v1 (SQLite) applies an
+// update's filter and its write as two steps, so two concurrent updates with the same
+// filter can both succeed (seen in tests). Inserting a unique _id is atomic on every
+// backend, so each transition first claims the token "review|version" in
+// "mod_transitions"; only the claimer updates, with the status and version in the filter
+// as well (atomic on MongoDB).
+func (m *Moderation) TransitionReview(ctx context.Context, r *kawan.Review, to kawan.ReviewStatus, set bson.D, unset []string) (*kawan.Review, error) {
+	_, err := m.tokens.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("%s|%d", r.ID, r.Version)},
+		{Key: "from", Value: r.Status}, {Key: "to", Value: to}, {Key: "at", Value: time.Now().UTC()}})
+	if mongo.IsDuplicateKeyError(err) {
+		return nil, fmt.Errorf("store: review %s was changed by someone else at the same moment: %w", r.ID, kawan.ErrConflict)
+	}
+	if err != nil {
+		return nil, Classify("claim review transition", err)
+	}
+	set = append(bson.D{{Key: "status", Value: to}}, set...)
+	up := bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}}
+	if len(unset) > 0 {
+		u := bson.D{}
+		for _, f := range unset {
+			u = append(u, bson.E{Key: f, Value: ""})
+		}
+		up = append(up, bson.E{Key: "$unset", Value: u})
+	}
+	var before kawan.Review
+	err = m.reviews.FindOneAndUpdate(ctx,
+		bson.D{{Key: "_id", Value: r.ID}, {Key: "status", Value: r.Status}, {Key: "version", Value: r.Version}}, up,
+		options.FindOneAndUpdate().SetReturnDocument(options.Before)).Decode(&before)
+	if err == nil {
+		return &before, nil
+	}
+	if !errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, Classify("review transition", err)
+	}
+	if _, err := m.Review(ctx, r.ID); err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("store: review %s changed since you read it; reload and decide again: %w", r.ID, kawan.ErrConflict)
+}
+
+// UpdateModeration sets moderation fields of a review that is still in status (no status
+// change) and bumps "version"; false when the review is no longer in that status.
+func (m *Moderation) UpdateModeration(ctx context.Context, reviewID string, status kawan.ReviewStatus, set bson.D, inc bson.D) (*kawan.Review, error) {
+	inc = append(bson.D{{Key: "version", Value: int64(1)}}, inc...)
+	up := bson.D{{Key: "$inc", Value: inc}}
+	if len(set) > 0 {
+		up = append(up, bson.E{Key: "$set", Value: set})
+	}
+	f := bson.D{{Key: "_id", Value: reviewID}}
+	if status != "" {
+		f = append(f, bson.E{Key: "status", Value: status})
+	}
+	var after kawan.Review
+	err := m.reviews.FindOneAndUpdate(ctx, f, up, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&after)
+	if err != nil {
+		return nil, Classify("update review moderation", err)
+	}
+	return &after, nil
+}
+
+// Review reads one review (with its moderation fields).
+func (m *Moderation) Review(ctx context.Context, reviewID string) (*kawan.Review, error) {
+	var r kawan.Review
+	if err := m.reviews.FindOne(ctx, id(reviewID)).Decode(&r); err != nil {
+		return nil, Classify("review "+reviewID, err)
+	}
+	return &r, nil
+}
+
+// ---- fraud-signal state ----
+
+// AgencyEvent is one submission to an agency, kept for the burst and swing signals.
+type AgencyEvent struct {
+	At      time.Time `bson:"at"`
+	Overall int       `bson:"o"`
+	Author  string    `bson:"u"`
+}
+
+// AuthorEvent is one submission by an account, kept for the velocity signal.
+type AuthorEvent struct {
+	At       time.Time `bson:"at"`
+	AgencyID string    `bson:"a"`
+}
+
+// pushReturn appends v to the array field of document _id (upserting it), keeping the last
+// keep entries, and decodes the document after the update into out.
+func pushReturn(ctx context.Context, c *mongo.Collection, docID string, v any, keep int, out any) error {
+	err := c.FindOneAndUpdate(ctx, id(docID),
+		bson.D{{Key: "$push", Value: bson.D{{Key: "e", Value: bson.D{{Key: "$each", Value: bson.A{v}}, {Key: "$slice", Value: -keep}}}}}},
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(out)
+	return Classify("record moderation state", err)
+}
+
+// RecordAgencyEvent appends e to agencyID's recent submissions (last keep) and returns them.
+func (m *Moderation) RecordAgencyEvent(ctx context.Context, agencyID string, e AgencyEvent, keep int) ([]AgencyEvent, error) {
+	var d struct {
+		E []AgencyEvent `bson:"e"`
+	}
+	err := pushReturn(ctx, m.agency, agencyID, e, keep, &d)
+	return d.E, err
+}
+
+// RecordAuthorEvent appends e to authorID's recent submissions (last keep) and returns them.
+func (m *Moderation) RecordAuthorEvent(ctx context.Context, authorID string, e AuthorEvent, keep int) ([]AuthorEvent, error) {
+	var d struct {
+		E []AuthorEvent `bson:"e"`
+	}
+	err := pushReturn(ctx, m.author, authorID, e, keep, &d)
+	return d.E, err
+}
+
+// RecordFingerprint appends authorID to the accounts that reviewed agencyID from client
+// fingerprint fp (last keep) and returns them (an account may appear more than once).
+func (m *Moderation) RecordFingerprint(ctx context.Context, agencyID, fp, authorID string, keep int) ([]string, error) {
+	var d struct {
+		E []string `bson:"e"`
+	}
+	err := pushReturn(ctx, m.fp, agencyID+"|"+fp, authorID, keep, &d)
+	return d.E, err
+}
+
+// TextEntry is a review in a text-fingerprint bucket.
+type TextEntry struct {
+	ReviewID string `bson:"r"`
+	AgencyID string `bson:"a"`
+	AuthorID string `bson:"u"`
+}
+
+// RecordBands adds e to the LSH bucket of every key (keeping the last keep entries of each)
+// and returns the entries that were already in those buckets (the near-duplicate candidates),
+// each once, most shared buckets first. Each bucket is read and written in one atomic
+// update, so concurrent submissions in several processes see each other.
+func (m *Moderation) RecordBands(ctx context.Context, keys []string, e TextEntry, keep int) ([]TextEntry, error) {
+	hits := map[string]int{}
+	var order []TextEntry
+	for _, k := range keys {
+		var d struct {
+			E []TextEntry `bson:"e"`
+		}
+		err := m.lsh.FindOneAndUpdate(ctx, id(k),
+			bson.D{{Key: "$push", Value: bson.D{{Key: "e", Value: bson.D{{Key: "$each", Value: bson.A{e}}, {Key: "$slice", Value: -keep}}}}}},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.Before)).Decode(&d)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, Classify("record text bucket", err)
+		}
+		for _, x := range d.E {
+			if x.ReviewID == e.ReviewID {
+				continue
+			}
+			if hits[x.ReviewID] == 0 {
+				order = append(order, x)
+			}
+			hits[x.ReviewID]++
+		}
+	}
+	// Most shared buckets first: the likeliest near-duplicates.
+	for i := 1; i < len(order); i++ {
+		for j := i; j > 0 && hits[order[j].ReviewID] > hits[order[j-1].ReviewID]; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+	return order, nil
+}
+
+// SaveSignature stores a review's MinHash signature.
+func (m *Moderation) SaveSignature(ctx context.Context, e TextEntry, sig []int64) error {
+	_, err := m.sigs.UpdateOne(ctx, id(e.ReviewID),
+		bson.D{{Key: "$set", Value: bson.D{{Key: "a", Value: e.AgencyID}, {Key: "u", Value: e.AuthorID}, {Key: "s", Value: sig}}}},
+		options.UpdateOne().SetUpsert(true))
+	return Classify("save text signature", err)
+}
+
+// Signatures reads the stored signatures of the given reviews (missing ones are skipped).
+func (m *Moderation) Signatures(ctx context.Context, reviewIDs []string) (map[string][]int64, error) {
+	out := make(map[string][]int64, len(reviewIDs))
+	for _, rid := range reviewIDs {
+		var d struct {
+			S []int64 `bson:"s"`
+		}
+		err := m.sigs.FindOne(ctx, id(rid)).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return nil, Classify("read text signature", err)
+		}
+		out[rid] = d.S
+	}
+	return out, nil
+}
+
+// ---- the moderation queue ----
+
+// QueueItem is a review waiting for a moderator. Kinds: "held" (screening held it),
+// "under_review" (flagged after publication), "watch" (published, to be checked),
+// "appeal" (its author appealed a decision).
+type QueueItem struct {
+	ReviewID   string             `bson:"_id"`
+	AgencyID   string             `bson:"agency_id"`
+	Kind       string             `bson:"kind"`
+	Status     kawan.ReviewStatus `bson:"status"`
+	FraudScore float64            `bson:"fraud_score"`
+	Flags      int                `bson:"flags"`
+	Since      time.Time          `bson:"since"`
+	LeaseBy    string             `bson:"lease_by"`
+	LeaseUntil time.Time          `bson:"lease_until"`
+	LeaseGen   int64              `bson:"lease_gen"`
+}
+
+// Enqueue puts a review in the queue or updates its entry (keeping any lease).
+func (m *Moderation) Enqueue(ctx context.Context, it QueueItem) error {
+	_, err := m.queue.UpdateOne(ctx, id(it.ReviewID), bson.D{
+		{Key: "$set", Value: bson.D{{Key: "agency_id", Value: it.AgencyID}, {Key: "kind", Value: it.Kind},
+			{Key: "status", Value: it.Status}, {Key: "fraud_score", Value: it.FraudScore}, {Key: "flags", Value: it.Flags}}},
+		{Key: "$setOnInsert", Value: bson.D{{Key: "since", Value: it.Since}, {Key: "lease_by", Value: ""}, {Key: "lease_until", Value: time.Unix(0, 0).UTC()}, {Key: "lease_gen", Value: int64(0)}}},
+	}, options.UpdateOne().SetUpsert(true))
+	return Classify("enqueue review", err)
+}
+
+// Dequeue removes a review from the queue.
+func (m *Moderation) Dequeue(ctx context.Context, reviewID string) error {
+	_, err := m.queue.DeleteOne(ctx, id(reviewID))
+	return Classify("dequeue review", err)
+}
+
+// SetQueueFlags updates the flag count of a queued review (no-op when it is not queued).
+func (m *Moderation) SetQueueFlags(ctx context.Context, reviewID string, flags int) error {
+	_, err := m.queue.UpdateOne(ctx, id(reviewID), bson.D{{Key: "$set", Value: bson.D{{Key: "flags", Value: flags}}}})
+	return Classify("update queue flags", err)
+}
+
+// MaxQueueScan bounds how many queue entries one listing reads.
+const MaxQueueScan = 5000
+
+// Queue lists queued reviews of the given kinds (all when empty), at most MaxQueueScan.
+// Ordering by priority is the caller's (it depends on the time).
+func (m *Moderation) Queue(ctx context.Context, kinds []string) ([]QueueItem, error) {
+	f := bson.D{}
+	if len(kinds) > 0 {
+		in := bson.A{}
+		for _, k := range kinds {
+			in = append(in, k)
+		}
+		f = bson.D{{Key: "kind", Value: bson.D{{Key: "$in", Value: in}}}}
+	}
+	cur, err := m.queue.Find(ctx, f, options.Find().SetLimit(MaxQueueScan))
+	if err != nil {
+		return nil, Classify("list moderation queue", err)
+	}
+	var out []QueueItem
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, Classify("read moderation queue", err)
+	}
+	return out, nil
+}
+
+// QueueEntry reads one queued review.
+func (m *Moderation) QueueEntry(ctx context.Context, reviewID string) (QueueItem, error) {
+	var it QueueItem
+	err := m.queue.FindOne(ctx, id(reviewID)).Decode(&it)
+	return it, Classify("queue entry "+reviewID, err)
+}
+
+// Claim leases a queued review to moderator by until until, if nobody else holds an
+// unexpired lease (the same moderator may renew). ErrConflict: another moderator holds it
+// or claimed it at the same moment; ErrNotFound: the review is not in the queue.
+// Like transitions, a new lease first claims a unique token (review, queue entry, lease
+// generation), so two moderators claiming at once cannot both win on FerretDB either.
+func (m *Moderation) Claim(ctx context.Context, reviewID, by string, now, until time.Time) (QueueItem, error) {
+	it, err := m.QueueEntry(ctx, reviewID)
+	if err != nil {
+		return QueueItem{}, err
+	}
+	held := it.LeaseBy != "" && it.LeaseUntil.After(now)
+	switch {
+	case held && it.LeaseBy != by:
+		return QueueItem{}, fmt.Errorf("store: review %s is being handled by another moderator: %w", reviewID, kawan.ErrConflict)
+	case held:
+		// Renewal by the holder.
+		_, err := m.queue.UpdateOne(ctx, bson.D{{Key: "_id", Value: reviewID}, {Key: "lease_by", Value: by}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "lease_until", Value: until}}}})
+		if err != nil {
+			return QueueItem{}, Classify("renew claim", err)
+		}
+	default:
+		_, err := m.tokens.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("lease|%s|%d|%d", reviewID, it.Since.UnixNano(), it.LeaseGen)},
+			{Key: "by", Value: by}, {Key: "at", Value: now}})
+		if mongo.IsDuplicateKeyError(err) {
+			return QueueItem{}, fmt.Errorf("store: review %s was claimed by another moderator at the same moment: %w", reviewID, kawan.ErrConflict)
+		}
+		if err != nil {
+			return QueueItem{}, Classify("claim review", err)
+		}
+		_, err = m.queue.UpdateOne(ctx, id(reviewID), bson.D{
+			{Key: "$set", Value: bson.D{{Key: "lease_by", Value: by}, {Key: "lease_until", Value: until}}},
+			{Key: "$inc", Value: bson.D{{Key: "lease_gen", Value: int64(1)}}}})
+		if err != nil {
+			return QueueItem{}, Classify("claim review", err)
+		}
+	}
+	it.LeaseBy, it.LeaseUntil = by, until
+	return it, nil
+}
+
+// Release gives up by's lease on a queued review (no-op if by does not hold it).
+func (m *Moderation) Release(ctx context.Context, reviewID, by string) error {
+	_, err := m.queue.UpdateOne(ctx, bson.D{{Key: "_id", Value: reviewID}, {Key: "lease_by", Value: by}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "lease_by", Value: ""}, {Key: "lease_until", Value: time.Unix(0, 0).UTC()}}},
+			{Key: "$inc", Value: bson.D{{Key: "lease_gen", Value: int64(1)}}}})
+	return Classify("release review", err)
+}
+
+// ---- flags ----
+
+// Flag is one user's flag on a review (one per account per review).
+type Flag struct {
+	ID        string     `bson:"_id"` // review|user
+	ReviewID  string     `bson:"review_id"`
+	UserID    string     `bson:"user_id"`
+	Reason    string     `bson:"reason"`
+	At        time.Time  `bson:"at"`
+	HandledAt *time.Time `bson:"handled_at,omitempty"`
+}
+
+// InsertFlag records a flag; a second flag by the same account is ErrConflict.
+func (m *Moderation) InsertFlag(ctx context.Context, f Flag) error {
+	f.ID = f.ReviewID + "|" + f.UserID
+	_, err := m.flags.InsertOne(ctx, f)
+	if mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("store: you already flagged review %s: %w", f.ReviewID, kawan.ErrConflict)
+	}
+	return Classify("insert flag", err)
+}
+
+// HandleFlags marks the open flags of a review handled (a decision was made) and returns
+// how many were.
+func (m *Moderation) HandleFlags(ctx context.Context, reviewID string, at time.Time) (int64, error) {
+	res, err := m.flags.UpdateMany(ctx,
+		bson.D{{Key: "review_id", Value: reviewID}, {Key: "handled_at", Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "handled_at", Value: at}}}})
+	if err != nil {
+		return 0, Classify("handle flags", err)
+	}
+	return res.ModifiedCount, nil
+}
+
+// OpenFlags counts the flags on a review not yet handled by a decision. (Counted from the
+// flags themselves rather than an $inc on the review: concurrent updates of one document
+// can lose increments on FerretDB v1.)
+func (m *Moderation) OpenFlags(ctx context.Context, reviewID string) (int, error) {
+	n, err := m.flags.CountDocuments(ctx, bson.D{{Key: "review_id", Value: reviewID}, {Key: "handled_at", Value: bson.D{{Key: "$exists", Value: false}}}})
+	return int(n), Classify("count flags", err)
+}
+
+// FlagReasons counts the flags on a review by reason (open and handled).
+func (m *Moderation) FlagReasons(ctx context.Context, reviewID string) (map[string]int, error) {
+	cur, err := m.flags.Find(ctx, bson.D{{Key: "review_id", Value: reviewID}}, options.Find().SetLimit(10000))
+	if err != nil {
+		return nil, Classify("list flags", err)
+	}
+	var fs []Flag
+	if err := cur.All(ctx, &fs); err != nil {
+		return nil, Classify("read flags", err)
+	}
+	out := map[string]int{}
+	for _, f := range fs {
+		out[f.Reason]++
+	}
+	return out, nil
+}
+
+// ---- appeals ----
+
+// Appeal is an author's appeal against one decision (at most one per decision: the _id is
+// review|decision).
+type Appeal struct {
+	ID       string    `bson:"_id"`
+	ReviewID string    `bson:"review_id"`
+	AuthorID string    `bson:"author_id"`
+	Decision string    `bson:"decision"` // the decision appealed (its time, RFC 3339 nano)
+	Note     string    `bson:"note,omitempty"`
+	At       time.Time `bson:"at"`
+}
+
+// InsertAppeal records an appeal; a second appeal against the same decision is ErrConflict.
+func (m *Moderation) InsertAppeal(ctx context.Context, a Appeal) error {
+	a.ID = a.ReviewID + "|" + a.Decision
+	_, err := m.appeals.InsertOne(ctx, a)
+	if mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("store: this decision was already appealed: %w", kawan.ErrConflict)
+	}
+	return Classify("insert appeal", err)
+}
+
+// DeleteAppeal removes an appeal whose status change lost a race (so it can be retried).
+func (m *Moderation) DeleteAppeal(ctx context.Context, reviewID, decision string) error {
+	_, err := m.appeals.DeleteOne(ctx, id(reviewID+"|"+decision))
+	return Classify("delete appeal", err)
+}
+
+// Appeals lists the appeals of a review, oldest first.
+func (m *Moderation) Appeals(ctx context.Context, reviewID string) ([]Appeal, error) {
+	cur, err := m.appeals.Find(ctx, bson.D{{Key: "review_id", Value: reviewID}},
+		options.Find().SetSort(bson.D{{Key: "at", Value: 1}}).SetLimit(100))
+	if err != nil {
+		return nil, Classify("list appeals", err)
+	}
+	var out []Appeal
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, Classify("read appeals", err)
+	}
+	return out, nil
+}
+
+// ---- transparency counters ----
+
+// PeriodStats are one month's moderation counters (no personal data).
+type PeriodStats struct {
+	Period string           `bson:"_id"` // YYYY-MM
+	Counts map[string]int64 `bson:"c"`
+	// Latency is a histogram of time to decision: bucket index → decisions.
+	Latency map[string]int64 `bson:"lat"`
+}
+
+// IncStats adds the given counters (keys under "c." or "lat.") to period's document.
+func (m *Moderation) IncStats(ctx context.Context, period string, inc map[string]int64) error {
+	if len(inc) == 0 {
+		return nil
+	}
+	d := bson.D{}
+	for k, v := range inc {
+		d = append(d, bson.E{Key: k, Value: v})
+	}
+	_, err := m.stats.UpdateOne(ctx, id(period), bson.D{{Key: "$inc", Value: d}}, options.UpdateOne().SetUpsert(true))
+	return Classify("count moderation stats", err)
+}
+
+// Stats lists the periods from..to (inclusive, "YYYY-MM"), oldest first.
+func (m *Moderation) Stats(ctx context.Context, from, to string) ([]PeriodStats, error) {
+	cur, err := m.stats.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lte", Value: to}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(1200))
+	if err != nil {
+		return nil, Classify("list moderation stats", err)
+	}
+	var out []PeriodStats
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, Classify("read moderation stats", err)
+	}
+	return out, nil
+}
