@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,6 +20,9 @@ type ReviewsModule struct {
 	// Fingerprint, when set, gives the keyed client fingerprint (auth) stored with a review
 	// for moderation's fraud signals; never the raw address.
 	Fingerprint func(c echo.Context) string
+	// AccountSince, when set, gives when the author's account was created (auth), for
+	// moderation's new-account signal.
+	AccountSince func(ctx context.Context, userID string) time.Time
 }
 
 // Register adds the review routes.
@@ -41,6 +46,9 @@ func (h *ReviewsModule) submit(c echo.Context) error {
 	author := reviews.Author{UserID: p.UserID}
 	if h.Fingerprint != nil {
 		author.ClientFP = h.Fingerprint(c)
+	}
+	if h.AccountSince != nil {
+		author.Since = h.AccountSince(c.Request().Context(), p.UserID)
 	}
 	res, err := h.Svc.Submit(c.Request().Context(), c.Param("id"), author, in, c.Request().Header.Get("Idempotency-Key"))
 	if err != nil {

@@ -87,7 +87,7 @@ func (r *Router) add(add func(string, string, echo.HandlerFunc, ...echo.Middlewa
 	for _, f := range opts {
 		f(&o)
 	}
-	mw := []echo.MiddlewareFunc{requireAccess(a)}
+	mw := []echo.MiddlewareFunc{r.s.requireAccess(a)}
 	if o.bodyLimit > 0 {
 		r.s.bodyLimits[method+" "+prefix+path] = o.bodyLimit
 	}
@@ -95,11 +95,11 @@ func (r *Router) add(add func(string, string, echo.HandlerFunc, ...echo.Middlewa
 	r.s.routes = append(r.s.routes, RouteInfo{Method: method, Path: prefix + path, Access: a, Page: o.page})
 }
 
-func requireAccess(a Access) echo.MiddlewareFunc {
+func (s *Server) requireAccess(a Access) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if a.Public {
-				return next(c)
+				return s.limit(c, next)
 			}
 			p, ok := PrincipalFrom(c)
 			if !ok {
@@ -109,9 +109,19 @@ func requireAccess(a Access) echo.MiddlewareFunc {
 			if !a.Admits(p.Role) {
 				return fmt.Errorf("api: your role may not do this: %w", kawan.ErrForbidden)
 			}
-			return next(c)
+			return s.limit(c, next)
 		}
 	}
+}
+
+// limit applies the rate limiter (if any) to an admitted request.
+func (s *Server) limit(c echo.Context, next echo.HandlerFunc) error {
+	if s.deps.Limiter != nil {
+		if err := s.deps.Limiter.LimitRequest(c); err != nil {
+			return err
+		}
+	}
+	return next(c)
 }
 
 const principalKey = "kawan.principal"

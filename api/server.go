@@ -29,6 +29,12 @@ type TokenVerifier interface {
 	VerifyAccessToken(ctx context.Context, token string) (kawan.Principal, error)
 }
 
+// RequestLimiter rate-limits routed requests; it runs after the access check, so a refused
+// caller never spends a limit (implemented by AuthModule with auth's rules).
+type RequestLimiter interface {
+	LimitRequest(c echo.Context) error
+}
+
 // Module is one resource's routes. Each resource file in this package defines a handler
 // struct holding its dependencies, whose Register adds its routes to the router.
 type Module interface {
@@ -40,6 +46,7 @@ type Deps struct {
 	Logger         *slog.Logger
 	Ready          map[string]Pinger // name → dependency, checked by /readyz
 	Tokens         TokenVerifier     // nil: every request is anonymous
+	Limiter        RequestLimiter    // nil: no rate limits
 	TrustedProxies []*net.IPNet
 	BodyLimit      int64 // bytes; default 64 KiB
 	HTMLErrors     HTMLErrorRenderer

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
+	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/frontend"
 	"github.com/kawan-labs/kawan/moderation"
@@ -45,6 +46,10 @@ type App struct {
 	Agencies *agencies.Service
 
 	// ---- auth service field: keep this marker ----
+	// Auth is accounts, sessions, fingerprints and rate limits; AuthAPI its routes (and the
+	// request limiter and fingerprint function other modules use).
+	Auth    *auth.Service
+	AuthAPI *api.AuthModule
 
 	// ---- reviews service field: keep this marker ----
 	// Reviews submits, reads, syncs and scores reviews; ReviewIndex is its search index.
@@ -109,6 +114,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	defer a.hookAgenciesIntoReviews()
 
 	// ---- auth wiring: keep this marker ----
+	if err := a.wireAuth(ctx, &deps, &modules); err != nil {
+		a.Close(context.Background())
+		return nil, err
+	}
 
 	// ---- reviews and ranking wiring: keep this marker ----
 	if err := a.wireReviews(ctx, &deps, &modules); err != nil {
@@ -199,7 +208,7 @@ func (a *App) wireReviews(ctx context.Context, deps *api.Deps, modules *[]api.Mo
 	a.closers = append(a.closers, func(context.Context) error { return idx.Close() })
 	deps.Ready["review index"] = idx
 	a.Reviews = reviews.New(store.NewReviews(a.Store.DB()), idx, reviews.Options{Logger: a.Log.With("component", "reviews")})
-	*modules = append(*modules, &api.ReviewsModule{Svc: a.Reviews})
+	*modules = append(*modules, &api.ReviewsModule{Svc: a.Reviews, Fingerprint: a.AuthAPI.Fingerprint, AccountSince: a.Auth.AccountCreated})
 	a.AddJob(func(ctx context.Context) { a.Reviews.Reconcile(ctx, reviews.ReconcileOptions{}) })
 	return nil
 }
@@ -254,4 +263,32 @@ func (a *App) wireModeration(modules *[]api.Module) {
 	a.Reviews.SetScreener(a.Moderation)
 	a.Reviews.SetReplyScreener(a.Moderation.ScreenReply)
 	*modules = append(*modules, &api.ModerationModule{Svc: a.Moderation})
+}
+
+// wireAuth builds the accounts service (signing keys and fingerprint secret from the
+// environment or the data directory), its routes, the token verifier and the rate
+// limiter every route passes through, and its background job (revocation sync, key
+// rotation, clean-up).
+func (a *App) wireAuth(ctx context.Context, deps *api.Deps, modules *[]api.Module) error {
+	cfg := a.Config
+	db := a.Store.DB()
+	svc, err := auth.New(store.NewUsers(db), auth.Options{
+		DataDir: cfg.DataDir, JWTKeys: cfg.JWTKeys, FingerprintKey: cfg.FingerprintKey,
+		Logger: a.Log.With("component", "auth"), Audit: store.NewAuditLog(db),
+		AgencyExists: store.NewReviews(db).AgencyExists,
+		Params:       a.passwordParams(),
+	})
+	if err != nil {
+		return err
+	}
+	if err := svc.SyncRevocations(ctx); err != nil {
+		return err
+	}
+	a.Auth = svc
+	a.AuthAPI = &api.AuthModule{Svc: svc}
+	deps.Tokens = svc
+	deps.Limiter = a.AuthAPI
+	*modules = append(*modules, a.AuthAPI)
+	a.AddJob(svc.Run)
+	return nil
 }

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net"
@@ -32,6 +33,10 @@ type Config struct {
 	ModerationHoldAt  float64
 	ModerationWatchAt float64
 	ModerationFlags   int
+	// JWTKeys are base64 Ed25519 seeds, first one signing (empty: keys under DataDir/keys).
+	JWTKeys string
+	// FingerprintKey keys the client fingerprints (empty: a key under DataDir/keys).
+	FingerprintKey string
 }
 
 // Option documents one environment variable: its name, default and meaning, and how it is parsed.
@@ -136,6 +141,25 @@ var Options = []Option{
 		}
 		return nil
 	}},
+	{"KAWAN_JWT_KEYS", "", "comma-separated base64 Ed25519 seeds that sign access tokens, first one signing; every process must share them; unset keeps rotating keys under the data directory", func(c *Config, v string) error {
+		for i, part := range strings.Split(v, ",") {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			if !validSeed(part) {
+				return fmt.Errorf("entry %d: want a base64 32-byte seed (e.g. openssl rand -base64 32)", i+1)
+			}
+		}
+		c.JWTKeys = v
+		return nil
+	}},
+	{"KAWAN_FINGERPRINT_KEY", "", "secret (at least 32 characters) keying the client fingerprints; every process must share it; unset keeps one under the data directory", func(c *Config, v string) error {
+		if v != "" && len(v) < 32 {
+			return fmt.Errorf("want at least 32 characters")
+		}
+		c.FingerprintKey = v
+		return nil
+	}},
 	{"KAWAN_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
@@ -183,6 +207,16 @@ func parseScore(v string, dst *float64) error {
 	}
 	*dst = f
 	return nil
+}
+
+func validSeed(s string) bool {
+	s = strings.TrimSpace(s)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil && len(b) == 32 {
+			return true
+		}
+	}
+	return false
 }
 
 // Error is a configuration error naming the variable.

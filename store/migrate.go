@@ -31,6 +31,7 @@ var steps = []Step{
 	{200, "agency and agency key indexes", agencyIndexes},
 
 	// auth steps:
+	{300, "account, session, claim and rate-limit indexes", userIndexes},
 
 	// reviews steps:
 	{400, "review, vote and idempotency indexes", reviewIndexes},

@@ -17,6 +17,7 @@ import (
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/scripts/load/loadgen"
 	"github.com/kawan-labs/kawan/scripts/reliability"
+	"github.com/kawan-labs/kawan/store"
 )
 
 // hostile is one hostile request derived from an operation of openapi.yaml.
@@ -36,8 +37,8 @@ type hostile struct {
 const xssPayload = `<script>alert("kawan-xss")</script><img src=x onerror=alert(1)>`
 
 // refusedMayWrite lists collections that may legitimately change while hostile requests
-// are refused (none so far; rate-limit or login-attempt counters would go here).
-var refusedMayWrite = []string{}
+// are refused: rate-limit windows, failed sign-in counters and revocations (auth).
+var refusedMayWrite = store.AuthCollections
 
 var pathValues = []string{
 	"..", "../../../../etc/passwd", "..%2F..%2F..%2Fetc%2Fpasswd", "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
