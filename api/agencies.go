@@ -1,10 +1,14 @@
 package api
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,7 +23,7 @@ type AgenciesModule struct {
 }
 
 // MaxImportBytes bounds an uploaded regulator list.
-const MaxImportBytes = 32 << 20
+const MaxImportBytes = agencies.MaxImportBytes
 
 // Register adds the agency routes.
 func (h *AgenciesModule) Register(r *Router) {
@@ -28,6 +32,7 @@ func (h *AgenciesModule) Register(r *Router) {
 	r.API(http.MethodGet, "/licences/:regulator/:number", h.licence, Public)
 	r.API(http.MethodPost, "/admin/agencies", h.create, Roles(kawan.RoleAdmin))
 	r.API(http.MethodPut, "/admin/agencies/:id", h.update, Roles(kawan.RoleAdmin))
+	r.API(http.MethodPost, "/admin/agency-imports", h.importList, Roles(kawan.RoleAdmin), WithBodyLimit(MaxImportBytes))
 }
 
 // onlyParams refuses unknown query parameters (a typo such as ?orign= must not silently
@@ -148,4 +153,53 @@ func (h *AgenciesModule) update(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, p)
+}
+
+// importList imports an uploaded regulator list (the body: CSV as exported from the
+// regulator's spreadsheet) with ?profile=, optionally ?dry_run=true, ?retrieved_at=YYYY-MM-DD
+// (when the list was downloaded; default today) and ?encoding=.
+func (h *AgenciesModule) importList(c echo.Context) error {
+	if err := onlyParams(c, "profile", "dry_run", "retrieved_at", "encoding"); err != nil {
+		return err
+	}
+	qs := c.QueryParams()
+	v := &kawan.ValidationError{}
+	opts := agencies.ImportOptions{ParseOptions: agencies.ParseOptions{Encoding: qs.Get("encoding")}}
+	if qs.Get("profile") == "" {
+		v.Add("profile", "is required: one of %s", strings.Join(agencies.ProfileNames(), ", "))
+	}
+	switch qs.Get("dry_run") {
+	case "", "false":
+	case "true":
+		opts.DryRun = true
+	default:
+		v.Add("dry_run", "must be true or false")
+	}
+	if s := qs.Get("retrieved_at"); s != "" {
+		t, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			v.Add("retrieved_at", "must be a date YYYY-MM-DD: when the list was downloaded from the regulator")
+		} else if t.After(time.Now().Add(24 * time.Hour)) {
+			v.Add("retrieved_at", "is in the future")
+		}
+		opts.RetrievedAt = t
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	data, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxImportBytes+1))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe) || len(data) > MaxImportBytes:
+		return fmt.Errorf("api: upload larger than %d MB: %w", MaxImportBytes>>20, kawan.ErrTooLarge)
+	case err != nil:
+		return kawan.Invalid("file", "the upload could not be read completely; send it again")
+	case len(data) == 0:
+		return kawan.Invalid("file", "the request body is empty: send the list as CSV (Content-Type: text/csv)")
+	}
+	rep, err := h.Svc.Import(c.Request().Context(), qs.Get("profile"), data, opts)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rep)
 }

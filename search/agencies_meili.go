@@ -2,10 +2,273 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/meilisearch/meilisearch-go"
+
+	"github.com/kawan-labs/kawan"
 )
 
-func openMeiliAgencies(ctx context.Context, o Options) (Index, error) {
-	return nil, fmt.Errorf("search: Meilisearch agency index: %w", errors.ErrUnsupported)
+// meiliAgenciesUID is the Meilisearch index that holds agencies.
+const meiliAgenciesUID = "kawan_agencies"
+
+// meiliTaskTimeout bounds how long a write waits for Meilisearch to apply it.
+const meiliTaskTimeout = 30 * time.Second
+
+// meiliAgency is the indexed form of an AgencyDoc in Meilisearch: searchable text, filter
+// and sort fields named as the facets are, and the whole public document as a JSON string.
+type meiliAgency struct {
+	ID              string   `json:"id"`
+	Name            string   `json:"name"`
+	Text            string   `json:"text"`
+	NameSort        string   `json:"name_sort"`
+	Origin          string   `json:"origin"`
+	Destinations    []string `json:"destination"`
+	Sectors         []string `json:"sector"`
+	Standing        string   `json:"standing"`
+	LicenceStatuses []string `json:"licence_status"`
+	Rating          float64  `json:"rating"`
+	Reviews         int64    `json:"reviews"`
+	Doc             string   `json:"doc"`
 }
+
+type meiliAgencies struct {
+	client meilisearch.ServiceManager
+	idx    meilisearch.IndexManager
+	uid    string
+}
+
+// meiliSynonyms turns the synonym groups into Meilisearch's map (each word → the others).
+func meiliSynonyms() map[string][]string {
+	out := map[string][]string{}
+	for _, g := range synonymGroups {
+		for _, w := range g {
+			out[w] = Synonyms(w)
+		}
+	}
+	return out
+}
+
+func openMeiliAgencies(ctx context.Context, o Options) (Index, error) {
+	return openMeiliAgenciesUID(ctx, o, meiliAgenciesUID)
+}
+
+// openMeiliAgenciesUID opens (creating and configuring when needed) an agency index: the
+// searchable attributes (name first), filterable and sortable attributes, typo tolerance as
+// TyposAllowed says (1 typo from 5 letters, 2 from 9), synonyms, and a window of
+// MaxAgencyWindow hits so totals are exact.
+func openMeiliAgenciesUID(ctx context.Context, o Options, uid string) (*meiliAgencies, error) {
+	opts := []meilisearch.Option{meilisearch.WithCustomClient(&http.Client{Timeout: 10 * time.Second})}
+	if o.MeiliAPIKey != "" {
+		opts = append(opts, meilisearch.WithAPIKey(o.MeiliAPIKey))
+	}
+	client := meilisearch.New(o.MeiliURL, opts...)
+	m := &meiliAgencies{client: client, idx: client.Index(uid), uid: uid}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := client.GetIndexWithContext(ctx, uid); err != nil {
+		var me *meilisearch.Error
+		if !errors.As(err, &me) || me.StatusCode != http.StatusNotFound {
+			return nil, meiliErr("open agency index", err)
+		}
+		task, err := client.CreateIndexWithContext(ctx, &meilisearch.IndexConfig{Uid: uid, PrimaryKey: "id"})
+		if err != nil {
+			return nil, meiliErr("create agency index", err)
+		}
+		if err := m.wait(ctx, task); err != nil {
+			return nil, fmt.Errorf("search: create agency index: %w", err)
+		}
+	}
+	task, err := m.idx.UpdateSettingsWithContext(ctx, &meilisearch.Settings{
+		SearchableAttributes: []string{"name", "text"},
+		FilterableAttributes: []string{"origin", "destination", "sector", "standing", "licence_status", "rating", "reviews"},
+		SortableAttributes:   []string{"name_sort", "rating", "reviews", "id"},
+		DisplayedAttributes:  []string{"id", "doc"},
+		RankingRules:         []string{"words", "typo", "proximity", "attribute", "sort", "exactness"},
+		Synonyms:             meiliSynonyms(),
+		TypoTolerance: &meilisearch.TypoTolerance{
+			Enabled:             true,
+			MinWordSizeForTypos: meilisearch.MinWordSizeForTypos{OneTypo: 5, TwoTypos: 9},
+			DisableOnWords:      []string{},
+			DisableOnAttributes: []string{},
+		},
+		Pagination: &meilisearch.Pagination{MaxTotalHits: MaxAgencyWindow},
+		Faceting:   &meilisearch.Faceting{MaxValuesPerFacet: 100},
+	})
+	if err != nil {
+		return nil, meiliErr("configure agency index", err)
+	}
+	if err := m.wait(ctx, task); err != nil {
+		return nil, fmt.Errorf("search: configure agency index: %w", err)
+	}
+	return m, nil
+}
+
+// wait blocks until a task has finished (at most meiliTaskTimeout), so that a caller who then
+// marks an agency as indexed (indexed_version) is right to do so.
+func (m *meiliAgencies) wait(ctx context.Context, t *meilisearch.TaskInfo) error {
+	ctx, cancel := context.WithTimeout(ctx, meiliTaskTimeout)
+	defer cancel()
+	done, err := m.client.WaitForTaskWithContext(ctx, t.TaskUID, 25*time.Millisecond)
+	if err != nil {
+		return meiliErr("wait for task", err)
+	}
+	if done.Status != meilisearch.TaskStatusSucceeded {
+		return fmt.Errorf("search: task %d %s: %s", t.TaskUID, done.Status, done.Error.Message)
+	}
+	return nil
+}
+
+func (m *meiliAgencies) IndexAgencies(ctx context.Context, docs ...AgencyDoc) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	out := make([]meiliAgency, 0, len(docs))
+	for _, d := range docs {
+		raw, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("search: encode agency %s: %w", d.ID, err)
+		}
+		out = append(out, meiliAgency{
+			ID: d.ID, Name: strings.Join(append([]string{d.Name}, d.TradeNames...), " "), Text: searchText(d), NameSort: sortKey(d.Name),
+			Origin: d.Origin, Destinations: nonNilStrings(d.Destinations), Sectors: nonNilStrings(d.Sectors), Standing: d.Standing,
+			LicenceStatuses: nonNilStrings(d.LicenceStatuses), Rating: d.Rating, Reviews: d.Reviews, Doc: string(raw),
+		})
+	}
+	pk := "id"
+	task, err := m.idx.AddDocumentsWithContext(ctx, out, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+	if err != nil {
+		return meiliErr("index agencies", err)
+	}
+	return m.wait(ctx, task)
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (m *meiliAgencies) DeleteAgency(ctx context.Context, id string) error {
+	task, err := m.idx.DeleteDocumentWithContext(ctx, id, nil)
+	if err != nil {
+		return meiliErr("delete agency", err)
+	}
+	return m.wait(ctx, task)
+}
+
+func (m *meiliAgencies) GetAgency(ctx context.Context, id string) (AgencyDoc, error) {
+	var hit struct {
+		Doc string `json:"doc"`
+	}
+	err := m.idx.GetDocumentWithContext(ctx, id, &meilisearch.DocumentQuery{Fields: []string{"doc"}}, &hit)
+	if err != nil {
+		var me *meilisearch.Error
+		if errors.As(err, &me) && me.StatusCode == http.StatusNotFound {
+			return AgencyDoc{}, fmt.Errorf("search: agency %s: %w", id, kawan.ErrNotFound)
+		}
+		return AgencyDoc{}, meiliErr("get agency", err)
+	}
+	return decodeAgencyHit(id, hit.Doc)
+}
+
+func (m *meiliAgencies) SearchAgencies(ctx context.Context, q AgencyQuery) (AgencyHits, error) {
+	if err := checkQuery(q); err != nil {
+		return AgencyHits{}, err
+	}
+	var filters []string
+	eq := func(field, v string) {
+		if v != "" {
+			filters = append(filters, field+" = "+meiliQuote(v))
+		}
+	}
+	eq("origin", q.Origin)
+	eq("destination", q.Destination)
+	eq("sector", q.Sector)
+	eq("standing", q.Standing)
+	eq("licence_status", q.LicenceStatus)
+	if q.MinRating > 0 {
+		filters = append(filters, fmt.Sprintf("rating >= %g", q.MinRating), "reviews >= 1")
+	}
+	per := int64(q.PerPage)
+	req := &meilisearch.SearchRequest{
+		AttributesToRetrieve: []string{"doc"},
+		MatchingStrategy:     meilisearch.All, // every word must match, as in Bleve
+		HitsPerPage:          &per,
+		Page:                 int64(q.Page), // page mode: exact totalHits
+	}
+	if len(filters) > 0 {
+		req.Filter = strings.Join(filters, " AND ")
+	}
+	if q.Facets {
+		req.Facets = AgencyFacets
+	}
+	switch agencySort(q) {
+	case AgencySortRating:
+		req.Sort = []string{"rating:desc", "reviews:desc", "name_sort:asc", "id:asc"}
+	case AgencySortReviews:
+		req.Sort = []string{"reviews:desc", "rating:desc", "name_sort:asc", "id:asc"}
+	case AgencySortName:
+		req.Sort = []string{"name_sort:asc", "id:asc"}
+	}
+	query := q.Q
+	if strings.TrimSpace(query) == "" {
+		query = ""
+	} else if !hasWord(query) {
+		return AgencyHits{Hits: []AgencyDoc{}, Facets: map[string]map[string]int{}}, nil
+	}
+	res, err := m.idx.SearchWithContext(ctx, query, req)
+	if err != nil {
+		return AgencyHits{}, meiliErr("search agencies", err)
+	}
+	out := AgencyHits{Total: int(res.TotalHits), Hits: make([]AgencyDoc, 0, len(res.Hits)), Facets: map[string]map[string]int{}}
+	for _, h := range res.Hits {
+		var raw string
+		if err := json.Unmarshal(h["doc"], &raw); err != nil {
+			return AgencyHits{}, fmt.Errorf("search: decode agency hit: %w", err)
+		}
+		d, err := decodeAgencyHit("", raw)
+		if err != nil {
+			return AgencyHits{}, err
+		}
+		out.Hits = append(out.Hits, d)
+	}
+	if q.Facets && len(res.FacetDistribution) > 0 {
+		if err := json.Unmarshal(res.FacetDistribution, &out.Facets); err != nil {
+			return AgencyHits{}, fmt.Errorf("search: decode facets: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// hasWord reports whether s has a letter or digit (a query of punctuation matches nothing,
+// as in Bleve, instead of everything).
+func hasWord(s string) bool {
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 127 {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *meiliAgencies) Ping(ctx context.Context) error {
+	if _, err := m.client.HealthWithContext(ctx); err != nil {
+		return fmt.Errorf("search: agency index: %w", kawan.ErrUnavailable)
+	}
+	return nil
+}
+
+// Drop deletes the index (tests).
+func (m *meiliAgencies) Drop(ctx context.Context) error {
+	_, err := m.client.DeleteIndexWithContext(ctx, m.uid)
+	return err
+}
+
+func (m *meiliAgencies) Close() error { return nil }

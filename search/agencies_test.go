@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"testing"
@@ -28,17 +30,12 @@ func agencyIndexes(t *testing.T) map[string]Index {
 	if url := os.Getenv("MEILI_URL"); url != "" {
 		var r [4]byte
 		_, _ = rand.Read(r[:])
-		m, err := openMeiliAgencies(context.Background(), Options{MeiliURL: url, MeiliAPIKey: os.Getenv("MEILI_API_KEY"),
-			IndexPrefix: "test_" + hex.EncodeToString(r[:]) + "_"})
+		m, err := openMeiliAgenciesUID(context.Background(), Options{MeiliURL: url, MeiliAPIKey: os.Getenv("MEILI_API_KEY")},
+			"kawan_test_agencies_"+hex.EncodeToString(r[:]))
 		if err != nil {
 			t.Fatalf("meilisearch at MEILI_URL: %v", err)
 		}
-		t.Cleanup(func() {
-			if d, ok := m.(interface{ Drop(context.Context) error }); ok {
-				_ = d.Drop(context.Background())
-			}
-			_ = m.Close()
-		})
+		t.Cleanup(func() { _ = m.Drop(context.Background()) })
 		out["meilisearch"] = m
 	} else {
 		t.Log("MEILI_URL is not set: the Meilisearch leg of the agency contract is SKIPPED (Bleve only)")
@@ -278,5 +275,22 @@ func TestAgencyIndexContract(t *testing.T) {
 				t.Errorf("punctuation only: %v", hitIDs(h))
 			}
 		})
+	}
+}
+
+// A Meilisearch server that is down or failing is an outage (ErrUnavailable), so writes
+// fall back on the reconciler and /readyz says so.
+func TestMeiliAgenciesUnavailable(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"message":"down","code":"internal","type":"internal"}`, http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := Open(ctx, Options{MeiliURL: srv.URL}); !errors.Is(err, kawan.ErrUnavailable) {
+		t.Fatalf("open against a failing server: %v, want ErrUnavailable", err)
+	}
+	if syn := meiliSynonyms(); !slices.Contains(syn["manpower"], "recruitment") || slices.Contains(syn["manpower"], "manpower") {
+		t.Errorf("synonyms: %v", syn["manpower"])
 	}
 }

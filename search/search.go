@@ -14,8 +14,6 @@ type Options struct {
 	Dir         string // Bleve index directory (used when MeiliURL is empty)
 	MeiliURL    string
 	MeiliAPIKey string
-	// IndexPrefix prefixes Meilisearch index names (tests use a random one); default "kawan_".
-	IndexPrefix string
 }
 
 // Open opens the agency index of the configured backend: Meilisearch when o.MeiliURL is

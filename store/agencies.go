@@ -269,3 +269,22 @@ func (s *Agencies) Touch(ctx context.Context, agencyID string) error {
 	_, err := s.c.UpdateOne(ctx, id(agencyID), bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
 	return Classify("touch agency", err)
 }
+
+// KeysWithPrefix lists look-up keys starting with prefix (e.g. every licence of one
+// regulator, "lic|PH-DMW|"), at most limit, in order. An admin batch job, not a hot path.
+func (s *Agencies) KeysWithPrefix(ctx context.Context, prefix string, limit int) ([]string, error) {
+	cur, err := s.keys.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: prefix}, {Key: "$lt", Value: prefix + "\uffff"}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(min(max(limit, 1), 1000000))).SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, Classify("list agency keys", err)
+	}
+	var ds []keyDoc
+	if err := cur.All(ctx, &ds); err != nil {
+		return nil, Classify("list agency keys", err)
+	}
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.ID
+	}
+	return out, nil
+}

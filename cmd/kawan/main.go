@@ -44,6 +44,8 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve": {"start the whole product (the default)", runServe},
 		// ---- subcommands: keep this marker; one line per subcommand ----
+		"import":  {"import regulators' lists: kawan import agencies --profile NAME FILE", runImport},
+		"reindex": {"rebuild the agency search index from the database", runReindex},
 	}
 }
 

@@ -1,0 +1,516 @@
+package agencies
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/search"
+	"github.com/kawan-labs/kawan/store"
+)
+
+// ImportOptions are the choices of one import run.
+type ImportOptions struct {
+	ParseOptions
+	// DryRun reports what would change and writes nothing.
+	DryRun bool
+	// Fictional marks every agency the run creates as demo data.
+	Fictional bool
+	// Progress, when set, is called as rows are applied (done of total).
+	Progress func(done, total int)
+}
+
+// Change is one agency the import adds or changes.
+type Change struct {
+	Line     int      `json:"line"`
+	AgencyID string   `json:"agency_id"`
+	Action   string   `json:"action"` // "create" or "update"
+	Fields   []string `json:"fields,omitempty"`
+}
+
+// ImportReport is what an import did (or, in a dry run, would do).
+type ImportReport struct {
+	Profile   string     `json:"profile"`
+	DryRun    bool       `json:"dry_run"`
+	Rows      int        `json:"rows"`
+	Created   int        `json:"created"`
+	Updated   int        `json:"updated"`
+	Unchanged int        `json:"unchanged"`
+	Rejected  int        `json:"rejected"`
+	Errors    []RowError `json:"errors"`
+	Changes   []Change   `json:"changes"`
+	// Missing lists licences from this regulator on record in Kawan that a full list no
+	// longer contains (reported, never changed: a list may be partial or late).
+	Missing []string `json:"missing,omitempty"`
+	TookMS  int64    `json:"took_ms"`
+}
+
+// maxReported bounds the changes, errors and missing licences a report lists.
+const maxReported = 1000
+
+// Summary is the report's last line, for people.
+func (r *ImportReport) Summary() string {
+	verb := "imported"
+	if r.DryRun {
+		verb = "dry run (nothing written)"
+	}
+	s := fmt.Sprintf("%s %s: %d rows: %d created, %d updated, %d unchanged, %d rejected", r.Profile, verb, r.Rows, r.Created, r.Updated, r.Unchanged, r.Rejected)
+	if len(r.Missing) > 0 {
+		s += fmt.Sprintf("; %d licences on record are not on this list", len(r.Missing))
+	}
+	return s
+}
+
+// Import reads a regulator's list with the named profile and upserts its rows into the
+// registry, keyed by (regulator, licence number); an agency not found by licence is matched
+// by its normalised name within its origin (kawan.NormalizeName), else created. Every fact
+// carries the list's source URL and opts.RetrievedAt. Importing the same list again
+// changes nothing. Review aggregates are never touched. Bad rows are reported with their
+// line and reason while good rows import; a file-level problem imports nothing.
+func (s *Service) Import(ctx context.Context, profile string, data []byte, opts ImportOptions) (*ImportReport, error) {
+	start := time.Now()
+	p, err := LookupProfile(profile)
+	if err != nil {
+		return nil, err
+	}
+	if opts.RetrievedAt.IsZero() {
+		opts.RetrievedAt = s.now()
+	}
+	opts.RetrievedAt = utcDay(opts.RetrievedAt)
+	if opts.Now.IsZero() {
+		opts.Now = s.now()
+	}
+	parsed, err := ParseList(p, data, opts.ParseOptions)
+	if err != nil {
+		return nil, err
+	}
+	rep := &ImportReport{Profile: p.Name, DryRun: opts.DryRun, Rows: len(parsed.Rows) + len(parsed.Rejected),
+		Errors: []RowError{}, Changes: []Change{}}
+	for _, e := range parsed.Rejected {
+		rep.reject(e)
+	}
+	run := &importRun{s: s, p: p, opts: opts, rep: rep, byKey: map[string]*target{}, seenLicences: map[string]bool{}}
+	// Resolve every row to the agency it belongs to first, then write each agency once with
+	// all its rows applied: two rows about one agency (two licences, two spellings) then never
+	// make a re-import flip fields back and forth.
+	for _, row := range parsed.Rows {
+		if err := run.resolve(ctx, row); err != nil {
+			return rep, fmt.Errorf("agencies: import line %d: %w", row.Line, err)
+		}
+	}
+	done := 0
+	for _, t := range run.targets {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		if err := run.write(ctx, t); err != nil {
+			return rep, fmt.Errorf("agencies: import line %d: %w", t.rows[0].Line, err)
+		}
+		done += len(t.rows)
+		if opts.Progress != nil {
+			opts.Progress(done, len(parsed.Rows))
+		}
+	}
+	slices.SortFunc(rep.Errors, func(a, b RowError) int { return a.Line - b.Line })
+	if !opts.DryRun {
+		if err := s.syncMany(ctx, run.touched); err != nil {
+			s.log.Warn("agencies: indexing imported agencies failed; the reconciler will retry", "err", err)
+		}
+	}
+	if p.FullList {
+		missing, err := run.missing(ctx)
+		if err != nil {
+			return rep, err
+		}
+		rep.Missing = missing
+	}
+	rep.TookMS = time.Since(start).Milliseconds()
+	return rep, nil
+}
+
+func (r *ImportReport) reject(e RowError) {
+	r.Rejected++
+	if len(r.Errors) < maxReported {
+		r.Errors = append(r.Errors, e)
+	}
+}
+
+func (r *ImportReport) change(c Change) {
+	if c.Action == "create" {
+		r.Created++
+	} else {
+		r.Updated++
+	}
+	if len(r.Changes) < maxReported {
+		r.Changes = append(r.Changes, c)
+	}
+}
+
+type importRun struct {
+	s            *Service
+	p            *ImportProfile
+	opts         ImportOptions
+	rep          *ImportReport
+	targets      []*target
+	byKey        map[string]*target // licence key, name key or "id|"+ID → target
+	touched      []string
+	seenLicences map[string]bool
+}
+
+// target is one agency an import writes: an existing one (id) or a new one, with its rows.
+type target struct {
+	id   string
+	rows []Row
+}
+
+// resolve finds the agency a row belongs to: the holder of its licence, else the agency
+// with its normalised name in its origin (already stored, or new earlier in this file).
+func (r *importRun) resolve(ctx context.Context, row Row) error {
+	lk := store.LicenceKey(row.Regulator, row.Licence)
+	nk := store.NameKey(row.Origin, kawan.NormalizeName(row.Name))
+	r.seenLicences[lk] = true
+	t := r.byKey[lk]
+	if t == nil {
+		id, _, err := r.s.lookupLive(ctx, lk)
+		if err != nil {
+			return err
+		}
+		if id == "" {
+			if t = r.byKey[nk]; t == nil {
+				if id, _, err = r.s.lookupLive(ctx, nk); err != nil {
+					return err
+				}
+			}
+		}
+		if t == nil && id != "" {
+			t = r.byKey["id|"+id]
+		}
+		if t == nil {
+			t = &target{id: id}
+			r.targets = append(r.targets, t)
+			if id != "" {
+				r.byKey["id|"+id] = t
+			}
+		}
+	}
+	r.byKey[lk] = t
+	if _, ok := r.byKey[nk]; !ok {
+		r.byKey[nk] = t
+	}
+	t.rows = append(t.rows, row)
+	return nil
+}
+
+func (r *importRun) source() kawan.Source {
+	return kawan.Source{Name: r.p.Name, URL: r.p.SourceURL, RetrievedAt: r.opts.RetrievedAt}
+}
+
+// fold applies rows to a in order; a row that would make the agency invalid is rejected and
+// undone. It returns the lines that changed something and those that were rejected.
+func (r *importRun) fold(a *kawan.Agency, rows []Row) (changed []int, rejected []RowError) {
+	for _, row := range rows {
+		before := cloneAgency(a)
+		mergeRow(a, row, r.opts.RetrievedAt, r.source())
+		if err := validate(a); err != nil {
+			*a = *before
+			rejected = append(rejected, RowError{Line: row.Line, Reason: err.Error()})
+			continue
+		}
+		normalise(a)
+		if len(diffFields(before, a)) > 0 {
+			changed = append(changed, row.Line)
+		}
+	}
+	return changed, rejected
+}
+
+// write applies a target's rows and stores the result once (nothing in a dry run).
+func (r *importRun) write(ctx context.Context, t *target) error {
+	if t.id == "" {
+		first := t.rows[0]
+		a := &kawan.Agency{LegalName: first.Name, Origin: first.Origin, Fictional: r.opts.Fictional}
+		changed, rejected := r.fold(a, t.rows)
+		for _, e := range rejected {
+			r.rep.reject(e)
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		if !r.opts.DryRun {
+			if err := r.s.insert(ctx, a); err != nil {
+				if errors.Is(err, kawan.ErrConflict) {
+					for _, l := range changed {
+						r.rep.reject(RowError{Line: l, Reason: err.Error()})
+					}
+					return nil
+				}
+				return err
+			}
+			r.touched = append(r.touched, a.ID)
+		} else {
+			a.ID = kawan.Slug(a.LegalName, a.Origin)
+		}
+		r.rep.change(Change{Line: changed[0], AgencyID: a.ID, Action: "create"})
+		for _, l := range changed[1:] {
+			r.rep.change(Change{Line: l, AgencyID: a.ID, Action: "update"})
+		}
+		r.rep.Unchanged += len(t.rows) - len(changed) - len(rejected)
+		return nil
+	}
+	var changed []int
+	var rejected []RowError
+	var fields []string
+	mutate := func(cur *kawan.Agency) (bool, error) {
+		before := cloneAgency(cur)
+		prevKeys := keysOf(cur)
+		changed, rejected = r.fold(cur, t.rows)
+		fields = diffFields(before, cur)
+		if len(fields) == 0 {
+			return false, nil
+		}
+		if r.opts.DryRun {
+			return false, nil
+		}
+		return true, r.s.claimKeys(ctx, cur, prevKeys)
+	}
+	var err error
+	if r.opts.DryRun {
+		var cur *kawan.Agency
+		if cur, err = r.s.st.Get(ctx, t.id); err == nil {
+			_, err = mutate(cur)
+		}
+	} else {
+		_, _, err = r.s.apply(ctx, t.id, mutate)
+	}
+	if errors.Is(err, kawan.ErrConflict) {
+		for _, row := range t.rows {
+			r.rep.reject(RowError{Line: row.Line, Reason: err.Error()})
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range rejected {
+		r.rep.reject(e)
+	}
+	if len(fields) == 0 {
+		// Whatever single rows did, the agency ends as it was: every row is unchanged.
+		r.rep.Unchanged += len(t.rows) - len(rejected)
+		return nil
+	}
+	if !r.opts.DryRun {
+		r.touched = append(r.touched, t.id)
+	}
+	for i, l := range changed {
+		c := Change{Line: l, AgencyID: t.id, Action: "update"}
+		if i == 0 {
+			c.Fields = fields
+		}
+		r.rep.change(c)
+	}
+	r.rep.Unchanged += len(t.rows) - len(changed) - len(rejected)
+	return nil
+}
+
+// mergeRow folds one row of a list into an agency: the licence (regulator + number) is
+// added or its status, dates and source replaced; the list's address and contact replace
+// ours when it gives them; destinations, sectors and trade names are added; a sanction the
+// list implies is added once; the list is recorded as a source. The retrieval date moves only
+// when a fact changes or the list is newer, so re-importing the same list changes nothing.
+func mergeRow(a *kawan.Agency, row Row, retrieved time.Time, src kawan.Source) {
+	if a.LegalName == "" {
+		a.LegalName = row.Name
+	}
+	if row.Address != "" {
+		a.Address = row.Address
+	}
+	if row.City != "" {
+		a.City = row.City
+	}
+	if row.Contact.Phone != "" {
+		a.Contact.Phone = row.Contact.Phone
+	}
+	if row.Contact.Email != "" {
+		a.Contact.Email = row.Contact.Email
+	}
+	if row.Contact.Website != "" {
+		a.Contact.Website = row.Contact.Website
+	}
+	for _, d := range row.Destinations {
+		a.Destinations = appendUnique(a.Destinations, d)
+	}
+	for _, s := range row.Sectors {
+		a.Sectors = appendUnique(a.Sectors, s)
+	}
+	for _, t := range row.TradeNames {
+		if kawan.NormalizeName(t) != kawan.NormalizeName(a.LegalName) {
+			a.TradeNames = appendUnique(a.TradeNames, t)
+		}
+	}
+	if kawan.NormalizeName(row.Name) != kawan.NormalizeName(a.LegalName) {
+		a.TradeNames = appendUnique(a.TradeNames, row.Name)
+	}
+	lic := kawan.Licence{Regulator: row.Regulator, Number: row.Licence, Status: row.Status, ValidFrom: utcDay(row.ValidFrom),
+		ValidTo: utcDay(row.ValidTo), StatusDate: utcDay(row.StatusDate), SourceURL: row.SourceURL, RetrievedAt: retrieved}
+	norm := kawan.NormalizeLicenceNumber(row.Licence)
+	found := false
+	for i := range a.Licences {
+		l := &a.Licences[i]
+		if l.Regulator != row.Regulator || kawan.NormalizeLicenceNumber(l.Number) != norm {
+			continue
+		}
+		found = true
+		old := *l
+		// A list that does not give a date keeps the one we have.
+		if lic.ValidFrom.IsZero() {
+			lic.ValidFrom = old.ValidFrom
+		}
+		if lic.ValidTo.IsZero() {
+			lic.ValidTo = old.ValidTo
+		}
+		if lic.StatusDate.IsZero() && lic.Status == old.Status {
+			lic.StatusDate = old.StatusDate
+		}
+		lic.Number = old.Number
+		cmp := lic
+		cmp.RetrievedAt = old.RetrievedAt
+		if cmp == old && !retrieved.After(old.RetrievedAt) {
+			break // same facts, not a newer list: nothing changes
+		}
+		*l = lic
+		break
+	}
+	if !found {
+		a.Licences = append(a.Licences, lic)
+	}
+	if row.Sanction != nil {
+		sn := *row.Sanction
+		sn.Date = utcDay(sn.Date)
+		dup := slices.ContainsFunc(a.Sanctions, func(x kawan.Sanction) bool {
+			return x.Kind == sn.Kind && x.Date.Equal(sn.Date) && x.Authority == sn.Authority &&
+				kawan.NormalizeLicenceNumber(x.Licence) == kawan.NormalizeLicenceNumber(sn.Licence)
+		})
+		if !dup {
+			a.Sanctions = append(a.Sanctions, sn)
+		}
+	}
+	i := slices.IndexFunc(a.Sources, func(x kawan.Source) bool { return x.Name == src.Name && x.URL == src.URL })
+	switch {
+	case i < 0:
+		a.Sources = append(a.Sources, src)
+	case src.RetrievedAt.After(a.Sources[i].RetrievedAt):
+		a.Sources[i].RetrievedAt = src.RetrievedAt
+	}
+}
+
+func cloneAgency(a *kawan.Agency) *kawan.Agency {
+	c := *a
+	c.TradeNames = slices.Clone(a.TradeNames)
+	c.Languages = slices.Clone(a.Languages)
+	c.Licences = slices.Clone(a.Licences)
+	c.Sanctions = slices.Clone(a.Sanctions)
+	c.Destinations = slices.Clone(a.Destinations)
+	c.Sectors = slices.Clone(a.Sectors)
+	c.Sources = slices.Clone(a.Sources)
+	return &c
+}
+
+// diffFields names the registry fields that differ between two versions of an agency.
+func diffFields(a, b *kawan.Agency) []string {
+	var out []string
+	eq := func(name string, x, y any) {
+		if !reflect.DeepEqual(x, y) {
+			out = append(out, name)
+		}
+	}
+	empty := func(s []string) []string {
+		if len(s) == 0 {
+			return nil
+		}
+		return s
+	}
+	eq("legal_name", a.LegalName, b.LegalName)
+	eq("trade_names", empty(a.TradeNames), empty(b.TradeNames))
+	eq("address", a.Address, b.Address)
+	eq("city", a.City, b.City)
+	eq("contact", a.Contact, b.Contact)
+	eq("destinations", empty(a.Destinations), empty(b.Destinations))
+	eq("sectors", empty(a.Sectors), empty(b.Sectors))
+	if len(a.Licences) != len(b.Licences) || (len(a.Licences) > 0 && !licencesEqual(a.Licences, b.Licences)) {
+		out = append(out, "licences")
+	}
+	if len(a.Sanctions) != len(b.Sanctions) || (len(a.Sanctions) > 0 && !reflect.DeepEqual(a.Sanctions, b.Sanctions)) {
+		out = append(out, "sanctions")
+	}
+	if len(a.Sources) != len(b.Sources) || (len(a.Sources) > 0 && !reflect.DeepEqual(a.Sources, b.Sources)) {
+		out = append(out, "sources")
+	}
+	return out
+}
+
+func licencesEqual(a, b []kawan.Licence) bool {
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.Regulator != y.Regulator || x.Number != y.Number || x.Status != y.Status || !x.ValidFrom.Equal(y.ValidFrom) ||
+			!x.ValidTo.Equal(y.ValidTo) || !x.StatusDate.Equal(y.StatusDate) || x.SourceURL != y.SourceURL || !x.RetrievedAt.Equal(y.RetrievedAt) {
+			return false
+		}
+	}
+	return true
+}
+
+// missing lists licences of the profile's regulator on record whose key this run never saw.
+func (r *importRun) missing(ctx context.Context) ([]string, error) {
+	keys, err := r.s.st.KeysWithPrefix(ctx, "lic|"+strings.ToUpper(r.p.Regulator)+"|", 200000)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, k := range keys {
+		if !r.seenLicences[k] && len(out) < maxReported {
+			out = append(out, strings.TrimPrefix(k, "lic|"))
+		}
+	}
+	return out, nil
+}
+
+// syncMany indexes the given agencies in batches (an import touches many at once; one
+// batch is far cheaper than one index write per agency) and marks them indexed.
+func (s *Service) syncMany(ctx context.Context, ids []string) error {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		batch := ids[:n]
+		ids = ids[n:]
+		docs := make([]search.AgencyDoc, 0, n)
+		versions := make(map[string]int64, n)
+		for _, id := range batch {
+			a, raw, err := s.st.GetRaw(ctx, id)
+			if err != nil {
+				return err
+			}
+			d, err := s.Doc(ctx, a, raw)
+			if err != nil {
+				return err
+			}
+			docs = append(docs, d)
+			versions[id] = a.Version
+		}
+		if err := s.idx.IndexAgencies(ctx, docs...); err != nil {
+			return err
+		}
+		for id, v := range versions {
+			if _, err := s.st.MarkIndexed(ctx, id, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
