@@ -238,9 +238,10 @@ func (a *App) hookAgenciesIntoReviews() {
 // makes API errors on browser routes render as HTML pages in the visitor's language.
 func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 	f, err := frontend.New(frontend.Options{
-		Logger:  a.Log.With("component", "frontend"),
-		Demo:    a.Config.Demo,
-		Reviews: a.Reviews,
+		Logger:   a.Log.With("component", "frontend"),
+		Demo:     a.Config.Demo,
+		Reviews:  a.Reviews,
+		Agencies: a.Agencies,
 	})
 	if err != nil {
 		return err

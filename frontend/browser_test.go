@@ -183,6 +183,11 @@ func htmlLang(t *testing.T, ctx context.Context) string {
 func TestBrowser(t *testing.T) {
 	bctx := browser(t)
 	s := newSite(t, nil)
+	var ids seeded
+	if s.app.Agencies != nil {
+		ids = s.seedAgencies(t)
+		s.seedReviews(t, ids.himalaya, 5, 4, 2, 5)
+	}
 
 	t.Run("the audit catches what it checks", func(t *testing.T) {
 		bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -251,6 +256,62 @@ func TestBrowser(t *testing.T) {
 		))
 		if js := run(t, ctx, chromedp.Evaluate[bool](`typeof window.fetch === "function" && document.querySelector("datalist") !== null`)); js {
 			t.Error("page scripts ran although JavaScript is off")
+		}
+	})
+
+	t.Run("search → profile → licence, JavaScript off, audited", func(t *testing.T) {
+		if ids.himalaya == "" {
+			t.Skip("agencies area not wired")
+		}
+		ctx := tab(t, bctx, true)
+		must(t, chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+"/?lang=ne"),
+			chromedp.SendKeys(chromedp.ID("home-q"), "himalaya"),
+			chromedp.Click(chromedp.CSS(`form[role=search] button`)),
+			chromedp.WaitReady(chromedp.ID("results")),
+		))
+		loc := run(t, ctx, chromedp.Location())
+		if !strings.Contains(loc, "/agencies?q=himalaya") {
+			t.Errorf("search went to %s", loc)
+		}
+		audit(t, ctx, "search ne")
+		screenshot(t, ctx, "search-ne")
+		must(t, chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS(`a[href="/agencies/`+ids.himalaya+`"]`)),
+			chromedp.WaitReady(chromedp.ID("standing")),
+		))
+		if h1 := run(t, ctx, chromedp.Text(chromedp.CSS("h1"))); h1 != "Himalaya Manpower Pvt. Ltd." {
+			t.Errorf("profile h1 %q", h1)
+		}
+		if got := htmlLang(t, ctx); got != "ne" {
+			t.Errorf("profile lang %q", got)
+		}
+		audit(t, ctx, "profile ne")
+		screenshot(t, ctx, "agency-ne")
+		// The licence look-up from the search page's link, by keyboard and button.
+		must(t, chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+"/licence"),
+			chromedp.SetValue(chromedp.ID("l-reg"), "NP-DOFE"),
+			chromedp.SendKeys(chromedp.ID("l-num"), "1234 070 71"),
+			chromedp.Click(chromedp.CSS(`main form button`)),
+			chromedp.WaitReady(chromedp.ID("verdict")),
+		))
+		verdict := run(t, ctx, chromedp.Text(chromedp.ID("verdict")))
+		if !strings.Contains(verdict, "इजाजतपत्र सक्रिय छ") {
+			t.Errorf("licence verdict %q", verdict)
+		}
+		audit(t, ctx, "licence ne")
+		screenshot(t, ctx, "licence-ne")
+	})
+
+	t.Run("profile and search in English, audited", func(t *testing.T) {
+		if ids.himalaya == "" {
+			t.Skip("agencies area not wired")
+		}
+		ctx := tab(t, bctx, false)
+		for name, path := range map[string]string{"agency-en": "/agencies/" + ids.himalaya, "agency-blacklisted-en": "/agencies/" + ids.bayanihan,
+			"search-en": "/agencies?sort=name", "search-error-en": "/agencies?q=x&origin=Nepal"} {
+			must(t, chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+withLang(path, "en"))))
+			audit(t, ctx, name)
+			screenshot(t, ctx, name)
 		}
 	})
 

@@ -26,6 +26,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/reviews"
 )
@@ -41,6 +42,8 @@ type Options struct {
 	Demo bool
 	// Reviews reads and accepts reviews.
 	Reviews *reviews.Service
+	// Agencies searches agencies, shows profiles and checks licences.
+	Agencies *agencies.Service
 }
 
 // Frontend is the set of page handlers; it is an api.Module.
@@ -381,6 +384,8 @@ func (f *Frontend) has(area string) bool {
 	switch area {
 	case "reviews":
 		return f.o.Reviews != nil
+	case "agencies":
+		return f.o.Agencies != nil
 	}
 	return false
 }
@@ -408,7 +413,17 @@ func parsePages() (map[string]*template.Template, error) {
 }
 
 var funcs = template.FuncMap{
-	"add": func(a, b int) int { return a + b },
+	// dict builds a map for a partial: {{template "x" (dict "V" $ "R" .)}}.
+	"dict": func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			k, _ := kv[i].(string)
+			m[k] = kv[i+1]
+		}
+		return m
+	},
+	"list": func(s ...string) []string { return s },
+	"add":  func(a, b int) int { return a + b },
 	"seq": func(n int) []int {
 		s := make([]int, n)
 		for i := range s {

@@ -10,7 +10,7 @@ import (
 
 // registerAreaPages adds the pages of each wired area.
 func (f *Frontend) registerAreaPages(r *api.Router) {
-	_ = r
+	f.registerAgencyPages(r)
 }
 
 // homeData is the home page: the two big questions.

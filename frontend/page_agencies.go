@@ -1,0 +1,442 @@
+package frontend
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/agencies"
+	"github.com/kawan-labs/kawan/api"
+	"github.com/kawan-labs/kawan/reviews"
+	"github.com/kawan-labs/kawan/search"
+)
+
+func (f *Frontend) registerAgencyPages(r *api.Router) {
+	if f.o.Agencies == nil {
+		return
+	}
+	r.Page(http.MethodGet, "/agencies", f.agencySearch, api.Public)
+	r.Page(http.MethodGet, "/agencies/suggest", f.agencySuggest, api.Public)
+	r.Page(http.MethodGet, "/agencies/:id", f.agencyProfile, api.Public)
+	r.Page(http.MethodGet, "/licence", f.licenceCheck, api.Public)
+}
+
+// Country returns a country's name in the page language (CLDR, golang.org/x/text).
+func (v *view) Country(code string) string {
+	r, err := language.ParseRegion(code)
+	if err != nil {
+		return code
+	}
+	if n := display.Regions(v.Loc.Tag); n != nil {
+		if s := n.Name(r); s != "" {
+			return s
+		}
+	}
+	return code
+}
+
+// option is one choice of a select or one facet link.
+type option struct {
+	Value, Label string
+	Count        int
+	Selected     bool
+}
+
+// fieldErrors maps a form field to the catalog key of its message.
+type fieldErrors map[string]string
+
+// Has reports whether field is invalid (templates: {{if $.Data.Errors.Has "q"}}).
+func (e fieldErrors) Has(field string) bool { _, ok := e[field]; return ok }
+
+// Msg returns the message key for field.
+func (e fieldErrors) Msg(field string) string { return e[field] }
+
+// formErrors turns a domain ValidationError into per-field message keys of this form;
+// known names the catalog key per field, anything else gets the generic message.
+func formErrors(err error, known map[string]string) (fieldErrors, bool) {
+	var ve *kawan.ValidationError
+	if !errors.As(err, &ve) {
+		return nil, false
+	}
+	out := fieldErrors{}
+	for _, fe := range ve.Fields {
+		key, ok := known[fe.Field]
+		if !ok {
+			key = "form.invalid"
+		}
+		out[fe.Field] = key
+	}
+	return out, true
+}
+
+type searchForm struct {
+	Q, Origin, Destination, Sector, Standing, LicenceStatus, MinRating, Sort string
+	Page                                                                     int
+}
+
+type searchPage struct {
+	Form         searchForm
+	Errors       fieldErrors
+	Result       agencies.SearchResult
+	Searched     bool
+	Origins      []option
+	Destinations []option
+	Sectors      []option
+	Standings    []option
+	Statuses     []option
+	Sorts        []option
+	Ratings      []option
+	Prev, Next   string
+	From, To     int
+}
+
+var searchFieldMsgs = map[string]string{
+	"q": "search.err.q", "origin": "form.err.country", "destination": "form.err.country",
+	"min_rating": "form.invalid", "page": "search.err.page",
+}
+
+func (f *Frontend) agencySearch(c echo.Context) error {
+	v := f.newView(c)
+	v.Nav = "agencies"
+	v.Title = v.T("search.title")
+	qp := c.QueryParams()
+	form := searchForm{Q: qp.Get("q"), Origin: qp.Get("origin"), Destination: qp.Get("destination"), Sector: qp.Get("sector"),
+		Standing: qp.Get("standing"), LicenceStatus: qp.Get("licence_status"), MinRating: qp.Get("min_rating"), Sort: qp.Get("sort"), Page: 1}
+	data := searchPage{Form: form, Errors: fieldErrors{}}
+	if p := qp.Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			data.Errors["page"] = "search.err.page"
+		} else {
+			data.Form.Page = n
+		}
+	}
+	status := http.StatusOK
+	if len(data.Errors) == 0 {
+		res, err := f.o.Agencies.Search(c.Request().Context(), agencies.SearchQuery{Q: form.Q, Origin: form.Origin, Destination: form.Destination,
+			Sector: form.Sector, Standing: form.Standing, LicenceStatus: form.LicenceStatus, MinRating: form.MinRating, Sort: form.Sort,
+			Page: data.Form.Page, PerPage: 20})
+		if fe, ok := formErrors(err, searchFieldMsgs); ok {
+			data.Errors = fe
+		} else if err != nil {
+			return err
+		} else {
+			data.Result = res
+			data.Searched = true
+		}
+	}
+	if len(data.Errors) > 0 {
+		status = http.StatusBadRequest
+	}
+	facets := data.Result.Facets
+	data.Origins = facetOptions(facets[search.FacetOrigin], form.Origin, v.Country)
+	data.Destinations = facetOptions(facets[search.FacetDestination], form.Destination, v.Country)
+	data.Sectors = facetOptions(facets[search.FacetSector], form.Sector, func(s string) string { return v.T("sector." + s) })
+	data.Standings = facetOptions(facets[search.FacetStanding], form.Standing, func(s string) string { return v.T("standing." + s) })
+	data.Statuses = facetOptions(facets[search.FacetLicenceStatus], form.LicenceStatus, func(s string) string { return v.T("licence." + s) })
+	for _, s := range search.AgencySorts {
+		data.Sorts = append(data.Sorts, option{Value: s, Label: v.T("sort." + s), Selected: s == form.Sort})
+	}
+	for _, r := range []string{"4", "3", "2"} {
+		data.Ratings = append(data.Ratings, option{Value: r, Label: v.T("search.minrating.n", "N", v.Num(r)), Selected: r == form.MinRating})
+	}
+	if data.Searched {
+		res := data.Result
+		if len(res.Hits) > 0 {
+			data.From = (res.Page-1)*res.PerPage + 1
+			data.To = data.From + len(res.Hits) - 1
+		}
+		if res.Page > 1 {
+			data.Prev = pageURL(c.Request().URL, res.Page-1)
+		}
+		if res.Page*res.PerPage < res.Total && (res.Page+1)*res.PerPage <= search.MaxAgencyWindow {
+			data.Next = pageURL(c.Request().URL, res.Page+1)
+		}
+	}
+	return f.render(c, status, "agencies", v, data)
+}
+
+// facetOptions lists a facet's values with counts, most common first; the selected value
+// stays listed even with no matches, so a person can see and undo their filter.
+func facetOptions(counts map[string]int, selected string, label func(string) string) []option {
+	out := make([]option, 0, len(counts)+1)
+	for val, n := range counts {
+		out = append(out, option{Value: val, Label: label(val), Count: n, Selected: val == selected})
+	}
+	if selected != "" && counts[selected] == 0 {
+		out = append(out, option{Value: selected, Label: label(selected), Selected: true})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Label < out[j].Label
+	})
+	return out
+}
+
+func pageURL(u *url.URL, page int) string {
+	q := u.Query()
+	q.Del(langParam)
+	q.Set("page", strconv.Itoa(page))
+	return u.Path + "?" + q.Encode()
+}
+
+// agencySuggest answers the search box's suggestions (JavaScript only; the page works
+// without it): up to 8 agency names for a prefix, as JSON.
+func (f *Frontend) agencySuggest(c echo.Context) error {
+	q := strings.TrimSpace(c.QueryParam("q"))
+	names := []string{}
+	if len([]rune(q)) >= 2 && len(q) <= 100 {
+		res, err := f.o.Agencies.Search(c.Request().Context(), agencies.SearchQuery{Q: q, PerPage: 8})
+		if err == nil {
+			for _, h := range res.Hits {
+				names = append(names, h.Name)
+			}
+		}
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=60")
+	return c.JSON(http.StatusOK, names)
+}
+
+// standingClass is the badge colour of a standing.
+func standingClass(s kawan.Standing) string {
+	switch s {
+	case kawan.StandingLicensed:
+		return "good"
+	case kawan.StandingSanctioned:
+		return "warn"
+	case kawan.StandingLicenceProblem, kawan.StandingBlacklisted:
+		return "bad"
+	}
+	return ""
+}
+
+// StandingClass is standingClass for templates (a search hit carries the standing as a string).
+func (v *view) StandingClass(s string) string { return standingClass(kawan.Standing(s)) }
+
+// Stars formats a 1–5 score with one decimal in the locale.
+func (v *view) Stars(x float64) string {
+	if x <= 0 || math.IsNaN(x) {
+		return ""
+	}
+	return v.Dec(strconv.FormatFloat(x, 'f', 1, 64), 1)
+}
+
+type profilePage struct {
+	P          agencies.Profile
+	Badge      string
+	Regulators map[string]kawan.Regulator
+	Ratings    *reviews.AgencyRatings
+	Chart      *barChart
+	Dimensions *barChart
+	Recommend  int // percent
+	Reviews    []search.ReviewDoc
+	Total      int
+	Sort       string
+	Prev, Next string
+	CanWrite   bool
+}
+
+const reviewsPerPage = 10
+
+func (f *Frontend) agencyProfile(c echo.Context) error {
+	v := f.newView(c)
+	v.Nav = "agencies"
+	ctx := c.Request().Context()
+	p, err := f.o.Agencies.Profile(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	v.Title = p.LegalName
+	data := profilePage{P: p, Badge: standingClass(p.Standing.Standing), Regulators: kawan.Regulators, CanWrite: f.has("write")}
+	if f.o.Reviews != nil {
+		r, err := f.o.Reviews.Ratings(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		data.Ratings = &r
+		if r.Reviews > 0 {
+			data.Recommend = int(r.WouldRecommend * 100 / r.Reviews)
+			data.Chart = starChart(v, r.Stars)
+			data.Dimensions = dimensionChart(v, r.Score.Explanation.DimensionMeans)
+		}
+		sortBy := c.QueryParam("sort")
+		if sortBy != search.SortHelpful {
+			sortBy = search.SortRecent
+		}
+		data.Sort = sortBy
+		page, _ := strconv.Atoi(c.QueryParam("page"))
+		page = max(page, 1)
+		list, err := f.o.Reviews.List(ctx, reviews.ListQuery{AgencyID: p.ID, Sort: sortBy, Page: page, PerPage: reviewsPerPage})
+		if _, bad := formErrors(err, nil); bad {
+			list, err = f.o.Reviews.List(ctx, reviews.ListQuery{AgencyID: p.ID, Sort: sortBy, Page: 1, PerPage: reviewsPerPage})
+			page = 1
+		}
+		if err != nil {
+			return err
+		}
+		data.Reviews, data.Total = list.Items, list.Total
+		if page > 1 {
+			data.Prev = pageURL(c.Request().URL, page-1)
+		}
+		if page*reviewsPerPage < list.Total {
+			data.Next = pageURL(c.Request().URL, page+1)
+		}
+	}
+	return f.render(c, http.StatusOK, "agency", v, data)
+}
+
+// barChart is a horizontal bar chart drawn as inline SVG by the template (no script, no
+// image request, presentation attributes only so the CSP needs no inline style).
+type barChart struct {
+	Label  string // accessible summary (aria-label)
+	Width  int
+	Height int
+	Bars   []bar
+}
+
+type bar struct {
+	Label  string
+	Value  string // shown at the bar's end
+	LabelY int    // baseline of the label line
+	Y      int    // top of the bar
+	W      int    // bar width in px
+	TextY  int    // baseline of the value
+	EndX   int    // x of the value
+}
+
+// Each row is a label line with the bar under it, so long labels in any language fit a
+// 320 px screen.
+const (
+	chartBarMax = 240
+	chartRow    = 40
+)
+
+func newBarChart(label string, rows []string, values []float64, shown []string, maxVal float64) *barChart {
+	ch := &barChart{Label: label, Width: chartBarMax + 50, Height: len(rows) * chartRow}
+	for i, r := range rows {
+		w := 0
+		if maxVal > 0 {
+			w = int(math.Round(values[i] / maxVal * chartBarMax))
+		}
+		if values[i] > 0 && w < 2 {
+			w = 2
+		}
+		top := i * chartRow
+		ch.Bars = append(ch.Bars, bar{Label: r, Value: shown[i], LabelY: top + 14, Y: top + 19, W: w, TextY: top + 32, EndX: w + 6})
+	}
+	return ch
+}
+
+func starChart(v *view, s kawan.StarCounts) *barChart {
+	counts := []int64{s.S5, s.S4, s.S3, s.S2, s.S1}
+	var rows, shown []string
+	var vals []float64
+	var maxN int64
+	for i, n := range counts {
+		rows = append(rows, v.T("rating.stars", "N", v.Num(5-i)))
+		vals = append(vals, float64(n))
+		shown = append(shown, v.Num(n))
+		maxN = max(maxN, n)
+	}
+	summary := v.T("rating.chart", "S5", v.Num(s.S5), "S4", v.Num(s.S4), "S3", v.Num(s.S3), "S2", v.Num(s.S2), "S1", v.Num(s.S1))
+	return newBarChart(summary, rows, vals, shown, float64(maxN))
+}
+
+var dimensions = []string{"fees_honesty", "contract_match", "treatment", "support"}
+
+func dimensionChart(v *view, means map[string]float64) *barChart {
+	if len(means) == 0 {
+		return nil
+	}
+	var rows, shown, parts []string
+	var vals []float64
+	for _, d := range dimensions {
+		m, ok := means[d]
+		if !ok {
+			continue
+		}
+		rows = append(rows, v.T("dim."+d))
+		vals = append(vals, m)
+		shown = append(shown, v.Stars(m))
+		parts = append(parts, v.T("dim."+d)+": "+v.Stars(m))
+	}
+	return newBarChart(strings.Join(parts, "; "), rows, vals, shown, 5)
+}
+
+// Regulator returns a regulator's description by code.
+func (v *view) Regulator(code string) kawan.Regulator {
+	if r, ok := kawan.Regulators[code]; ok {
+		return r
+	}
+	return kawan.Regulator{Code: code, Name: code}
+}
+
+// Regulators lists the regulators for the licence look-up, ordered by country name.
+func (v *view) Regulators() []kawan.Regulator {
+	out := make([]kawan.Regulator, 0, len(kawan.Regulators))
+	for _, r := range kawan.Regulators {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b kawan.Regulator) int { return strings.Compare(v.Country(a.Country), v.Country(b.Country)) })
+	return out
+}
+
+type licencePage struct {
+	Regulator, Number string
+	Errors            fieldErrors
+	Check             *agencies.LicenceCheck
+	Verdict           string // good, bad, unknown, warn
+}
+
+var licenceFieldMsgs = map[string]string{"regulator": "licence.err.regulator", "number": "licence.err.number"}
+
+func (f *Frontend) licenceCheck(c echo.Context) error {
+	v := f.newView(c)
+	v.Nav = "agencies"
+	v.Title = v.T("licence.title")
+	data := licencePage{Regulator: c.QueryParam("regulator"), Number: c.QueryParam("number"), Errors: fieldErrors{}}
+	status := http.StatusOK
+	if data.Regulator != "" || data.Number != "" || c.QueryParams().Has("number") {
+		res, err := f.o.Agencies.CheckLicence(c.Request().Context(), data.Regulator, data.Number)
+		if fe, ok := formErrors(err, licenceFieldMsgs); ok {
+			data.Errors = fe
+			status = http.StatusBadRequest
+		} else if err != nil {
+			return err
+		} else {
+			data.Check = &res
+			switch {
+			case !res.Found:
+				data.Verdict = "unknown"
+			case !res.Valid:
+				data.Verdict = "bad"
+			case res.Agency != nil && res.Agency.Standing.Standing != kawan.StandingLicensed:
+				data.Verdict = "warn"
+			default:
+				data.Verdict = "good"
+			}
+		}
+	}
+	return f.render(c, status, "licence", v, data)
+}
+
+// Pct formats a whole percentage in the locale.
+func (v *view) Pct(n int) string { return v.T("fmt.percent", "N", v.Num(n)) }
+
+// Join joins strings for templates.
+func (v *view) Join(s []string, sep string) string { return strings.Join(s, sep) }
+
+var _ = fmt.Sprint
