@@ -19,9 +19,11 @@ import (
 	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/frontend"
+	"github.com/kawan-labs/kawan/help"
 	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/reviews"
 	"github.com/kawan-labs/kawan/search"
+	"github.com/kawan-labs/kawan/stats"
 	"github.com/kawan-labs/kawan/store"
 )
 
@@ -61,6 +63,9 @@ type App struct {
 	Moderation *moderation.Service
 
 	// ---- stats and help service fields: keep this marker ----
+	// Help is the help directory and the rights pages; Stats the open-data statistics.
+	Help  *help.Service
+	Stats *stats.Service
 
 	// jobs are background loops started by Run (feed refresh, search reconciler, clean-up).
 	// Each must return when its context is cancelled.
@@ -129,6 +134,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a.wireModeration(&modules)
 
 	// ---- stats and help wiring: keep this marker ----
+	a.wireStats(&deps, &modules)
 
 	// ---- frontend wiring (last: it may use every service above): keep this marker ----
 	if err := a.wireFrontend(&deps, &modules); err != nil {
@@ -292,4 +298,17 @@ func (a *App) wireAuth(ctx context.Context, deps *api.Deps, modules *[]api.Modul
 	*modules = append(*modules, a.AuthAPI)
 	a.AddJob(svc.Run)
 	return nil
+}
+
+// wireStats builds the help directory and the open-data statistics and their routes. The
+// statistics read published reviews and agency sanctions straight from the store, and use
+// the sample exchange rates and no remittance history until fx connects its own
+// (a.Stats.SetRates, a.Stats.SetCosts).
+func (a *App) wireStats(deps *api.Deps, modules *[]api.Module) {
+	a.Help = help.New(store.NewHelpEntries(a.Store.DB()), help.Options{})
+	src := store.NewStatsSource(a.Store.DB())
+	a.Stats = stats.New(src, src, nil, nil, stats.Options{K: a.Config.StatsK, Refresh: a.Config.StatsRefresh,
+		Logger: a.Log.With("component", "stats")})
+	*modules = append(*modules, &api.HelpModule{Svc: a.Help}, &api.StatsModule{Svc: a.Stats})
+	a.AddJob(a.Stats.Run)
 }

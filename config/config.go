@@ -37,6 +37,11 @@ type Config struct {
 	JWTKeys string
 	// FingerprintKey keys the client fingerprints (empty: a key under DataDir/keys).
 	FingerprintKey string
+	// StatsK is the k of k-anonymity for published statistics: every published cell has at
+	// least StatsK distinct contributors (stats/).
+	StatsK int
+	// StatsRefresh is how often the open-data statistics are recomputed.
+	StatsRefresh time.Duration
 }
 
 // Option documents one environment variable: its name, default and meaning, and how it is parsed.
@@ -195,6 +200,23 @@ var Options = []Option{
 			return fmt.Errorf("want a whole number from 1 to 100")
 		}
 		c.ModerationFlags = n
+		return nil
+	}},
+	// ---- stats and help options ----
+	{"KAWAN_STATS_K", "10", "k-anonymity threshold of the open-data statistics: every published cell has at least k distinct contributors (5 to 1000)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 5 || n > 1000 {
+			return fmt.Errorf("want a whole number from 5 to 1000")
+		}
+		c.StatsK = n
+		return nil
+	}},
+	{"KAWAN_STATS_REFRESH", "15m", "how often the open-data statistics are recomputed (Go duration, 1m to 24h)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			return fmt.Errorf("want a duration from 1m to 24h, like 15m")
+		}
+		c.StatsRefresh = d
 		return nil
 	}},
 }

@@ -36,6 +36,8 @@ func TestBadValues(t *testing.T) {
 		"KAWAN_MODERATION_HOLD_AT":  "1.5",
 		"KAWAN_MODERATION_WATCH_AT": "x",
 		"KAWAN_MODERATION_FLAGS":    "0",
+		"KAWAN_STATS_K":             "2",
+		"KAWAN_STATS_REFRESH":       "5s",
 	}
 	for name, val := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -89,6 +91,29 @@ func TestUsageListsEveryOption(t *testing.T) {
 	for _, o := range Options {
 		if !strings.Contains(u, o.Name) {
 			t.Errorf("usage lacks %s", o.Name)
+		}
+	}
+}
+
+func TestStatsOptions(t *testing.T) {
+	c := Default()
+	if c.StatsK != 10 || c.StatsRefresh != 15*time.Minute {
+		t.Fatalf("stats defaults: k=%d refresh=%v", c.StatsK, c.StatsRefresh)
+	}
+	c, err := Load(func(k string) string {
+		return map[string]string{"KAWAN_STATS_K": "25", "KAWAN_STATS_REFRESH": "1h"}[k]
+	})
+	if err != nil || c.StatsK != 25 || c.StatsRefresh != time.Hour {
+		t.Fatalf("stats options: %+v %v", c, err)
+	}
+	for _, bad := range []string{"4", "1001", "ten", "-10"} {
+		if _, err := Load(func(k string) string {
+			if k == "KAWAN_STATS_K" {
+				return bad
+			}
+			return ""
+		}); err == nil {
+			t.Errorf("KAWAN_STATS_K=%s accepted", bad)
 		}
 	}
 }

@@ -40,7 +40,7 @@ var steps = []Step{
 	{500, "moderation queue, flag and appeal indexes", moderationIndexes},
 
 	// stats / help steps:
-
+	{600, "help directory indexes", helpIndexes},
 }
 
 // Steps returns a copy of the ordered set-up steps (for tests and `kawan migrate --list`).

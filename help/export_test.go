@@ -1,0 +1,5 @@
+package help
+
+import "encoding/json"
+
+var JSONMarshal = json.Marshal
