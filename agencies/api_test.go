@@ -89,7 +89,7 @@ func newFixture(t *testing.T) *fixture {
 	f.reviews = reviews.New(store.NewReviews(f.s.DB()), ri, reviews.Options{Now: clock})
 	f.reviews.SetScreener(publishAll{})
 	f.reviews.SetExclusion(agencies.Exclusion)
-	f.svc = agencies.New(store.NewAgencies(f.s.DB()), f.idx, agencies.Options{Now: clock})
+	f.svc = agencies.New(store.NewAgencies(f.s.DB()).SingleProcess(), f.idx, agencies.Options{Now: clock})
 	f.svc.SetScorer(f.reviews)
 	srv := api.New(api.Deps{Tokens: staticTokens{
 		"admin":  {UserID: "a1", Role: kawan.RoleAdmin},
@@ -383,14 +383,14 @@ func TestReconcilerCatchesUpAfterSearchOutage(t *testing.T) {
 	go func() { f.svc.Reconcile(rctx, agencies.ReconcileOptions{Every: 10 * time.Millisecond}); close(done) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		if behind, _, _ := store.NewAgencies(f.s.DB()).Behind(ctx, "", 10); len(behind) == 0 {
+		if behind, _ := store.NewAgencies(f.s.DB()).Behind(ctx, 10); len(behind) == 0 {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()
 	<-done
-	if behind, _, _ := store.NewAgencies(f.s.DB()).Behind(ctx, "", 10); len(behind) != 0 {
+	if behind, _ := store.NewAgencies(f.s.DB()).Behind(ctx, 10); len(behind) != 0 {
 		t.Errorf("reconcile left %v behind", behind)
 	}
 	// Full rebuild.

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/search"
@@ -54,12 +56,12 @@ func reasons(r *agencies.ImportReport) map[int]string {
 func versions(t *testing.T, f *fixture) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
-	as, _, err := store.NewAgencies(f.s.DB()).Page(context.Background(), "", 1000)
+	err := store.NewAgencies(f.s.DB()).Each(context.Background(), func(a *kawan.Agency, _ bson.Raw) error {
+		out[a.ID] = a.Version
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, a := range as {
-		out[a.ID] = a.Version
 	}
 	return out
 }

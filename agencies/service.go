@@ -204,9 +204,9 @@ func (s *Service) Reconcile(ctx context.Context, o ReconcileOptions) {
 
 // Sweep scans every agency and syncs those behind the index. It returns how many it synced.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
-	after, n := "", 0
-	for {
-		ids, last, err := s.st.Behind(ctx, after, 1000)
+	n := 0
+	for range 1000 {
+		ids, err := s.st.Behind(ctx, 1000)
 		if err != nil {
 			return n, err
 		}
@@ -216,60 +216,61 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			}
 			n++
 		}
-		if last == "" {
-			return n, nil
+		if len(ids) < 1000 {
+			break
 		}
-		after = last
 	}
+	return n, nil
 }
 
-// Reindex rebuilds the index copy of every agency in batches (`kawan reindex`), calling
-// progress after each batch. It returns how many agencies it indexed.
+// Reindex rebuilds the index copy of every agency in batches of 500 (`kawan reindex`),
+// calling progress after each batch. It returns how many agencies it indexed.
 func (s *Service) Reindex(ctx context.Context, progress func(done, total int)) (int, error) {
 	total, err := s.st.Count(ctx)
 	if err != nil {
 		return 0, err
 	}
-	after, n := "", 0
-	for {
-		as, raws, err := s.st.Page(ctx, after, 500)
-		if err != nil {
-			return n, err
-		}
-		if len(as) == 0 {
-			return n, nil
-		}
-		docs := make([]search.AgencyDoc, 0, len(as))
-		for i, a := range as {
-			if a.MergedInto != "" {
-				if err := s.idx.DeleteAgency(ctx, a.ID); err != nil {
-					return n, err
-				}
-				continue
-			}
-			d, err := s.Doc(ctx, a, raws[i])
-			if err != nil {
-				return n, err
-			}
-			docs = append(docs, d)
-		}
+	n := 0
+	var docs []search.AgencyDoc
+	versions := map[string]int64{}
+	flush := func() error {
 		if len(docs) > 0 {
 			if err := s.idx.IndexAgencies(ctx, docs...); err != nil {
-				return n, err
+				return err
 			}
 		}
-		for _, a := range as {
-			if _, err := s.st.MarkIndexed(ctx, a.ID, a.Version); err != nil {
-				return n, err
+		for id, v := range versions {
+			if _, err := s.st.MarkIndexed(ctx, id, v); err != nil {
+				return err
 			}
 		}
-		n += len(as)
-		after = as[len(as)-1].ID
+		n += len(versions)
+		docs, versions = docs[:0], map[string]int64{}
 		if progress != nil {
 			progress(n, int(max(total, int64(n))))
 		}
-		if ctx.Err() != nil {
-			return n, ctx.Err()
-		}
+		return ctx.Err()
 	}
+	err = s.st.Each(ctx, func(a *kawan.Agency, raw bson.Raw) error {
+		if a.MergedInto != "" {
+			if err := s.idx.DeleteAgency(ctx, a.ID); err != nil {
+				return err
+			}
+		} else {
+			d, err := s.Doc(ctx, a, raw)
+			if err != nil {
+				return err
+			}
+			docs = append(docs, d)
+		}
+		versions[a.ID] = a.Version
+		if len(versions) >= 500 {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, flush()
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/store"
 	"github.com/kawan-labs/kawan/store/storetest"
@@ -22,9 +24,17 @@ func testAgency(id string) *kawan.Agency {
 }
 
 func TestAgenciesRepository(t *testing.T) {
+	t.Run("shared", func(t *testing.T) { testAgencies(t, false) })
+	t.Run("single-process", func(t *testing.T) { testAgencies(t, true) })
+}
+
+func testAgencies(t *testing.T, single bool) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		ag := store.NewAgencies(s.DB())
+		if single {
+			ag = ag.SingleProcess()
+		}
 		a := testAgency("himalaya-manpower-np")
 		if err := ag.Insert(ctx, a); err != nil {
 			t.Fatal(err)
@@ -81,23 +91,26 @@ func TestAgenciesRepository(t *testing.T) {
 		}
 
 		// Search sync bookkeeping.
-		behind, last, err := ag.Behind(ctx, "", 100)
-		if err != nil || len(behind) != 1 || last != a.ID {
-			t.Fatalf("behind: %v %q %v", behind, last, err)
+		behind, err := ag.Behind(ctx, 100)
+		if err != nil || len(behind) != 1 || behind[0] != a.ID {
+			t.Fatalf("behind: %v %v", behind, err)
 		}
 		if ok, _ := ag.MarkIndexed(ctx, a.ID, 2); ok {
-			t.Fatal("marked an old version indexed")
+			t.Fatal("an old version reported current")
+		}
+		if behind, _ := ag.Behind(ctx, 100); len(behind) != 1 {
+			t.Fatal("marking an old version indexed hid the newer one")
 		}
 		if ok, err := ag.MarkIndexed(ctx, a.ID, 3); !ok || err != nil {
 			t.Fatalf("mark indexed: %v", err)
 		}
-		if behind, _, _ := ag.Behind(ctx, "", 100); len(behind) != 0 {
+		if behind, _ := ag.Behind(ctx, 100); len(behind) != 0 {
 			t.Fatalf("still behind: %v", behind)
 		}
 		if err := ag.Touch(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
-		if behind, _, _ := ag.Behind(ctx, "", 100); len(behind) != 1 {
+		if behind, _ := ag.Behind(ctx, 100); len(behind) != 1 {
 			t.Fatalf("touch did not put it behind: %v", behind)
 		}
 
@@ -135,13 +148,16 @@ func TestAgenciesRepository(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		as, raws, err := ag.Page(ctx, "", 2)
-		if err != nil || len(as) != 2 || len(raws) != 2 || as[0].ID != "b-np" {
-			t.Fatalf("page 1: %v %v", as, err)
-		}
-		as, _, _ = ag.Page(ctx, as[1].ID, 2)
-		if len(as) != 1 || as[0].ID != a.ID {
-			t.Fatalf("page 2: %v", as)
+		seen := map[string]bool{}
+		err = ag.Each(ctx, func(x *kawan.Agency, raw bson.Raw) error {
+			if _, err := raw.LookupErr("legal_name"); err != nil {
+				return err
+			}
+			seen[x.ID] = true
+			return nil
+		})
+		if err != nil || len(seen) != 3 || !seen["b-np"] {
+			t.Fatalf("each: %v %v", seen, err)
 		}
 		if n, err := ag.Count(ctx); n != 3 || err != nil {
 			t.Fatalf("count %d %v", n, err)
