@@ -123,6 +123,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		a.Close(context.Background())
 		return nil, err
 	}
+	// Moderation, reviews and the export are wired below; connect them once New is done.
+	defer a.hookAuth()
 
 	// ---- reviews and ranking wiring: keep this marker ----
 	if err := a.wireReviews(ctx, &deps, &modules); err != nil {

@@ -215,3 +215,10 @@ func TestRegisterRefusesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// Cheap argon2id parameters for this package's end-to-end tests (the auth package's
+// benchmarks measure the production ones).
+func init() {
+	p := auth.TestParams
+	app.PasswordParams = &p
+}

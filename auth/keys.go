@@ -215,3 +215,14 @@ func (ks *KeySet) KeyIDs() []string {
 	}
 	return out
 }
+
+// PublicKeys returns the verification keys by kid (e.g. for publishing a JWKS).
+func (ks *KeySet) PublicKeys() map[string]ed25519.PublicKey {
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
+	out := make(map[string]ed25519.PublicKey, len(ks.keys))
+	for _, k := range ks.keys {
+		out[k.id] = k.pub
+	}
+	return out
+}

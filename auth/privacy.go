@@ -31,7 +31,8 @@ type ExportSource struct {
 // SetReviewEraser connects erasure to the reviews area.
 func (s *Service) SetReviewEraser(e ReviewEraser) { s.eraser = e }
 
-// AddExportSource adds an area's data to every export under name.
+// AddExportSource adds an area's data to every export under name; with an empty name, a
+// map the source returns is merged into the top level.
 func (s *Service) AddExportSource(name string, f ExportFunc) {
 	s.export = append(s.export, ExportSource{Name: name, Func: f})
 }
@@ -91,6 +92,12 @@ func (s *Service) Export(ctx context.Context, p kawan.Principal) (map[string]any
 		v, err := src.Func(ctx, u.ID)
 		if err != nil {
 			return nil, fmt.Errorf("auth: export %s: %w", src.Name, err)
+		}
+		if m, ok := v.(map[string]any); ok && src.Name == "" {
+			for k, x := range m {
+				out[k] = x
+			}
+			continue
 		}
 		out[src.Name] = v
 	}

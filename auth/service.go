@@ -111,6 +111,12 @@ type Service struct {
 
 	eraser ReviewEraser
 	export []ExportSource
+
+	// refreshLocks serialise refreshes of one session within this process. The rotation is
+	// a compare-and-set in the database, which MongoDB applies atomically; FerretDB v1's
+	// SQLite backend reads and writes an update in two steps, so two concurrent refreshes
+	// of one token in the embedded (single-process) setup could both pass without this.
+	refreshLocks [64]sync.Mutex
 }
 
 // New builds the service: it loads (or creates) the signing keys and fingerprint secret.
@@ -561,6 +567,9 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (TokenPai
 	if !ok {
 		return TokenPair{}, errBadRefresh
 	}
+	mu := &s.refreshLocks[fnv32(sid)%uint32(len(s.refreshLocks))]
+	mu.Lock()
+	defer mu.Unlock()
 	ss, err := s.st.Session(ctx, sid)
 	if errors.Is(err, kawan.ErrNotFound) {
 		return TokenPair{}, errBadRefresh
@@ -604,6 +613,15 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (TokenPai
 		return TokenPair{}, errBadRefresh
 	}
 	return s.pair(u, sid, newSecret)
+}
+
+func fnv32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
 }
 
 func (s *Service) revokeFamily(ctx context.Context, ss *store.Session, reason string, now time.Time) {
@@ -718,7 +736,9 @@ func (s *Service) VerifyAccessToken(_ context.Context, token string) (kawan.Prin
 	_, sRevoked := s.revoked["s:"+p.SessionID]
 	uAt, uRevoked := s.revoked["u:"+p.UserID]
 	s.revMu.RUnlock()
-	if sRevoked || uRevoked && c.IssuedAt.Time.Before(uAt.Truncate(time.Second)) {
+	// iat has one-second precision: a token issued in the second of a user revocation is
+	// refused too (after a role change the client refreshes again a moment later).
+	if sRevoked || uRevoked && !c.IssuedAt.Time.After(uAt.Truncate(time.Second)) {
 		return kawan.Principal{}, fmt.Errorf("%w: revoked", ErrBadToken)
 	}
 	return p, nil

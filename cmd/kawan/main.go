@@ -46,6 +46,7 @@ func commands() map[string]command {
 		// ---- subcommands: keep this marker; one line per subcommand ----
 		"import":  {"import regulators' lists: kawan import agencies --profile NAME FILE", runImport},
 		"reindex": {"rebuild the agency search index from the database", runReindex},
+		"users":   {"manage accounts: users create --role admin --username NAME (password on stdin)", runUsers},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kawan-labs/kawan/config"
+	"github.com/kawan-labs/kawan/store/storetest"
 )
 
 func TestHelpListsEveryVariable(t *testing.T) {
@@ -38,3 +39,38 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 }
+
+func TestUsersCreateAdmin(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"KAWAN_DATA_DIR": dir, "MONGODB_URI": storetest.EmbeddedURI(t), "MONGODB_DATABASE": "cli_users_test", "KAWAN_LOG_LEVEL": "error"}
+	getenv := func(k string) string { return env[k] }
+	var out, errb bytes.Buffer
+	code := run([]string{"users", "create", "--role", "admin", "--username", "First.Admin"}, getenv,
+		strings.NewReader("a long and fine admin passphrase\n"), &out, &errb)
+	if code != 0 || !strings.Contains(out.String(), `admin account "first.admin"`) {
+		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
+	}
+	if strings.Contains(out.String()+errb.String(), "passphrase") {
+		t.Fatal("the password was echoed")
+	}
+	// the same name again is refused, and a weak password is refused
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"users", "create", "--role", "admin", "--username", "first.admin"}, getenv,
+		strings.NewReader("another long fine passphrase\n"), &out, &errb); code != 1 {
+		t.Fatalf("duplicate: exit %d", code)
+	}
+	if code := run([]string{"users", "create", "--role", "admin", "--username", "second.admin"}, getenv,
+		strings.NewReader("password1\n"), &out, &errb); code != 1 || !strings.Contains(errb.String(), "password") {
+		t.Fatalf("weak password: exit %d %s", code, errb.String())
+	}
+	if code := run([]string{"users", "create", "--role", "root", "--username", "x.admin"}, getenv,
+		strings.NewReader("a long and fine admin passphrase\n"), &out, &errb); code != 1 {
+		t.Fatalf("bad role: exit %d", code)
+	}
+	if code := run([]string{"users", "create", "--username", "y.admin"}, getenv, strings.NewReader(""), &out, &errb); code != 2 {
+		t.Fatalf("no password: exit %d", code)
+	}
+}
+
+func TestMain(m *testing.M) { storetest.Main(m) }

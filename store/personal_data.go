@@ -1,0 +1,243 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kawan-labs/kawan"
+)
+
+// PersonalData finds and erases what other areas hold about one account, for the privacy
+// rights (GET /v1/me/export, DELETE /v1/me): reviews and their current-review keys
+// ("reviews", "review_keys"), helpful votes ("review_votes"), flags ("review_flags"),
+// appeals ("mod_appeals") and moderation's fraud-signal state ("mod_author", "mod_fp",
+// "mod_lsh", "mod_sig"). These are rare, per-account operations, so scans are acceptable.
+//
+// Erasure pseudonymises rather than deletes where a record must stay for others (a kept
+// review, a vote already counted, moderation history): the account ID is replaced by a
+// random one that links to nothing, and client fingerprints are dropped.
+type PersonalData struct {
+	reviews, keys, votes, flags, appeals, modAuthor, modFP, modLSH, modSig *mongo.Collection
+}
+
+// NewPersonalData returns the personal-data finder of db.
+func NewPersonalData(db *mongo.Database) *PersonalData {
+	return &PersonalData{
+		reviews: db.Collection("reviews"), keys: db.Collection("review_keys"), votes: db.Collection("review_votes"),
+		flags: db.Collection("review_flags"), appeals: db.Collection("mod_appeals"), modAuthor: db.Collection("mod_author"),
+		modFP: db.Collection("mod_fp"), modLSH: db.Collection("mod_lsh"), modSig: db.Collection("mod_sig"),
+	}
+}
+
+// ExportedReview is one of the caller's reviews with the fields the public view hides.
+type ExportedReview struct {
+	kawan.Review
+	Status      kawan.ReviewStatus `json:"status"`
+	ClientFP    string             `json:"client_fingerprint,omitempty"`
+	AuthorSince time.Time          `json:"account_created_at,omitzero"`
+	HoldReasons []string           `json:"hold_reasons,omitempty"`
+	Decision    string             `json:"moderation_reason,omitempty"`
+}
+
+func all[T any](ctx context.Context, c *mongo.Collection, f bson.D, limit int64) ([]T, error) {
+	cur, err := c.Find(ctx, f, options.Find().SetLimit(limit))
+	if err != nil {
+		return nil, Classify("find "+c.Name(), err)
+	}
+	out := []T{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, Classify("read "+c.Name(), err)
+	}
+	return out, nil
+}
+
+// Export returns the account's reviews, votes, flags and appeals.
+func (p *PersonalData) Export(ctx context.Context, userID string) (map[string]any, error) {
+	revs, err := all[kawan.Review](ctx, p.reviews, bson.D{{Key: "author_id", Value: userID}}, 10000)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ExportedReview, len(revs))
+	for i, r := range revs {
+		out[i] = ExportedReview{Review: r, Status: r.Status, ClientFP: r.ClientFP, AuthorSince: r.AuthorSince,
+			HoldReasons: r.Moderation.HoldReasons, Decision: r.Moderation.Reason}
+	}
+	type vote struct {
+		ReviewID string    `bson:"review_id" json:"review_id"`
+		At       time.Time `bson:"at" json:"at"`
+	}
+	votes, err := all[vote](ctx, p.votes, bson.D{{Key: "user_id", Value: userID}}, 100000)
+	if err != nil {
+		return nil, err
+	}
+	type flag struct {
+		ReviewID string    `bson:"review_id" json:"review_id"`
+		Reason   string    `bson:"reason" json:"reason"`
+		At       time.Time `bson:"at" json:"at"`
+	}
+	flags, err := all[flag](ctx, p.flags, bson.D{{Key: "user_id", Value: userID}}, 100000)
+	if err != nil {
+		return nil, err
+	}
+	type appeal struct {
+		ReviewID string    `bson:"review_id" json:"review_id"`
+		Note     string    `bson:"note" json:"note,omitempty"`
+		At       time.Time `bson:"at" json:"at"`
+	}
+	appeals, err := all[appeal](ctx, p.appeals, bson.D{{Key: "author_id", Value: userID}}, 10000)
+	if err != nil {
+		return nil, err
+	}
+	replies, err := all[kawan.Review](ctx, p.reviews, bson.D{{Key: "reply.author_id", Value: userID}}, 10000)
+	if err != nil {
+		return nil, err
+	}
+	type reply struct {
+		ReviewID string `json:"review_id"`
+		kawan.Reply
+	}
+	rs := make([]reply, 0, len(replies))
+	for _, r := range replies {
+		if r.Reply != nil {
+			rs = append(rs, reply{ReviewID: r.ID, Reply: *r.Reply})
+		}
+	}
+	return map[string]any{"reviews": out, "replies": rs, "votes": votes, "flags": flags, "appeals": appeals}, nil
+}
+
+// liveStatuses are the statuses an erased author's "remove" choice takes down.
+var liveStatuses = bson.A{kawan.ReviewSubmitted, kawan.ReviewPublished, kawan.ReviewHeld, kawan.ReviewUnderReview}
+
+// EraseAuthor detaches every record of userID from the account. With remove, the author's
+// live reviews become "removed" and their text is deleted; otherwise they stay as they
+// are. Either way each review's author becomes pseudonym, its client fingerprint is
+// dropped and its version is bumped (so the caller re-syncs the search index and agency
+// aggregates for the returned review IDs).
+func (p *PersonalData) EraseAuthor(ctx context.Context, userID, pseudonym string, remove bool, now time.Time) ([]string, error) {
+	revs, err := all[struct {
+		ID       string `bson:"_id"`
+		AgencyID string `bson:"agency_id"`
+	}](ctx, p.reviews, bson.D{{Key: "author_id", Value: userID}}, 100000)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, r := range revs {
+		if remove {
+			if _, err := p.reviews.UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "status", Value: bson.D{{Key: "$in", Value: liveStatuses}}}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: kawan.ReviewRemoved}, {Key: "text", Value: ""},
+					{Key: "moderation.reason", Value: "removed by its author (account erased)"}, {Key: "updated_at", Value: now}}},
+					{Key: "$unset", Value: bson.D{{Key: "moderation.original_text", Value: ""}}}}); err != nil {
+				return ids, Classify("remove review", err)
+			}
+		}
+		if _, err := p.reviews.UpdateOne(ctx, id(r.ID), bson.D{
+			{Key: "$set", Value: bson.D{{Key: "author_id", Value: pseudonym}, {Key: "updated_at", Value: now}}},
+			{Key: "$unset", Value: bson.D{{Key: "client_fp", Value: ""}}},
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}}); err != nil {
+			return ids, Classify("pseudonymise review", err)
+		}
+		if _, err := p.keys.DeleteOne(ctx, id(authorKey(r.AgencyID, userID))); err != nil {
+			return ids, Classify("forget current review", err)
+		}
+		ids = append(ids, r.ID)
+	}
+	// replies written as an agency representative stay (they speak for the agency)
+	if _, err := p.reviews.UpdateMany(ctx, bson.D{{Key: "reply.author_id", Value: userID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "reply.author_id", Value: pseudonym}}}}); err != nil {
+		return ids, Classify("pseudonymise replies", err)
+	}
+	if err := p.rekey(ctx, p.votes, userID, pseudonym); err != nil {
+		return ids, err
+	}
+	if err := p.rekey(ctx, p.flags, userID, pseudonym); err != nil {
+		return ids, err
+	}
+	if _, err := p.appeals.UpdateMany(ctx, bson.D{{Key: "author_id", Value: userID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "author_id", Value: pseudonym}}}, {Key: "$unset", Value: bson.D{{Key: "note", Value: ""}}}}); err != nil {
+		return ids, Classify("pseudonymise appeals", err)
+	}
+	if _, err := p.modAuthor.DeleteOne(ctx, id(userID)); err != nil {
+		return ids, Classify("forget author events", err)
+	}
+	if _, err := p.modSig.UpdateMany(ctx, bson.D{{Key: "u", Value: userID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "u", Value: pseudonym}}}}); err != nil {
+		return ids, Classify("pseudonymise text signatures", err)
+	}
+	if err := p.rewriteArrays(ctx, p.modFP, bson.D{{Key: "e", Value: userID}}, func(v any) any {
+		if s, ok := v.(string); ok && s == userID {
+			return pseudonym
+		}
+		return v
+	}); err != nil {
+		return ids, err
+	}
+	if err := p.rewriteArrays(ctx, p.modLSH, bson.D{{Key: "e.u", Value: userID}}, func(v any) any {
+		if d, ok := v.(bson.D); ok {
+			for i := range d {
+				if d[i].Key == "u" && d[i].Value == userID {
+					d[i].Value = pseudonym
+				}
+			}
+		}
+		return v
+	}); err != nil {
+		return ids, err
+	}
+	return ids, nil
+}
+
+// rekey moves documents whose _id is "<thing>|<userID>" and field user_id = userID to the
+// pseudonym (insert the copy, then delete the original).
+func (p *PersonalData) rekey(ctx context.Context, c *mongo.Collection, userID, pseudonym string) error {
+	docs, err := all[bson.D](ctx, c, bson.D{{Key: "user_id", Value: userID}}, 100000)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		var oldID string
+		for i := range d {
+			switch d[i].Key {
+			case "_id":
+				oldID, _ = d[i].Value.(string)
+				if n := len(oldID) - len(userID); n > 0 && oldID[n:] == userID {
+					d[i].Value = oldID[:n] + pseudonym
+				} else {
+					d[i].Value = kawan.NewID()
+				}
+			case "user_id":
+				d[i].Value = pseudonym
+			}
+		}
+		if _, err := c.InsertOne(ctx, d); err != nil && !mongo.IsDuplicateKeyError(err) {
+			return Classify("pseudonymise "+c.Name(), err)
+		}
+		if _, err := c.DeleteOne(ctx, id(oldID)); err != nil {
+			return Classify("pseudonymise "+c.Name(), err)
+		}
+	}
+	return nil
+}
+
+// rewriteArrays maps every element of the "e" array of the matching documents.
+func (p *PersonalData) rewriteArrays(ctx context.Context, c *mongo.Collection, f bson.D, fn func(any) any) error {
+	docs, err := all[struct {
+		ID any   `bson:"_id"`
+		E  []any `bson:"e"`
+	}](ctx, c, f, 100000)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		for i := range d.E {
+			d.E[i] = fn(d.E[i])
+		}
+		if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "e", Value: d.E}}}}); err != nil {
+			return Classify("pseudonymise "+c.Name(), err)
+		}
+	}
+	return nil
+}
