@@ -72,5 +72,3 @@ func TestUsersCreateAdmin(t *testing.T) {
 		t.Fatalf("no password: exit %d", code)
 	}
 }
-
-func TestMain(m *testing.M) { storetest.Main(m) }
