@@ -20,6 +20,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/fx"
 )
 
 // Fact is what statistics read from one published review.
@@ -87,6 +88,8 @@ type Service struct {
 	rates    RateSource
 	costs    CostSource
 	opt      Options
+	fxSnap   func() *fx.Snapshot
+	costRec  CostRecorder
 
 	snap      atomic.Pointer[Snapshot]
 	computeMu sync.Mutex
@@ -267,6 +270,13 @@ func (s *Service) compute(ctx context.Context) (*Snapshot, error) {
 		})
 		if err != nil {
 			return nil, err
+		}
+	}
+	if s.fxSnap != nil && s.costRec != nil {
+		if snap := s.fxSnap(); snap != nil {
+			if err := s.costRec.RecordCosts(ctx, ObserveSnapshot(snap, s.opt.Now())); err != nil {
+				s.opt.Logger.Warn("stats: could not record remittance costs", "err", err)
+			}
 		}
 	}
 	if s.costs != nil {

@@ -41,6 +41,7 @@ var steps = []Step{
 
 	// stats / help steps:
 	{600, "help directory indexes", helpIndexes},
+	{601, "remittance cost history indexes", remittanceCostIndexes},
 }
 
 // Steps returns a copy of the ordered set-up steps (for tests and `kawan migrate --list`).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -108,4 +109,102 @@ func (s *StatsSource) EachAgencySanction(ctx context.Context, fn func(agencyID s
 		}
 	}
 	return Classify("read agencies for statistics", cur.Err())
+}
+
+// RemittanceCosts is the remittance cost history of the open data
+// ("stats_remittance_costs"): one document per corridor, UTC day and reference amount
+// (_id "SGD-PHP|2026-11-23|200") holding each provider's cost from the last fx snapshot
+// observed that day. Every process may record: the same _id is replaced, never duplicated.
+type RemittanceCosts struct {
+	c    *mongo.Collection
+	keep int // days kept
+}
+
+// NewRemittanceCosts returns the remittance cost history of db, keeping 400 days.
+func NewRemittanceCosts(db *mongo.Database) *RemittanceCosts {
+	return &RemittanceCosts{c: db.Collection("stats_remittance_costs"), keep: 400}
+}
+
+// remittanceCostIndexes serves the range reads and the clean-up by day.
+func remittanceCostIndexes(ctx context.Context, db *mongo.Database) error {
+	return EnsureIndexes(ctx, db.Collection("stats_remittance_costs"),
+		mongo.IndexModel{Keys: bson.D{{Key: "day", Value: 1}}})
+}
+
+type costProvider struct {
+	ID          string    `bson:"id"`
+	At          time.Time `bson:"at"`
+	CostPercent string    `bson:"cost_percent"` // decimal string
+}
+
+type costDoc struct {
+	ID        string         `bson:"_id"`
+	Send      string         `bson:"send"`
+	Receive   string         `bson:"receive"`
+	Day       string         `bson:"day"`
+	AmountUSD int            `bson:"amount_usd"`
+	At        time.Time      `bson:"at"`
+	Providers []costProvider `bson:"providers"`
+}
+
+// RecordCosts stores a snapshot's observations (all taken at the same time): each
+// corridor-day-amount document is replaced by the newer observation, then days older than
+// the retention are deleted.
+func (s *RemittanceCosts) RecordCosts(ctx context.Context, obs []stats.CostObservation) error {
+	docs := map[string]*costDoc{}
+	var order []string
+	for _, o := range obs {
+		day := o.At.UTC().Format(time.DateOnly)
+		id := fmt.Sprintf("%s-%s|%s|%d", o.SendCurrency, o.ReceiveCurrency, day, o.AmountUSD)
+		d := docs[id]
+		if d == nil {
+			d = &costDoc{ID: id, Send: o.SendCurrency, Receive: o.ReceiveCurrency, Day: day, AmountUSD: o.AmountUSD, At: o.At.UTC()}
+			docs[id] = d
+			order = append(order, id)
+		}
+		d.Providers = append(d.Providers, costProvider{ID: o.ProviderID, At: o.At.UTC(), CostPercent: o.CostPercent.String()})
+	}
+	for _, id := range order {
+		d := docs[id]
+		// Replace only an older observation of the day (a slower process must not undo a newer one).
+		_, err := s.c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: bson.D{{Key: "$lte", Value: d.At}}}}, d,
+			options.Replace().SetUpsert(true))
+		if err != nil && !mongo.IsDuplicateKeyError(err) { // duplicate: a newer observation is stored
+			return Classify("record remittance costs", err)
+		}
+	}
+	if len(obs) > 0 {
+		cutoff := obs[0].At.UTC().AddDate(0, 0, -s.keep).Format(time.DateOnly)
+		if _, err := s.c.DeleteMany(ctx, bson.D{{Key: "day", Value: bson.D{{Key: "$lt", Value: cutoff}}}}); err != nil {
+			return Classify("clean up remittance costs", err)
+		}
+	}
+	return nil
+}
+
+// CostObservations calls fn for every stored provider cost from since on.
+func (s *RemittanceCosts) CostObservations(ctx context.Context, since time.Time, fn func(stats.CostObservation) error) error {
+	cur, err := s.c.Find(ctx, bson.D{{Key: "day", Value: bson.D{{Key: "$gte", Value: since.UTC().Format(time.DateOnly)}}}},
+		options.Find().SetBatchSize(1000))
+	if err != nil {
+		return Classify("read remittance costs", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d costDoc
+		if err := cur.Decode(&d); err != nil {
+			return fmt.Errorf("store: decode remittance costs: %w", err)
+		}
+		for _, p := range d.Providers {
+			c, err := decimal.NewFromString(p.CostPercent)
+			if err != nil {
+				continue
+			}
+			if err := fn(stats.CostObservation{SendCurrency: d.Send, ReceiveCurrency: d.Receive, ProviderID: p.ID, At: p.At,
+				AmountUSD: d.AmountUSD, CostPercent: c}); err != nil {
+				return err
+			}
+		}
+	}
+	return Classify("read remittance costs", cur.Err())
 }
