@@ -155,6 +155,11 @@ func (e *Entry) normalize() {
 	e.Name = strings.TrimSpace(e.Name)
 	e.Hours = strings.TrimSpace(e.Hours)
 	e.Description = strings.TrimSpace(e.Description)
+	for i, l := range e.Languages {
+		if t, err := language.Parse(l); err == nil && len(l) <= 20 {
+			e.Languages[i] = t.String() // canonical: "tl" is stored as "fil"
+		}
+	}
 	for _, l := range []*[]string{&e.Countries, &e.Nationalities, &e.Needs, &e.Languages} {
 		if len(*l) > 0 {
 			slices.Sort(*l)
@@ -205,9 +210,8 @@ func (e *Entry) validate(v *kawan.ValidationError, p string, now time.Time) {
 		v.Add(p+"languages", "must list 1 to %d languages", MaxListLen)
 	}
 	for i, l := range e.Languages {
-		t, err := language.Parse(l)
-		if err != nil || len(l) > 20 || t.String() != l {
-			v.Add(fmt.Sprintf("%slanguages[%d]", p, i), "must be a BCP 47 language tag in canonical form, like en, ne, tl, id, my")
+		if _, err := language.Parse(l); err != nil || len(l) > 20 {
+			v.Add(fmt.Sprintf("%slanguages[%d]", p, i), "must be a BCP 47 language tag, like en, ne, fil, id, my")
 		}
 	}
 	text(v, p+"hours", e.Hours, 200, true)

@@ -121,7 +121,7 @@ func (q *Query) Validate() error {
 	}
 	if q.Lang != "" {
 		if _, err := language.Parse(q.Lang); err != nil || len(q.Lang) > 20 {
-			v.Add("lang", "must be a language tag such as en, ne, tl")
+			v.Add("lang", "must be a language tag such as en, ne, fil")
 		}
 	}
 	if len(q.Q) > 200 {

@@ -180,3 +180,31 @@ func TestStatsAPISuppressed(t *testing.T) {
 		t.Errorf("suppressed csv: %q", r.Body)
 	}
 }
+
+// BenchmarkStatsSourceScan reads 10 000 published reviews from the embedded FerretDB, as
+// a snapshot does (go test ./stats -run X -bench StatsSourceScan).
+func BenchmarkStatsSourceScan(b *testing.B) {
+	st := storetest.New(b)
+	ctx := context.Background()
+	var docs []any
+	for i := range 10_000 {
+		docs = append(docs, kawan.Review{ID: fmt.Sprintf("r%05d", i), AgencyID: "ag1", AuthorID: fmt.Sprintf("w%05d", i),
+			Ratings: kawan.Ratings{Overall: 1 + i%5}, Origin: "NP", Destination: "QA", Sector: "construction", DepartureYear: 2023,
+			FeesPaid: &kawan.Money{Amount: "141000", Currency: "NPR"}, SalaryReceived: &kawan.Money{Amount: "1820", Currency: "QAR"},
+			Text: strings.Repeat("review text ", 40), Lang: "en", Status: kawan.ReviewPublished, CreatedAt: t0})
+	}
+	for i := 0; i < len(docs); i += 1000 {
+		if _, err := st.DB().Collection("reviews").InsertMany(ctx, docs[i:i+1000]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	src := store.NewStatsSource(st.DB())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		n := 0
+		if err := src.EachPublishedReview(ctx, func(stats.Fact) error { n++; return nil }); err != nil || n != 10_000 {
+			b.Fatal(n, err)
+		}
+	}
+}

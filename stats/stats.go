@@ -186,7 +186,11 @@ func (s *Service) Current(ctx context.Context) (*Snapshot, error) {
 	if sn := s.snap.Load(); sn != nil {
 		return sn, nil
 	}
-	return s.refreshLocked(ctx)
+	// The first snapshot is computed for every waiting request: a client that goes away
+	// must not abort it.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
+	return s.refreshLocked(cctx)
 }
 
 // Refresh computes a new snapshot now and publishes it.
@@ -207,8 +211,11 @@ func (s *Service) refreshLocked(ctx context.Context) (*Snapshot, error) {
 	return sn, nil
 }
 
-// Run recomputes the snapshot every Refresh until ctx ends (a background job).
+// Run computes a snapshot at once and then every Refresh until ctx ends (a background job).
 func (s *Service) Run(ctx context.Context) {
+	if _, err := s.Current(ctx); err != nil && ctx.Err() == nil {
+		s.opt.Logger.Warn("stats: first computation failed", "err", err)
+	}
 	t := time.NewTicker(s.opt.Refresh)
 	defer t.Stop()
 	for {
