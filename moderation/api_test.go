@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -449,3 +451,30 @@ func TestScreenerIsTheDecisionPoint(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// The store computes an agency's window from running totals and bisection; it must agree
+// with the plain computation over all submissions.
+func TestAgencyWindowMatchesEvents(t *testing.T) {
+	e := newEnv(t, moderation.Options{})
+	st := store.NewModeration(e.st.DB())
+	rnd := rand.New(rand.NewPCG(1, 2))
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	var events []store.AgencyEvent
+	for i := range 150 {
+		at = at.Add(time.Duration(rnd.IntN(40*60)) * time.Minute)
+		if i > 120 {
+			at = at.Add(-time.Duration(rnd.IntN(30)) * time.Minute / 10) // a burst
+		}
+		o := 1 + rnd.IntN(5)
+		events = append(events, store.AgencyEvent{At: at, Overall: o})
+		got, err := st.RecordAgencySubmission(context.Background(), "agw", at, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := moderation.WindowFromEvents(events, at)
+		if got.Last24h != want.Last24h || got.Baseline != want.Baseline || got.Recent != want.Recent || got.RecentSum != want.RecentSum ||
+			got.Before != want.Before || got.BeforeSum != want.BeforeSum || math.Abs(got.BaselineDays-want.BaselineDays) > 1e-9 {
+			t.Fatalf("event %d: store %+v, events %+v", i, got, want)
+		}
+	}
+}

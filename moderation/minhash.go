@@ -27,9 +27,10 @@ const (
 	Rows = 3
 	// ShingleRunes is the length of a character shingle.
 	ShingleRunes = 5
-	// MinShingles is the fewest distinct shingles a text needs to be compared at all;
-	// very short texts are judged by the generic-text signal instead.
-	MinShingles = 24
+	// MinShingles is the fewest distinct shingles a text needs to be compared at all
+	// (about 70 characters): honest short texts repeat ("good agency, fees as announced"),
+	// so short texts are judged by the generic-text signal instead.
+	MinShingles = 60
 	// maxShingleRunes bounds the work per text (reviews are at most 5 000 characters).
 	maxShingleRunes = 5000
 )

@@ -48,14 +48,8 @@ type Service struct {
 	reps Representatives
 }
 
-// State kept per agency, author, fingerprint and LSH bucket (bounded arrays).
-const (
-	keepAgencyEvents = 300
-	keepAuthorEvents = 100
-	keepFPAuthors    = 50
-	keepBucket       = 30
-	maxCandidates    = 20
-)
+// maxCandidates bounds the near-duplicate candidates compared in full per review.
+const maxCandidates = 20
 
 // New returns the moderation service. syncer (the reviews service) brings the search index
 // and aggregates in line after every transition; it may be set later with SetSyncer.
@@ -201,15 +195,15 @@ func (s *Service) Signals(ctx context.Context, r *kawan.Review, at time.Time) ([
 		}()
 	}
 	run(func() error {
-		ev, err := s.st.RecordAgencyEvent(ctx, r.AgencyID, store.AgencyEvent{At: at, Overall: r.Ratings.Overall, Author: r.AuthorID}, keepAgencyEvents)
+		w, err := s.st.RecordAgencySubmission(ctx, r.AgencyID, at, r.Ratings.Overall)
 		if err != nil {
 			return err
 		}
-		add(BurstSignal(ev, at), SwingSignal(ev, r.Ratings.Overall, at))
+		add(BurstSignal(w), SwingSignal(w, r.Ratings.Overall))
 		return nil
 	})
 	run(func() error {
-		ev, err := s.st.RecordAuthorEvent(ctx, r.AuthorID, store.AuthorEvent{At: at, AgencyID: r.AgencyID}, keepAuthorEvents)
+		ev, err := s.st.RecordAuthorSubmission(ctx, r.AuthorID, r.AgencyID, at, 24*time.Hour)
 		if err != nil {
 			return err
 		}
@@ -218,7 +212,7 @@ func (s *Service) Signals(ctx context.Context, r *kawan.Review, at time.Time) ([
 	})
 	if r.ClientFP != "" {
 		run(func() error {
-			authors, err := s.st.RecordFingerprint(ctx, r.AgencyID, r.ClientFP, r.AuthorID, keepFPAuthors)
+			authors, err := s.st.RecordFingerprint(ctx, r.AgencyID, r.ClientFP, r.AuthorID)
 			if err != nil {
 				return err
 			}
@@ -277,7 +271,7 @@ func (s *Service) nearDuplicates(ctx context.Context, r *kawan.Review) ([]Candid
 	if err := s.st.SaveSignature(ctx, e, sg.Int64s()); err != nil {
 		return nil, err
 	}
-	entries, err := s.st.RecordBands(ctx, keys[:], e, keepBucket)
+	entries, err := s.st.RecordBands(ctx, keys[:], e)
 	if err != nil {
 		return nil, err
 	}

@@ -69,38 +69,49 @@ func DuplicateSignal(authorID, agencyID string, cands []Candidate) kawan.Signal 
 		"text is about %.0f%% the same as an earlier review %s %s (review %s)", best.Similarity*100, where, who, best.ReviewID)
 }
 
-// BurstWindow is the window in which an agency's submissions are compared to its baseline.
-const BurstWindow = 24 * time.Hour
-
-// BurstSignal compares the agency's submissions in the last 24 hours (events include this
-// one) with its own baseline rate over the older events kept (at least 7 days of history
-// assumed, floor 0.5 a day). Score from the z-value (k-λ)/√λ: 3 → 0, 8 → 1, and only
-// with at least 5 submissions in the window.
-func BurstSignal(events []store.AgencyEvent, at time.Time) kawan.Signal {
-	k, older := 0, 0
-	var oldest time.Time
-	for _, e := range events {
-		switch {
-		case e.At.After(at):
-		case at.Sub(e.At) < BurstWindow:
-			k++
-		default:
-			older++
-			if oldest.IsZero() || e.At.Before(oldest) {
-				oldest = e.At
-			}
-		}
-	}
-	days := 7.0
-	if older > 0 {
-		days = math.Max(days, at.Sub(oldest).Hours()/24-1)
-	}
-	lambda := math.Max(float64(older)/days, 0.5)
+// BurstSignal compares the agency's submissions in the last 24 hours (this one included)
+// with its own baseline: the 60 days before, over at least 7 days, floor 0.5 a day. Score
+// from the z-value (k-λ)/√λ: 3 → 0, 8 → 1, and only with at least 5 submissions in 24 hours.
+func BurstSignal(w store.AgencyWindow) kawan.Signal {
+	k := w.Last24h
+	lambda := math.Max(float64(w.Baseline)/math.Max(w.BaselineDays, 7), 0.5)
 	if k < 5 {
 		return kawan.Signal{Name: SigBurst}
 	}
 	z := (float64(k) - lambda) / math.Sqrt(lambda)
 	return sig(SigBurst, (z-3)/5, "%d reviews of this agency in the last 24 h against a usual %.1f a day", k, lambda)
+}
+
+// WindowFromEvents computes an agency's window at time at from its submissions (the store
+// does the same from its running totals without reading every submission).
+func WindowFromEvents(events []store.AgencyEvent, at time.Time) store.AgencyWindow {
+	var w store.AgencyWindow
+	var first time.Time
+	for _, e := range events {
+		d := at.Sub(e.At)
+		if d < 0 || d > 60*24*time.Hour {
+			continue
+		}
+		if d <= 24*time.Hour {
+			w.Last24h++
+		} else {
+			w.Baseline++
+			if first.IsZero() || e.At.Before(first) {
+				first = e.At
+			}
+		}
+		if d <= 72*time.Hour {
+			w.Recent++
+			w.RecentSum += int64(e.Overall)
+		} else {
+			w.Before++
+			w.BeforeSum += int64(e.Overall)
+		}
+	}
+	if w.Baseline > 0 {
+		w.BaselineDays = at.Add(-24*time.Hour).Sub(first).Hours() / 24
+	}
+	return w
 }
 
 // SharedFingerprintSignal scores other accounts that reviewed the same agency from the
@@ -228,31 +239,15 @@ func GenericExtremeSignal(r *kawan.Review) kawan.Signal {
 	return sig(SigGeneric, score, "all ratings %d with a short text (%d words, %.0f%% generic)", g.Overall, len(words), share*100)
 }
 
-// SwingWindow is the "recent" part of an agency's history for the swing signal.
-const SwingWindow = 72 * time.Hour
-
 // SwingSignal scores a sudden change of an agency's average rating that this review follows:
 // the mean overall rating of the last 72 hours (≥ 4 reviews, this one included) against the
-// mean before (≥ 5 reviews). A shift of 1 star scores 0, 3 stars 1, only when this review
-// lies on the side the average moved to.
-func SwingSignal(events []store.AgencyEvent, overall int, at time.Time) kawan.Signal {
-	var rs, rn, os, on float64
-	for _, e := range events {
-		if e.At.After(at) || e.Overall == 0 {
-			continue
-		}
-		if at.Sub(e.At) < SwingWindow {
-			rs += float64(e.Overall)
-			rn++
-		} else {
-			os += float64(e.Overall)
-			on++
-		}
-	}
-	if rn < 4 || on < 5 {
+// mean of the 60 days before (≥ 5 reviews). A shift of 1 star scores 0, 3 stars 1, only
+// when this review lies on the side the average moved to.
+func SwingSignal(w store.AgencyWindow, overall int) kawan.Signal {
+	if w.Recent < 4 || w.Before < 5 {
 		return kawan.Signal{Name: SigSwing}
 	}
-	recent, before := rs/rn, os/on
+	recent, before := float64(w.RecentSum)/float64(w.Recent), float64(w.BeforeSum)/float64(w.Before)
 	d := recent - before
 	if math.Abs(d) < 1 || (d > 0) != (float64(overall) > before) {
 		return kawan.Signal{Name: SigSwing}

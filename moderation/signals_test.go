@@ -79,14 +79,14 @@ func TestBurstSignal(t *testing.T) {
 	for d := 60; d > 1; d -= 2 {
 		ev = append(ev, store.AgencyEvent{At: t0.Add(-time.Duration(d) * 24 * time.Hour), Overall: 3})
 	}
-	if s := BurstSignal(ev, t0); s.Score != 0 {
+	if s := BurstSignal(WindowFromEvents(ev, t0)); s.Score != 0 {
 		t.Errorf("baseline: %+v", s)
 	}
 	burst := ev
 	for i := range 8 {
 		burst = append(burst, store.AgencyEvent{At: t0.Add(-time.Duration(i) * time.Hour), Overall: 5})
 	}
-	if s := BurstSignal(burst, t0); s.Score < 0.9 || !strings.Contains(s.Reason, "8 reviews") {
+	if s := BurstSignal(WindowFromEvents(burst, t0)); s.Score < 0.9 || !strings.Contains(s.Reason, "8 reviews") {
 		t.Errorf("burst: %+v", s)
 	}
 	// A busy agency (20 a day) receiving 22 today is normal.
@@ -96,7 +96,7 @@ func TestBurstSignal(t *testing.T) {
 			busy = append(busy, store.AgencyEvent{At: t0.Add(-time.Duration(h) * time.Hour), Overall: 4})
 		}
 	}
-	if s := BurstSignal(busy, t0); s.Score != 0 {
+	if s := BurstSignal(WindowFromEvents(busy, t0)); s.Score != 0 {
 		t.Errorf("busy agency: %+v", s)
 	}
 }
@@ -191,13 +191,13 @@ func TestSwingSignal(t *testing.T) {
 	for h := 10; h >= 0; h-- {
 		ev = append(ev, store.AgencyEvent{At: t0.Add(-time.Duration(h) * time.Hour), Overall: 1})
 	}
-	if s := SwingSignal(ev, 1, t0); s.Score < 0.9 {
+	if s := SwingSignal(WindowFromEvents(ev, t0), 1); s.Score < 0.9 {
 		t.Errorf("smear swing: %+v", s)
 	}
-	if s := SwingSignal(ev, 5, t0); s.Score != 0 {
+	if s := SwingSignal(WindowFromEvents(ev, t0), 5); s.Score != 0 {
 		t.Errorf("review against the swing: %+v", s)
 	}
-	if s := SwingSignal(ev[:20], 4, t0); s.Score != 0 {
+	if s := SwingSignal(WindowFromEvents(ev[:20], t0.Add(-6*24*time.Hour)), 4); s.Score != 0 {
 		t.Errorf("steady: %+v", s)
 	}
 }

@@ -29,6 +29,7 @@ type Moderation struct {
 	fp      *mongo.Collection
 	lsh     *mongo.Collection
 	sigs    *mongo.Collection
+	cache   *chainCache
 	queue   *mongo.Collection
 	flags   *mongo.Collection
 	appeals *mongo.Collection
@@ -39,8 +40,8 @@ type Moderation struct {
 // NewModeration returns the moderation repository of db.
 func NewModeration(db *mongo.Database) *Moderation {
 	return &Moderation{
-		reviews: db.Collection("reviews"), agency: db.Collection("mod_agency"), author: db.Collection("mod_author"),
-		fp: db.Collection("mod_fp"), lsh: db.Collection("mod_lsh"), sigs: db.Collection("mod_sig"),
+		reviews: db.Collection("reviews"), agency: db.Collection("mod_agency_log"), author: db.Collection("mod_author_log"),
+		fp: db.Collection("mod_fp_log"), lsh: db.Collection("mod_lsh"), sigs: db.Collection("mod_sig"), cache: newChainCache(),
 		queue: db.Collection("mod_queue"), flags: db.Collection("review_flags"), appeals: db.Collection("mod_appeals"),
 		stats: db.Collection("mod_stats"), tokens: db.Collection("mod_transitions"),
 	}
@@ -136,128 +137,6 @@ func (m *Moderation) Review(ctx context.Context, reviewID string) (*kawan.Review
 		return nil, Classify("review "+reviewID, err)
 	}
 	return &r, nil
-}
-
-// ---- fraud-signal state ----
-
-// AgencyEvent is one submission to an agency, kept for the burst and swing signals.
-type AgencyEvent struct {
-	At      time.Time `bson:"at"`
-	Overall int       `bson:"o"`
-	Author  string    `bson:"u"`
-}
-
-// AuthorEvent is one submission by an account, kept for the velocity signal.
-type AuthorEvent struct {
-	At       time.Time `bson:"at"`
-	AgencyID string    `bson:"a"`
-}
-
-// pushReturn appends v to the array field of document _id (upserting it), keeping the last
-// keep entries, and decodes the document after the update into out.
-func pushReturn(ctx context.Context, c *mongo.Collection, docID string, v any, keep int, out any) error {
-	err := c.FindOneAndUpdate(ctx, id(docID),
-		bson.D{{Key: "$push", Value: bson.D{{Key: "e", Value: bson.D{{Key: "$each", Value: bson.A{v}}, {Key: "$slice", Value: -keep}}}}}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(out)
-	return Classify("record moderation state", err)
-}
-
-// RecordAgencyEvent appends e to agencyID's recent submissions (last keep) and returns them.
-func (m *Moderation) RecordAgencyEvent(ctx context.Context, agencyID string, e AgencyEvent, keep int) ([]AgencyEvent, error) {
-	var d struct {
-		E []AgencyEvent `bson:"e"`
-	}
-	err := pushReturn(ctx, m.agency, agencyID, e, keep, &d)
-	return d.E, err
-}
-
-// RecordAuthorEvent appends e to authorID's recent submissions (last keep) and returns them.
-func (m *Moderation) RecordAuthorEvent(ctx context.Context, authorID string, e AuthorEvent, keep int) ([]AuthorEvent, error) {
-	var d struct {
-		E []AuthorEvent `bson:"e"`
-	}
-	err := pushReturn(ctx, m.author, authorID, e, keep, &d)
-	return d.E, err
-}
-
-// RecordFingerprint appends authorID to the accounts that reviewed agencyID from client
-// fingerprint fp (last keep) and returns them (an account may appear more than once).
-func (m *Moderation) RecordFingerprint(ctx context.Context, agencyID, fp, authorID string, keep int) ([]string, error) {
-	var d struct {
-		E []string `bson:"e"`
-	}
-	err := pushReturn(ctx, m.fp, agencyID+"|"+fp, authorID, keep, &d)
-	return d.E, err
-}
-
-// TextEntry is a review in a text-fingerprint bucket.
-type TextEntry struct {
-	ReviewID string `bson:"r"`
-	AgencyID string `bson:"a"`
-	AuthorID string `bson:"u"`
-}
-
-// RecordBands adds e to the LSH bucket of every key (keeping the last keep entries of each)
-// and returns the entries that were already in those buckets (the near-duplicate candidates),
-// each once, most shared buckets first. Each bucket is read and written in one atomic
-// update, so concurrent submissions in several processes see each other.
-func (m *Moderation) RecordBands(ctx context.Context, keys []string, e TextEntry, keep int) ([]TextEntry, error) {
-	hits := map[string]int{}
-	var order []TextEntry
-	for _, k := range keys {
-		var d struct {
-			E []TextEntry `bson:"e"`
-		}
-		err := m.lsh.FindOneAndUpdate(ctx, id(k),
-			bson.D{{Key: "$push", Value: bson.D{{Key: "e", Value: bson.D{{Key: "$each", Value: bson.A{e}}, {Key: "$slice", Value: -keep}}}}}},
-			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.Before)).Decode(&d)
-		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return nil, Classify("record text bucket", err)
-		}
-		for _, x := range d.E {
-			if x.ReviewID == e.ReviewID {
-				continue
-			}
-			if hits[x.ReviewID] == 0 {
-				order = append(order, x)
-			}
-			hits[x.ReviewID]++
-		}
-	}
-	// Most shared buckets first: the likeliest near-duplicates.
-	for i := 1; i < len(order); i++ {
-		for j := i; j > 0 && hits[order[j].ReviewID] > hits[order[j-1].ReviewID]; j-- {
-			order[j], order[j-1] = order[j-1], order[j]
-		}
-	}
-	return order, nil
-}
-
-// SaveSignature stores a review's MinHash signature.
-func (m *Moderation) SaveSignature(ctx context.Context, e TextEntry, sig []int64) error {
-	_, err := m.sigs.UpdateOne(ctx, id(e.ReviewID),
-		bson.D{{Key: "$set", Value: bson.D{{Key: "a", Value: e.AgencyID}, {Key: "u", Value: e.AuthorID}, {Key: "s", Value: sig}}}},
-		options.UpdateOne().SetUpsert(true))
-	return Classify("save text signature", err)
-}
-
-// Signatures reads the stored signatures of the given reviews (missing ones are skipped).
-func (m *Moderation) Signatures(ctx context.Context, reviewIDs []string) (map[string][]int64, error) {
-	out := make(map[string][]int64, len(reviewIDs))
-	for _, rid := range reviewIDs {
-		var d struct {
-			S []int64 `bson:"s"`
-		}
-		err := m.sigs.FindOne(ctx, id(rid)).Decode(&d)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			continue
-		}
-		if err != nil {
-			return nil, Classify("read text signature", err)
-		}
-		out[rid] = d.S
-	}
-	return out, nil
 }
 
 // ---- the moderation queue ----
