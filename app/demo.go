@@ -26,6 +26,7 @@ func (a *App) demoLoaders() []demoLoader {
 		{"agencies", loadDemoAgencies},
 		{"help-directory-sample", demoHelp},
 		{"accounts", loadDemoAccounts},
+		{"reviews", loadDemoReviews}, // after agencies: a no-op without them
 	}
 }
 
