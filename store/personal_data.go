@@ -14,7 +14,7 @@ import (
 // PersonalData finds and erases what other areas hold about one account, for the privacy
 // rights (GET /v1/me/export, DELETE /v1/me): reviews and their current-review keys
 // ("reviews", "review_keys"), helpful votes ("review_votes"), flags ("review_flags"),
-// appeals ("mod_appeals") and moderation's fraud-signal state ("mod_author", "mod_fp",
+// appeals ("mod_appeals") and moderation's fraud-signal state ("mod_author_log", "mod_fp_log",
 // "mod_lsh", "mod_sig"). These are rare, per-account operations, so scans are acceptable.
 //
 // Erasure pseudonymises rather than deletes where a record must stay for others (a kept
@@ -28,8 +28,8 @@ type PersonalData struct {
 func NewPersonalData(db *mongo.Database) *PersonalData {
 	return &PersonalData{
 		reviews: db.Collection("reviews"), keys: db.Collection("review_keys"), votes: db.Collection("review_votes"),
-		flags: db.Collection("review_flags"), appeals: db.Collection("mod_appeals"), modAuthor: db.Collection("mod_author"),
-		modFP: db.Collection("mod_fp"), modLSH: db.Collection("mod_lsh"), modSig: db.Collection("mod_sig"),
+		flags: db.Collection("review_flags"), appeals: db.Collection("mod_appeals"), modAuthor: db.Collection("mod_author_log"),
+		modFP: db.Collection("mod_fp_log"), modLSH: db.Collection("mod_lsh"), modSig: db.Collection("mod_sig"),
 	}
 }
 
@@ -161,31 +161,21 @@ func (p *PersonalData) EraseAuthor(ctx context.Context, userID, pseudonym string
 		bson.D{{Key: "$set", Value: bson.D{{Key: "author_id", Value: pseudonym}}}, {Key: "$unset", Value: bson.D{{Key: "note", Value: ""}}}}); err != nil {
 		return ids, Classify("pseudonymise appeals", err)
 	}
-	if _, err := p.modAuthor.DeleteOne(ctx, id(userID)); err != nil {
-		return ids, Classify("forget author events", err)
-	}
-	if _, err := p.modSig.UpdateMany(ctx, bson.D{{Key: "u", Value: userID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "u", Value: pseudonym}}}}); err != nil {
-		return ids, Classify("pseudonymise text signatures", err)
-	}
-	if err := p.rewriteArrays(ctx, p.modFP, bson.D{{Key: "e", Value: userID}}, func(v any) any {
-		if s, ok := v.(string); ok && s == userID {
-			return pseudonym
+	// Moderation's fraud-signal state (store/moderation_state.go): the author's chain of
+	// submissions is deleted; fingerprint, bucket and signature entries name the pseudonym.
+	for n := 0; n < 100000; n++ {
+		res, err := p.modAuthor.DeleteOne(ctx, id(chainID(userID, n)))
+		if err != nil {
+			return ids, Classify("forget author events", err)
 		}
-		return v
-	}); err != nil {
-		return ids, err
-	}
-	if err := p.rewriteArrays(ctx, p.modLSH, bson.D{{Key: "e.u", Value: userID}}, func(v any) any {
-		if d, ok := v.(bson.D); ok {
-			for i := range d {
-				if d[i].Key == "u" && d[i].Value == userID {
-					d[i].Value = pseudonym
-				}
-			}
+		if res.DeletedCount == 0 {
+			break
 		}
-		return v
-	}); err != nil {
-		return ids, err
+	}
+	for _, c := range []*mongo.Collection{p.modSig, p.modFP, p.modLSH} {
+		if _, err := c.UpdateMany(ctx, bson.D{{Key: "u", Value: userID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "u", Value: pseudonym}}}}); err != nil {
+			return ids, Classify("pseudonymise "+c.Name(), err)
+		}
 	}
 	return ids, nil
 }
@@ -216,26 +206,6 @@ func (p *PersonalData) rekey(ctx context.Context, c *mongo.Collection, userID, p
 			return Classify("pseudonymise "+c.Name(), err)
 		}
 		if _, err := c.DeleteOne(ctx, id(oldID)); err != nil {
-			return Classify("pseudonymise "+c.Name(), err)
-		}
-	}
-	return nil
-}
-
-// rewriteArrays maps every element of the "e" array of the matching documents.
-func (p *PersonalData) rewriteArrays(ctx context.Context, c *mongo.Collection, f bson.D, fn func(any) any) error {
-	docs, err := all[struct {
-		ID any   `bson:"_id"`
-		E  []any `bson:"e"`
-	}](ctx, c, f, 100000)
-	if err != nil {
-		return err
-	}
-	for _, d := range docs {
-		for i := range d.E {
-			d.E[i] = fn(d.E[i])
-		}
-		if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "e", Value: d.E}}}}); err != nil {
 			return Classify("pseudonymise "+c.Name(), err)
 		}
 	}
