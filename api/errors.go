@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -105,11 +106,22 @@ func summarize(ve *kawan.ValidationError) string {
 	return fmt.Sprintf("%d fields are invalid", len(ve.Fields))
 }
 
+// StatusClientClosedRequest is recorded when the client disconnected before its answer.
+const StatusClientClosedRequest = 499
+
 // HTMLErrorRenderer renders an error as an HTML page for browser routes (set by the frontend).
 type HTMLErrorRenderer func(c echo.Context, p Problem) error
 
 func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The client went away before the answer (a phone losing signal, a load client
+		// stopping): nobody reads this response, and it is not a server fault. 499 is the
+		// conventional "client closed request" status, for the access log and metrics.
+		s.log.Debug("client closed request", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "route", c.Path())
+		c.Response().WriteHeader(StatusClientClosedRequest)
 		return
 	}
 	p, fault := ProblemFor(err)

@@ -3,6 +3,8 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -213,3 +215,34 @@ func TestTrustedProxies(t *testing.T) {
 type moduleFunc func(r *api.Router)
 
 func (f moduleFunc) Register(r *api.Router) { f(r) }
+
+// A client that disconnects mid-request is not a server fault: no 500, no error log line.
+func TestClientClosedRequestIsNotAFault(t *testing.T) {
+	var logged strings.Builder
+	mod := moduleFunc(func(r *api.Router) {
+		r.API("GET", "/slow", func(c echo.Context) error {
+			<-c.Request().Context().Done()
+			return fmt.Errorf("store: insert review: %w", c.Request().Context().Err())
+		}, api.Public)
+		r.API("GET", "/canceled-inside", func(c echo.Context) error {
+			return fmt.Errorf("store: something: %w", context.Canceled) // the client is still there
+		}, api.Public)
+	})
+	srv := api.New(api.Deps{Logger: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelInfo}))}, mod)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/slow", nil).WithContext(ctx))
+	if rec.Code != api.StatusClientClosedRequest {
+		t.Fatalf("status = %d, want %d", rec.Code, api.StatusClientClosedRequest)
+	}
+	if strings.Contains(logged.String(), "level=ERROR") {
+		t.Fatalf("a client going away was logged as an error:\n%s", logged.String())
+	}
+	// context.Canceled from inside the server while the client waits is still a fault.
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/canceled-inside", nil))
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("internal cancellation: status = %d, want 500", rec.Code)
+	}
+}

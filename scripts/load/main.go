@@ -68,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 
 	var db *mongo.Database
+	var srv *loadgen.Server
 	base := *target
 	if base == "" {
 		dir := *dataDir
@@ -82,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "load: starting Kawan in-process on %s (embedded store, demo data)…\n", dir)
 		t0 := time.Now()
 		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-		srv, err := loadgen.StartServer(ctx, dir, log, nil)
+		srv, err = loadgen.StartServer(ctx, dir, log, nil)
 		if err != nil {
 			fmt.Fprintln(stderr, "load:", err)
 			return 1
@@ -104,6 +105,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, t := range strings.Split(*modToks, ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			mods = append(mods, t)
+		}
+	}
+	if srv != nil && len(mods) == 0 {
+		// In-process: moderators cannot register through the API, so create a few
+		// (fictional) moderator accounts directly, as `kawan users create` would.
+		mods, err = loadgen.ModeratorTokens(ctx, srv.App, 4)
+		if err != nil {
+			fmt.Fprintln(stderr, "load:", err)
+			return 1
 		}
 	}
 	cfg := loadgen.Config{

@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"time"
 
+	"github.com/kawan-labs/kawan"
+
 	"github.com/kawan-labs/kawan/app"
+	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/config"
 )
 
@@ -68,4 +72,27 @@ func (s *Server) Stop() error {
 		err = cerr
 	}
 	return err
+}
+
+// ModeratorTokens creates n moderator accounts in a (an in-process server) and signs them
+// in, returning their access tokens. The accounts are fictional load-test accounts.
+func ModeratorTokens(ctx context.Context, a *app.App, n int) ([]string, error) {
+	if a.Auth == nil {
+		return nil, nil
+	}
+	prefix := fmt.Sprintf("loadmod%06x", rand.Uint32()&0xffffff)
+	var out []string
+	for i := range n {
+		user := fmt.Sprintf("%s_%d", prefix, i)
+		pass := "load test moderator passphrase " + user
+		if _, err := a.Auth.CreateUser(ctx, auth.Registration{Username: user, Password: pass}, kawan.RoleModerator, "", true); err != nil {
+			return nil, fmt.Errorf("loadgen: create moderator: %w", err)
+		}
+		tp, err := a.Auth.Login(ctx, user, pass, auth.Client{Addr: "127.0.0.1", UserAgent: "kawan-load"})
+		if err != nil {
+			return nil, fmt.Errorf("loadgen: sign moderator in: %w", err)
+		}
+		out = append(out, tp.AccessToken)
+	}
+	return out, nil
 }
