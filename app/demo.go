@@ -25,6 +25,7 @@ func (a *App) demoLoaders() []demoLoader {
 		// ---- demo loaders: keep this marker; one line per loader ----
 		{"agencies", loadDemoAgencies},
 		{"help-directory-sample", demoHelp},
+		{"reviews-for-statistics", loadDemoStatsReviews},
 		{"accounts", loadDemoAccounts},
 		{"reviews", loadDemoReviews}, // after agencies: a no-op without them
 	}
