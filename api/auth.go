@@ -28,6 +28,7 @@ func (h *AuthModule) Register(r *Router) {
 	r.API(http.MethodGet, "/me", h.me, AnyUser)
 	r.API(http.MethodDelete, "/me", h.erase, AnyUser)
 	r.API(http.MethodGet, "/me/export", h.export, AnyUser)
+	r.API(http.MethodPost, "/me/password", h.changePassword, AnyUser)
 	r.API(http.MethodPost, "/me/agency-claims", h.claim, Roles(kawan.RoleWorker))
 	r.API(http.MethodGet, "/admin/agency-claims", h.listClaims, Roles(kawan.RoleAdmin))
 	r.API(http.MethodPost, "/admin/agency-claims/:id/decision", h.decideClaim, Roles(kawan.RoleAdmin))
@@ -182,6 +183,23 @@ func (h *AuthModule) erase(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *AuthModule) changePassword(c echo.Context) error {
+	p, _ := PrincipalFrom(c)
+	var in struct {
+		CurrentPassword string `json:"current_password"`
+		NewPassword     string `json:"new_password"`
+	}
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	pair, err := h.Svc.ChangePassword(c.Request().Context(), p, in.CurrentPassword, in.NewPassword, ClientOf(c))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, pair)
 }
 
 func (h *AuthModule) claim(c echo.Context) error {

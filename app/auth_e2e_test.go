@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -327,5 +328,75 @@ func TestDemoAccounts(t *testing.T) {
 	}
 	if _, err := b.Auth.Login(ctx, "demo.worker", app.DemoPassword, auth.Client{Addr: "127.0.0.1"}); err != nil {
 		t.Errorf("demo worker: %v", err)
+	}
+}
+
+func TestChangePassword(t *testing.T) {
+	a := apptest.New(t, nil)
+	c := apitest.New(t, a.Server)
+	c.Do(http.MethodPost, "/v1/auth/register", map[string]any{"username": "change.me", "password": "the first long passphrase"})
+	p1 := loginAPI(t, c, "change.me", "the first long passphrase")
+	p2 := loginAPI(t, c, "change.me", "the first long passphrase") // another device
+	for _, bad := range []map[string]any{
+		{"current_password": "wrong one entirely", "new_password": "the second long passphrase"},
+		{"current_password": "the first long passphrase", "new_password": "password1"},
+	} {
+		if res := c.As(p1.AccessToken).Do(http.MethodPost, "/v1/me/password", bad); res.Status != http.StatusBadRequest {
+			t.Fatalf("change %v → %d %s", bad, res.Status, res.Body)
+		}
+	}
+	res := c.As(p1.AccessToken).Do(http.MethodPost, "/v1/me/password", map[string]any{"current_password": "the first long passphrase", "new_password": "the second long passphrase"})
+	if res.Status != http.StatusOK {
+		t.Fatalf("change: %d %s", res.Status, res.Body)
+	}
+	var np auth.TokenPair
+	res.JSON(t, &np)
+	if res := c.As(np.AccessToken).Do(http.MethodGet, "/v1/me", nil); res.Status != http.StatusOK {
+		t.Fatalf("new session after the change → %d", res.Status)
+	}
+	for _, old := range []auth.TokenPair{p1, p2} {
+		if res := c.As(old.AccessToken).Do(http.MethodGet, "/v1/me", nil); res.Status != http.StatusUnauthorized {
+			t.Fatalf("old session after the change → %d", res.Status)
+		}
+		if res := c.Do(http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": old.RefreshToken}); res.Status != http.StatusUnauthorized {
+			t.Fatalf("old refresh token after the change → %d", res.Status)
+		}
+	}
+	if res := c.Do(http.MethodPost, "/v1/auth/login", map[string]any{"username": "change.me", "password": "the first long passphrase"}); res.Status != http.StatusUnauthorized {
+		t.Fatalf("old password still works: %d", res.Status)
+	}
+	loginAPI(t, c, "change.me", "the second long passphrase")
+}
+
+// TestClientAddressFromTrustedProxyOnly: per-client limits key on X-Forwarded-For only when
+// the peer is a trusted proxy; otherwise a client cannot dodge them by inventing addresses.
+func TestClientAddressFromTrustedProxyOnly(t *testing.T) {
+	for _, trusted := range []bool{false, true} {
+		a := apptest.New(t, func(c *config.Config) {
+			if trusted {
+				_, n, _ := net.ParseCIDR("192.0.2.0/24")
+				c.TrustedProxies = []*net.IPNet{n}
+			}
+		})
+		a.Auth.SetRule(auth.LimitRegister, auth.Rule{Every: time.Hour, Burst: 1})
+		statuses := []int{}
+		for i := range 3 {
+			req := httptest.NewRequest(http.MethodPost, "/v1/auth/register",
+				strings.NewReader(`{"username":"xff.user`+string(rune('a'+i))+`","password":"a long enough passphrase"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", "198.51.100."+string(rune('1'+i)))
+			rec := httptest.NewRecorder()
+			a.Server.ServeHTTP(rec, req)
+			statuses = append(statuses, rec.Code)
+		}
+		want := []int{201, 429, 429}
+		if trusted {
+			want = []int{201, 201, 201}
+		}
+		for i := range want {
+			if statuses[i] != want[i] {
+				t.Fatalf("trusted=%v: statuses %v, want %v", trusted, statuses, want)
+			}
+		}
 	}
 }

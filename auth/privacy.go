@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/store"
 )
@@ -181,4 +183,56 @@ func (s *Service) Erase(ctx context.Context, p kawan.Principal, in Erasure) erro
 	s.auditLog(ctx, kawan.AuditEntry{ActorID: u.ID, ActorRole: p.Role, Action: "account.erase", Subject: "user:" + u.ID,
 		Reason: fmt.Sprintf("reviews %s (%d)", in.Reviews, n), At: s.now().UTC().Truncate(time.Second)})
 	return nil
+}
+
+// ChangePassword replaces the caller's password after checking the current one. Every
+// session of the account ends (a thief who knew the old password is signed out) and a new
+// one starts for the caller.
+func (s *Service) ChangePassword(ctx context.Context, p kawan.Principal, current, next string, c Client) (TokenPair, error) {
+	if len(current) > MaxPasswordBytes {
+		return TokenPair{}, kawan.Invalid("current_password", "must be at most %d bytes", MaxPasswordBytes)
+	}
+	u, err := s.st.User(ctx, p.UserID)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	pw := NormalizePassword(next)
+	if err := CheckPassword(pw, u.Username); err != nil {
+		ve := err.(*kawan.ValidationError)
+		for i := range ve.Fields {
+			ve.Fields[i].Field = "new_password"
+		}
+		return TokenPair{}, ve
+	}
+	ok, _, err := s.verify(ctx, NormalizePassword(current), u.PasswordHash)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	if !ok {
+		return TokenPair{}, kawan.Invalid("current_password", "is not this account's password")
+	}
+	h, err := s.hash(ctx, pw)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	now := s.now().UTC()
+	if err := s.st.UpdateUser(ctx, u.ID, bson.D{{Key: "password_hash", Value: h}, {Key: "password_changed_at", Value: now}}, now); err != nil {
+		return TokenPair{}, err
+	}
+	// end every session one by one (not by account), so the new session started below is
+	// not caught by an account-wide revocation in the same second
+	sessions, err := s.st.UserSessions(ctx, u.ID)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	if err := s.st.RevokeUserSessions(ctx, u.ID, "password", now); err != nil {
+		return TokenPair{}, err
+	}
+	for _, ss := range sessions {
+		if ss.Revoked == "" {
+			s.revoke(ctx, "s:"+ss.ID, now)
+		}
+	}
+	s.auditLog(ctx, kawan.AuditEntry{ActorID: u.ID, ActorRole: p.Role, Action: "account.password", Subject: "user:" + u.ID})
+	return s.StartSession(ctx, u, c)
 }
