@@ -246,10 +246,12 @@ func (a *App) hookAgenciesIntoReviews() {
 // makes API errors on browser routes render as HTML pages in the visitor's language.
 func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 	f, err := frontend.New(frontend.Options{
-		Logger:   a.Log.With("component", "frontend"),
-		Demo:     a.Config.Demo,
-		Reviews:  a.Reviews,
-		Agencies: a.Agencies,
+		Logger:     a.Log.With("component", "frontend"),
+		Demo:       a.Config.Demo,
+		Reviews:    a.Reviews,
+		Agencies:   a.Agencies,
+		Auth:       a.Auth,
+		Moderation: a.Moderation,
 	})
 	if err != nil {
 		return err

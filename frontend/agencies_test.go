@@ -8,6 +8,7 @@ import (
 )
 
 func TestAgencyPages(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, nil)
 	ids := s.seedAgencies(t)
 	s.seedReviews(t, ids.himalaya, 5, 4, 2)
@@ -89,6 +90,7 @@ func TestAgencyPages(t *testing.T) {
 }
 
 func TestLicencePage(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, nil)
 	s.seedAgencies(t)
 	cases := []struct {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/agencies"
+	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/reviews"
 )
 
@@ -51,32 +52,51 @@ func (s *site) seedAgencies(t testing.TB) seeded {
 	return seeded{himalaya: create(himalaya), everest: create(everest), bayanihan: create(bayanihan)}
 }
 
-// publishAll stands in for moderation's screener while moderation is not wired: it
-// publishes every review unchanged (the agencies area's tests do the same).
-type publishAll struct{}
-
-func (publishAll) Screen(_ context.Context, r *kawan.Review) (kawan.Screening, error) {
-	return kawan.Screening{Status: kawan.ReviewPublished, PublicText: r.Text}, nil
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// seedReviews submits published reviews of agency id by distinct fictional workers.
+// seedReviews submits reviews of agency id by distinct fictional workers through the real
+// screener; any review moderation holds is published by a fixture moderator, so the
+// page tests see every one of them.
 func (s *site) seedReviews(t testing.TB, id string, overall ...int) {
 	t.Helper()
-	s.app.Reviews.SetScreener(publishAll{})
+	ctx := context.Background()
 	for i, o := range overall {
 		in := reviews.Submission{
 			Ratings:        reviews.RatingsInput{Overall: ptr(o), FeesHonesty: ptr(o), ContractMatch: ptr(max(o-1, 1)), Treatment: ptr(o), Support: ptr(o)},
 			WouldRecommend: ptr(o >= 4),
 			Origin:         "NP", Destination: "QA", Sector: "construction", DepartureYear: 2024,
 			FeesPaid: &kawan.Money{Amount: "150000", Currency: "NPR"},
-			Text:     "The agency told us the truth about the job and the salary. Review number " + string(rune('A'+i)) + ".",
+			Text:     fixtureTexts[i%len(fixtureTexts)],
 			Lang:     "en",
 		}
-		author := reviews.Author{UserID: "fixture-worker-" + string(rune('a'+i)), Since: time.Now().Add(-90 * 24 * time.Hour)}
-		if _, err := s.app.Reviews.Submit(context.Background(), id, author, in, ""); err != nil {
+		author := reviews.Author{UserID: "fixture-worker-" + string(rune('a'+i)), Since: time.Now().Add(-400 * 24 * time.Hour),
+			ClientFP: "fixture-fp-" + string(rune('a'+i))}
+		res, err := s.app.Reviews.Submit(ctx, id, author, in, "")
+		if err != nil {
 			t.Fatalf("submit review: %v", err)
 		}
+		if res.Status != kawan.ReviewPublished {
+			s.publish(t, res.ID)
+		}
 	}
+}
+
+// publish has a fixture moderator publish a held review.
+func (s *site) publish(t testing.TB, reviewID string) {
+	t.Helper()
+	if s.app.Moderation == nil {
+		t.Fatalf("review %s held and no moderation wired", reviewID)
+	}
+	mod := kawan.Principal{UserID: "fixture-moderator", Role: kawan.RoleModerator}
+	if _, err := s.app.Moderation.Decide(context.Background(), mod, reviewID, moderation.Decision{Action: moderation.ActionPublish, Reason: moderation.ReasonMeetsGuidelines}); err != nil {
+		t.Fatalf("publish review %s: %v", reviewID, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+var fixtureTexts = []string{
+	"Review number A. The agency explained the contract in Nepali before I signed and the salary in Doha was what they promised.",
+	"Review number B. Visa took four months longer than they said, but the staff answered every call and helped my family.",
+	"Review number C. They asked for extra money at the airport that was not in any receipt. The job itself was fine.",
+	"Review number D. Good housing, overtime paid on time, and the office in Kathmandu returned my passport copy quickly.",
+	"Review number E. I waited six weeks in a hostel without pay; nobody from the office visited us during that time.",
 }

@@ -28,6 +28,8 @@ import (
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
+	"github.com/kawan-labs/kawan/auth"
+	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/reviews"
 )
 
@@ -44,6 +46,10 @@ type Options struct {
 	Reviews *reviews.Service
 	// Agencies searches agencies, shows profiles and checks licences.
 	Agencies *agencies.Service
+	// Auth signs people in and out and manages their accounts.
+	Auth *auth.Service
+	// Moderation takes flags and runs the moderator console and the transparency report.
+	Moderation *moderation.Service
 }
 
 // Frontend is the set of page handlers; it is an api.Module.
@@ -94,6 +100,11 @@ func (f *Frontend) Register(r *api.Router) {
 
 // HTMLError renders an error as a page in the visitor's language (api.Deps.HTMLErrors).
 func (f *Frontend) HTMLError(c echo.Context, p api.Problem) error {
+	r := c.Request()
+	if p.Status == http.StatusUnauthorized && f.o.Auth != nil && r.Method == http.MethodGet {
+		// A page that needs an account: sign in, then come back.
+		return c.Redirect(http.StatusSeeOther, signinURL(localPath(r.URL)))
+	}
 	v := f.newView(c)
 	v.Title = f.cat.T(v.Loc, errTitleKey(p.Status), nil)
 	data := errorPage{Status: p.Status, RequestID: p.RequestID, Message: errMessageKey(p.Status)}
@@ -372,20 +383,22 @@ func (f *Frontend) csrf(h echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// sessionMiddleware is where the cookie session is turned into the request's principal
-// (once auth is wired); it never applies to the JSON API, which takes bearer tokens only.
-func (f *Frontend) sessionMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		return next(c)
-	}
-}
-
 func (f *Frontend) has(area string) bool {
 	switch area {
 	case "reviews":
 		return f.o.Reviews != nil
 	case "agencies":
 		return f.o.Agencies != nil
+	case "auth":
+		return f.o.Auth != nil
+	case "write", "vote":
+		return f.o.Auth != nil && f.o.Reviews != nil && f.o.Agencies != nil
+	case "flag":
+		return f.o.Auth != nil && f.o.Moderation != nil
+	case "moderation":
+		return f.o.Moderation != nil && f.o.Auth != nil
+	case "transparency":
+		return f.o.Moderation != nil
 	}
 	return false
 }

@@ -11,6 +11,9 @@ import (
 // registerAreaPages adds the pages of each wired area.
 func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerAgencyPages(r)
+	f.registerAccountPages(r)
+	f.registerReviewPages(r)
+	f.registerModerationPages(r)
 }
 
 // homeData is the home page: the two big questions.

@@ -18,12 +18,19 @@ func pagePaths(s *site) []string {
 		paths = append(paths, "/agencies", "/agencies?q=manpower&origin=NP", "/agencies/"+ids.himalaya, "/agencies/"+ids.bayanihan,
 			"/licence", "/licence?regulator=NP-DOFE&number=1234/070/71", "/licence?regulator=PH-DMW&number=NOPE")
 	}
+	if s.app.Auth != nil {
+		paths = append(paths, "/signin", "/register")
+	}
+	if s.app.Moderation != nil {
+		paths = append(paths, "/transparency")
+	}
 	return paths
 }
 
 // TestPages checks every page in every language: status, lang attribute, security and
 // cache headers, no inline script or style, and a label for every form field.
 func TestPages(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, nil)
 	paths := pagePaths(s)
 	for _, l := range frontend.Locales {
@@ -101,6 +108,7 @@ func checkPage(t *testing.T, name string, p page, lang string) {
 }
 
 func TestNotFoundIsFriendlyAndLocalized(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, nil)
 	p := s.get(nil, "/no-such-page", "Accept-Language", "ne-NP,ne;q=0.9")
 	if p.status != http.StatusNotFound {
@@ -124,6 +132,7 @@ func TestNotFoundIsFriendlyAndLocalized(t *testing.T) {
 // TestLanguageSwitcher: the switcher (a plain GET form) stores the choice in a cookie and
 // returns to the page; the cookie then beats Accept-Language.
 func TestLanguageSwitcher(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, nil)
 	c := s.client()
 	p := s.get(c, "/lang?lang=km&next=/%3Fx%3D1")
@@ -150,6 +159,7 @@ func TestLanguageSwitcher(t *testing.T) {
 }
 
 func TestStaticAssets(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, nil)
 	home := s.get(nil, "/")
 	css := regexp.MustCompile(`href="(/static/style\.css\?v=[0-9a-f]+)"`).FindStringSubmatch(home.body)
@@ -184,6 +194,7 @@ const budget = 30 << 10
 
 // TestPageWeight measures each page's transferred size in each language.
 func TestPageWeight(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, nil)
 	home := s.get(nil, "/")
 	assets := 0

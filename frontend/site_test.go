@@ -11,11 +11,16 @@ import (
 
 	"github.com/kawan-labs/kawan/app"
 	"github.com/kawan-labs/kawan/app/apptest"
+	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/store/storetest"
 )
 
-func TestMain(m *testing.M) { storetest.Main(m) }
+func TestMain(m *testing.M) {
+	// Cheap argon2id for the accounts the tests create (production parameters are tested in auth/).
+	app.PasswordParams = &auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	storetest.Main(m)
+}
 
 // site is the whole product (real wiring, embedded FerretDB, Bleve) behind a real
 // listener, as a browser sees it.
