@@ -28,6 +28,8 @@ func (h *ModerationModule) Register(r *Router) {
 	r.API(http.MethodPost, "/moderation/reviews/:id/claim", h.claim, moderators)
 	r.API(http.MethodDelete, "/moderation/reviews/:id/claim", h.release, moderators)
 	r.API(http.MethodPost, "/moderation/reviews/:id/decision", h.decide, moderators)
+	r.API(http.MethodGet, "/moderation/replies", h.replies, moderators)
+	r.API(http.MethodPost, "/moderation/reviews/:id/reply/decision", h.decideReply, moderators)
 	r.API(http.MethodGet, "/transparency", h.transparency, Public)
 }
 
@@ -138,6 +140,36 @@ func (h *ModerationModule) decide(c echo.Context) error {
 		return err
 	}
 	res, err := h.Svc.Decide(c.Request().Context(), p, c.Param("id"),
+		moderation.Decision{Action: moderation.Action(in.Action), Reason: moderation.Reason(in.Reason), Note: in.Note})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (h *ModerationModule) replies(c echo.Context) error {
+	if err := onlyParams(c); err != nil {
+		return err
+	}
+	p, _ := PrincipalFrom(c)
+	items, err := h.Svc.HeldReplies(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items, "total": len(items)})
+}
+
+func (h *ModerationModule) decideReply(c echo.Context) error {
+	p, _ := PrincipalFrom(c)
+	var in struct {
+		Action string `json:"action"`
+		Reason string `json:"reason"`
+		Note   string `json:"note"`
+	}
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	res, err := h.Svc.DecideReply(c.Request().Context(), p, c.Param("id"),
 		moderation.Decision{Action: moderation.Action(in.Action), Reason: moderation.Reason(in.Reason), Note: in.Note})
 	if err != nil {
 		return err

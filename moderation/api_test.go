@@ -424,9 +424,29 @@ func TestReplyScreening(t *testing.T) {
 	if strings.Contains(string(g.Body), "555") || !strings.Contains(string(g.Body), "[removed]") {
 		t.Errorf("reply PII public: %s", g.Body)
 	}
-	v, _ := e.mod.ScreenReply(context.Background(), "We know where you live. I know where you live.")
-	if v.Status != kawan.ReviewHeld {
-		t.Errorf("threatening reply: %+v", v)
+	id2 := submit(t, c.As("w2"), "ag1", review(1, "They never paid the overtime in Singapore and the agency refused to talk to the employer about it.")).ID
+	r = c.As("rep1").Do("POST", "/v1/reviews/"+id2+"/reply", `{"text":"Liar. I know where you live."}`)
+	if r.Status != http.StatusCreated || !strings.Contains(string(r.Body), `"held"`) {
+		t.Fatalf("threatening reply: %d %s", r.Status, r.Body)
+	}
+	if r := c.As("w1").Do("GET", "/v1/moderation/replies", nil); r.Status != http.StatusForbidden {
+		t.Errorf("worker lists replies: %d", r.Status)
+	}
+	l := c.As("mod1").Do("GET", "/v1/moderation/replies", nil)
+	if l.Status != 200 || !strings.Contains(string(l.Body), id2) || strings.Contains(string(l.Body), id) {
+		t.Fatalf("held replies: %d %s", l.Status, l.Body)
+	}
+	if r := c.As("mod1").Do("POST", "/v1/moderation/reviews/"+id2+"/reply/decision", `{"action":"remove","reason":"abusive"}`); r.Status != http.StatusBadRequest {
+		t.Errorf("bad reply action: %d", r.Status)
+	}
+	if r := c.As("mod1").Do("POST", "/v1/moderation/reviews/"+id2+"/reply/decision", `{"action":"reject","reason":"abusive"}`); r.Status != 200 {
+		t.Errorf("reject reply: %d %s", r.Status, r.Body)
+	}
+	if r := c.As("mod2").Do("POST", "/v1/moderation/reviews/"+id2+"/reply/decision", `{"action":"publish","reason":"meets_guidelines"}`); r.Status != http.StatusConflict {
+		t.Errorf("second reply decision: %d", r.Status)
+	}
+	if g := c.Do("GET", "/v1/reviews/"+id2, nil); strings.Contains(string(g.Body), "Liar") {
+		t.Errorf("rejected reply is public: %s", g.Body)
 	}
 }
 

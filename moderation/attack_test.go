@@ -54,9 +54,13 @@ func (r reps) RepresentativeFingerprints(_ context.Context, agencyID string) ([]
 
 var (
 	simStart = time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)
-	subjects = []string{"The agency", "The staff", "Their office", "The manager", "The recruiter", "My broker from the agency", "The people at the branch", "The agent who handled my file"}
-	verbs    = []string{"kept my passport for", "asked me to pay", "explained the contract in", "took", "promised me a salary of", "helped me with the visa in",
-		"did not answer my calls for", "gave me the medical results after", "sent me to training for", "returned my documents after"}
+	subjects = []string{"The agency", "The staff", "Their office", "The manager", "The recruiter", "My broker from the agency", "The people at the branch",
+		"The agent who handled my file", "Ma'am at the front desk", "The owner", "Their sub-agent in my district", "The lady doing the documents",
+		"A man from their Manila office", "The coordinator", "Their lawyer", "The trainer"}
+	verbs = []string{"kept my passport for", "asked me to pay", "explained the contract in", "took", "promised me a salary of", "helped me with the visa in",
+		"did not answer my calls for", "gave me the medical results after", "sent me to training for", "returned my documents after",
+		"made us wait", "charged an extra", "lied to my family for", "found me a new employer within", "processed everything in",
+		"withheld my receipt for", "collected a so-called training fee of", "checked on me only after", "was patient with me for", "signed the papers after"}
 	objects = []string{"%d weeks", "%d months", "%d days", "%d,000 pesos", "%d,000 rupees", "%d00 ringgit", "%d00 dollars", "about %d hours"}
 	tails   = []string{"before I left for %s.", "when I was already in %s.", "and the employer in %s confirmed it.", "which my cousin in %s also experienced.",
 		"so I arrived in %s without money.", "but the job in %s was different.", "and the training centre near %s was crowded.", "even though the law says otherwise in %s."}

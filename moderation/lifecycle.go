@@ -126,7 +126,9 @@ func (s *Service) Decide(ctx context.Context, p kawan.Principal, reviewID string
 	case ActionVerify:
 		set = append(set, bson.E{Key: "moderation.verified", Value: true})
 	case ActionPublish:
-		set = append(set, bson.E{Key: "moderation.verified", Value: false})
+		if r.Status != kawan.ReviewPublished { // keeping a published review keeps its verification
+			set = append(set, bson.E{Key: "moderation.verified", Value: false})
+		}
 	}
 	if to == kawan.ReviewPublished && r.Status == kawan.ReviewUnderReview {
 		// Restored after flags: the accounts that flagged it cannot flag it again, so only

@@ -238,7 +238,7 @@ func (s *Service) Signals(ctx context.Context, r *kawan.Review, at time.Time) ([
 		if err != nil {
 			return err
 		}
-		add(DuplicateSignal(r.AuthorID, r.AgencyID, cands))
+		add(DuplicateSignal(r.AuthorID, r.AgencyID, r.Ratings.Overall, cands))
 		return nil
 	})
 	add(NewAccountSignal(r.AuthorSince, at), GenericExtremeSignal(r))
@@ -267,7 +267,7 @@ func (s *Service) nearDuplicates(ctx context.Context, r *kawan.Review) ([]Candid
 		return nil, nil
 	}
 	keys := sg.BandKeys()
-	e := store.TextEntry{ReviewID: r.ID, AgencyID: r.AgencyID, AuthorID: r.AuthorID}
+	e := store.TextEntry{ReviewID: r.ID, AgencyID: r.AgencyID, AuthorID: r.AuthorID, Overall: r.Ratings.Overall}
 	if err := s.st.SaveSignature(ctx, e, sg.Int64s()); err != nil {
 		return nil, err
 	}
@@ -288,11 +288,12 @@ func (s *Service) nearDuplicates(ctx context.Context, r *kawan.Review) ([]Candid
 	}
 	var out []Candidate
 	for _, x := range entries {
-		o, ok := SignatureFrom(stored[x.ReviewID])
+		st := stored[x.ReviewID]
+		o, ok := SignatureFrom(st.Sig)
 		if !ok {
 			continue
 		}
-		out = append(out, Candidate{ReviewID: x.ReviewID, AgencyID: x.AgencyID, AuthorID: x.AuthorID, Similarity: sg.Similarity(&o)})
+		out = append(out, Candidate{ReviewID: x.ReviewID, AgencyID: x.AgencyID, AuthorID: x.AuthorID, Overall: st.Overall, Similarity: sg.Similarity(&o)})
 	}
 	return out, nil
 }

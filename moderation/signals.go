@@ -37,24 +37,32 @@ type Candidate struct {
 	ReviewID   string
 	AgencyID   string
 	AuthorID   string
+	Overall    int // its overall rating (0: unknown)
 	Similarity float64
 }
 
 // DuplicateSignal scores the most similar earlier review by another account. Estimated
 // Jaccard similarity of 5-character shingles: ≤ 0.35 scores 0, ≥ 0.65 scores 1 (light
-// edits of a copied text land around 0.45-0.6, a verbatim copy at 1).
-func DuplicateSignal(authorID, agencyID string, cands []Candidate) kawan.Signal {
+// edits of a copied text land around 0.45-0.6, a verbatim copy at 1). A copy whose overall
+// rating differs by two stars or more counts half: farms copy their praise (or smear) with
+// the rating, while honest reviews that share phrasing by chance rarely agree on it.
+func DuplicateSignal(authorID, agencyID string, overall int, cands []Candidate) kawan.Signal {
 	var best *Candidate
+	bestScore := 0.0
 	for i := range cands {
 		c := &cands[i]
 		if c.AuthorID == authorID && c.AgencyID == agencyID {
 			continue // the author's own earlier version of this review
 		}
-		if best == nil || c.Similarity > best.Similarity {
-			best = c
+		score := clamp01((c.Similarity - 0.35) / 0.3)
+		if c.Overall != 0 && overall != 0 && (c.Overall-overall >= 2 || overall-c.Overall >= 2) {
+			score /= 2
+		}
+		if best == nil || score > bestScore {
+			best, bestScore = c, score
 		}
 	}
-	if best == nil {
+	if best == nil || bestScore == 0 {
 		return kawan.Signal{Name: SigDuplicate}
 	}
 	where := "of another agency"
@@ -65,8 +73,12 @@ func DuplicateSignal(authorID, agencyID string, cands []Candidate) kawan.Signal 
 	if best.AuthorID == authorID {
 		who = "by the same account"
 	}
-	return sig(SigDuplicate, (best.Similarity-0.35)/0.3,
-		"text is about %.0f%% the same as an earlier review %s %s (review %s)", best.Similarity*100, where, who, best.ReviewID)
+	rating := ""
+	if best.Overall != 0 && overall != 0 && best.Overall != overall {
+		rating = fmt.Sprintf(", rated %d against %d", best.Overall, overall)
+	}
+	return sig(SigDuplicate, bestScore,
+		"text is about %.0f%% the same as an earlier review %s %s (review %s%s)", best.Similarity*100, where, who, best.ReviewID, rating)
 }
 
 // BurstSignal compares the agency's submissions in the last 24 hours (this one included)

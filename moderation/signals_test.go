@@ -56,20 +56,23 @@ func TestMinHashSimilarity(t *testing.T) {
 }
 
 func TestDuplicateSignal(t *testing.T) {
-	if s := DuplicateSignal("u1", "ag1", nil); s.Score != 0 {
+	if s := DuplicateSignal("u1", "ag1", 5, nil); s.Score != 0 {
 		t.Errorf("no candidates: %v", s)
 	}
 	own := []Candidate{{ReviewID: "r0", AgencyID: "ag1", AuthorID: "u1", Similarity: 1}}
-	if s := DuplicateSignal("u1", "ag1", own); s.Score != 0 {
+	if s := DuplicateSignal("u1", "ag1", 5, own); s.Score != 0 {
 		t.Errorf("own earlier version counted: %v", s)
 	}
-	c := []Candidate{{ReviewID: "r1", AgencyID: "ag2", AuthorID: "u2", Similarity: 0.9}, {ReviewID: "r2", AgencyID: "ag1", AuthorID: "u3", Similarity: 0.3}}
-	s := DuplicateSignal("u1", "ag1", c)
+	c := []Candidate{{ReviewID: "r1", AgencyID: "ag2", AuthorID: "u2", Overall: 5, Similarity: 0.9}, {ReviewID: "r2", AgencyID: "ag1", AuthorID: "u3", Similarity: 0.3}}
+	s := DuplicateSignal("u1", "ag1", 5, c)
 	if s.Score != 1 || !strings.Contains(s.Reason, "another agency") || !strings.Contains(s.Reason, "r1") {
 		t.Errorf("copy: %+v", s)
 	}
-	if s := DuplicateSignal("u1", "ag1", c[1:]); s.Score != 0 {
+	if s := DuplicateSignal("u1", "ag1", 5, c[1:]); s.Score != 0 {
 		t.Errorf("dissimilar: %+v", s)
+	}
+	if s := DuplicateSignal("u1", "ag1", 2, c); s.Score != 0.5 || !strings.Contains(s.Reason, "rated 5 against 2") {
+		t.Errorf("copy with another rating: %+v", s)
 	}
 }
 
@@ -265,4 +268,19 @@ func TestMedianBucket(t *testing.T) {
 	if latencyBucket(90*24*time.Hour) != len(latencyBounds) {
 		t.Error("open bucket")
 	}
+}
+
+func FuzzScreeningText(f *testing.F) {
+	for _, s := range []string{"", "a", "Very good agency!!", "एजेन्सीले मेरो राहदानी राख्यो", "ဖုန်း ၀၉၁၂", "\xff\xfe", "i know where you live"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, n := MinHash(s)
+		if n < 0 || a.Similarity(&a) != 1 {
+			t.Fatalf("self similarity of %q", s)
+		}
+		_ = a.BandKeys()
+		_, _ = Abusive(s)
+		_ = GenericExtremeSignal(rv(5, s))
+	})
 }

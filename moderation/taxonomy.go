@@ -96,6 +96,7 @@ var transitions = []transition{
 	{kawan.ReviewUnderReview, ActionPublish, kawan.ReviewPublished},
 	{kawan.ReviewUnderReview, ActionVerify, kawan.ReviewPublished},
 	{kawan.ReviewUnderReview, ActionRemove, kawan.ReviewRemoved},
+	{kawan.ReviewPublished, ActionPublish, kawan.ReviewPublished}, // checked after publication (watch queue): keep it
 	{kawan.ReviewPublished, ActionVerify, kawan.ReviewPublished},
 	{kawan.ReviewPublished, ActionRemove, kawan.ReviewRemoved},
 }

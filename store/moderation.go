@@ -398,3 +398,44 @@ func (m *Moderation) Stats(ctx context.Context, from, to string) ([]PeriodStats,
 	}
 	return out, nil
 }
+
+// ---- agency replies ----
+
+// HeldReplies lists reviews whose agency reply is held for a moderator (oldest first, at
+// most limit ≤ 500). A scan: moderators only, and held replies are rare.
+func (m *Moderation) HeldReplies(ctx context.Context, limit int) ([]kawan.Review, error) {
+	cur, err := m.reviews.Find(ctx, bson.D{{Key: "reply.status", Value: kawan.ReviewHeld}},
+		options.Find().SetSort(bson.D{{Key: "reply.created_at", Value: 1}}).SetLimit(int64(min(max(limit, 1), 500))))
+	if err != nil {
+		return nil, Classify("list held replies", err)
+	}
+	var out []kawan.Review
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, Classify("read held replies", err)
+	}
+	return out, nil
+}
+
+// TransitionReply moves the held reply of review r (as read) to status to, guarded like
+// TransitionReview by a unique token, and bumps the review's version.
+func (m *Moderation) TransitionReply(ctx context.Context, r *kawan.Review, to kawan.ReviewStatus, now time.Time) error {
+	_, err := m.tokens.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("reply|%s|%d", r.ID, r.Version)},
+		{Key: "to", Value: to}, {Key: "at", Value: now}})
+	if mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("store: the reply to review %s was decided by someone else at the same moment: %w", r.ID, kawan.ErrConflict)
+	}
+	if err != nil {
+		return Classify("claim reply transition", err)
+	}
+	res, err := m.reviews.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: r.Version}, {Key: "reply.status", Value: kawan.ReviewHeld}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "reply.status", Value: to}, {Key: "updated_at", Value: now}}},
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
+	if err != nil {
+		return Classify("reply transition", err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("store: review %s changed since you read it; reload and decide again: %w", r.ID, kawan.ErrConflict)
+	}
+	return nil
+}

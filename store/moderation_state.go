@@ -357,6 +357,13 @@ type TextEntry struct {
 	ReviewID string `bson:"r"`
 	AgencyID string `bson:"a"`
 	AuthorID string `bson:"u"`
+	Overall  int    `bson:"o,omitempty"` // the review's overall rating (only on signatures)
+}
+
+// StoredSignature is a review's stored text fingerprint and overall rating.
+type StoredSignature struct {
+	Sig     []int64 `bson:"s"`
+	Overall int     `bson:"o"`
 }
 
 // MaxBucket bounds the reviews remembered per LSH bucket: a bucket only needs to show that
@@ -423,7 +430,8 @@ func (m *Moderation) RecordBands(ctx context.Context, keys []string, e TextEntry
 
 // SaveSignature stores a review's MinHash signature (once; a second save is a no-op).
 func (m *Moderation) SaveSignature(ctx context.Context, e TextEntry, sig []int64) error {
-	_, err := m.sigs.InsertOne(ctx, bson.D{{Key: "_id", Value: e.ReviewID}, {Key: "a", Value: e.AgencyID}, {Key: "u", Value: e.AuthorID}, {Key: "s", Value: sig}})
+	_, err := m.sigs.InsertOne(ctx, bson.D{{Key: "_id", Value: e.ReviewID}, {Key: "a", Value: e.AgencyID}, {Key: "u", Value: e.AuthorID},
+		{Key: "o", Value: e.Overall}, {Key: "s", Value: sig}})
 	if mongo.IsDuplicateKeyError(err) {
 		return nil
 	}
@@ -431,12 +439,10 @@ func (m *Moderation) SaveSignature(ctx context.Context, e TextEntry, sig []int64
 }
 
 // Signatures reads the stored signatures of the given reviews (missing ones are skipped).
-func (m *Moderation) Signatures(ctx context.Context, reviewIDs []string) (map[string][]int64, error) {
-	out := make(map[string][]int64, len(reviewIDs))
+func (m *Moderation) Signatures(ctx context.Context, reviewIDs []string) (map[string]StoredSignature, error) {
+	out := make(map[string]StoredSignature, len(reviewIDs))
 	for _, rid := range reviewIDs {
-		var d struct {
-			S []int64 `bson:"s"`
-		}
+		var d StoredSignature
 		err := m.sigs.FindOne(ctx, id(rid)).Decode(&d)
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			continue
@@ -444,7 +450,7 @@ func (m *Moderation) Signatures(ctx context.Context, reviewIDs []string) (map[st
 		if err != nil {
 			return nil, Classify("read text signature", err)
 		}
-		out[rid] = d.S
+		out[rid] = d
 	}
 	return out, nil
 }
