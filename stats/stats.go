@@ -126,6 +126,9 @@ func (s *Service) SetCosts(c CostSource) { s.costs = c }
 // SetRates connects the fx mid-market rates once they are available.
 func (s *Service) SetRates(r RateSource) { s.rates = r }
 
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.opt.Now() }
+
 // K returns the k-anonymity threshold.
 func (s *Service) K() int { return s.opt.K }
 

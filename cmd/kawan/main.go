@@ -47,6 +47,7 @@ func commands() map[string]command {
 		"import":  {"import regulators' lists: kawan import agencies --profile NAME FILE", runImport},
 		"reindex": {"rebuild the agency search index from the database", runReindex},
 		"users":   {"manage accounts: users create --role admin --username NAME (password on stdin)", runUsers},
+		"stats":   {"write a release of the open data (a CSV per table, catalogue.json): kawan stats --dir DIR", runOpenData},
 	}
 }
 
