@@ -117,7 +117,23 @@ type Service struct {
 	// SQLite backend reads and writes an update in two steps, so two concurrent refreshes
 	// of one token in the embedded (single-process) setup could both pass without this.
 	refreshLocks [64]sync.Mutex
+
+	// verified caches tokens whose signature and claims were already checked: a client
+	// sends the same access token for up to 15 minutes, so most requests skip the Ed25519
+	// verification. Expiry and revocation are still checked on every hit.
+	cacheMu  sync.RWMutex
+	verified map[string]verifiedToken
 }
+
+type verifiedToken struct {
+	p   kawan.Principal
+	iat time.Time
+	exp time.Time
+}
+
+// maxVerifiedCache bounds the verification cache (≈ 0.5 KB per entry); past it, the cache
+// is cleared.
+const maxVerifiedCache = 20000
 
 // New builds the service: it loads (or creates) the signing keys and fingerprint secret.
 func New(st *store.Users, o Options) (*Service, error) {
@@ -154,7 +170,7 @@ func New(st *store.Users, o Options) (*Service, error) {
 	s := &Service{
 		st: st, tokens: NewTokens(ks, o.Now), fp: NewFingerprinter(secret), audit: o.Audit, log: o.Logger,
 		params: o.Params, now: o.Now, limits: newLocalLimiter(o.Rules), hashSem: make(chan struct{}, o.MaxConcurrentHashes),
-		exists: o.AgencyExists, revoked: map[string]time.Time{},
+		exists: o.AgencyExists, revoked: map[string]time.Time{}, verified: map[string]verifiedToken{},
 	}
 	var rnd [24]byte
 	_, _ = rand.Read(rnd[:])
@@ -728,20 +744,36 @@ func (s *Service) SyncRevocations(ctx context.Context) error {
 // VerifyAccessToken implements api.TokenVerifier: a strictly verified token whose session
 // and account have not been revoked. It does no I/O.
 func (s *Service) VerifyAccessToken(_ context.Context, token string) (kawan.Principal, error) {
-	p, c, err := s.tokens.Verify(token)
-	if err != nil {
-		return kawan.Principal{}, err
+	s.cacheMu.RLock()
+	v, hit := s.verified[token]
+	s.cacheMu.RUnlock()
+	if hit {
+		if !s.now().Before(v.exp.Add(Leeway)) {
+			return kawan.Principal{}, fmt.Errorf("%w: expired", ErrBadToken)
+		}
+	} else {
+		p, c, err := s.tokens.Verify(token)
+		if err != nil {
+			return kawan.Principal{}, err
+		}
+		v = verifiedToken{p: p, iat: c.IssuedAt.Time, exp: c.ExpiresAt.Time}
+		s.cacheMu.Lock()
+		if len(s.verified) >= maxVerifiedCache {
+			clear(s.verified)
+		}
+		s.verified[token] = v
+		s.cacheMu.Unlock()
 	}
 	s.revMu.RLock()
-	_, sRevoked := s.revoked["s:"+p.SessionID]
-	uAt, uRevoked := s.revoked["u:"+p.UserID]
+	_, sRevoked := s.revoked["s:"+v.p.SessionID]
+	uAt, uRevoked := s.revoked["u:"+v.p.UserID]
 	s.revMu.RUnlock()
 	// iat has one-second precision: a token issued in the second of a user revocation is
 	// refused too (after a role change the client refreshes again a moment later).
-	if sRevoked || uRevoked && !c.IssuedAt.Time.After(uAt.Truncate(time.Second)) {
+	if sRevoked || uRevoked && !v.iat.After(uAt.Truncate(time.Second)) {
 		return kawan.Principal{}, fmt.Errorf("%w: revoked", ErrBadToken)
 	}
-	return p, nil
+	return v.p, nil
 }
 
 // Run is the background job: it syncs revocations every 5 s, and hourly rotates the

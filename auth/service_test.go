@@ -390,3 +390,34 @@ func TestRehashOnLogin(t *testing.T) {
 		t.Fatalf("old-parameter service cannot verify the new hash: %v", err)
 	}
 }
+
+func TestVerifyCacheStillChecksExpiryAndRevocation(t *testing.T) {
+	s := storetest.New(t)
+	ck := &fakeClock{t: time.Now()}
+	svc := newService(t, s, t.TempDir(), ck)
+	register(t, svc, "cache.user")
+	p, err := svc.Login(ctx, "cache.user", "correct horse battery cache.user", client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // cold, then cached
+		if _, err := svc.VerifyAccessToken(ctx, p.AccessToken); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ck.add(auth.AccessTTL + auth.Leeway + time.Second)
+	if _, err := svc.VerifyAccessToken(ctx, p.AccessToken); err == nil {
+		t.Fatal("cached token accepted after expiry")
+	}
+	ck.add(-(auth.AccessTTL + auth.Leeway + time.Second))
+	if err := svc.Logout(ctx, p.Principal); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.VerifyAccessToken(ctx, p.AccessToken); err == nil {
+		t.Fatal("cached token accepted after logout")
+	}
+	// a tampered copy of a cached token is not a cache hit
+	if _, err := svc.VerifyAccessToken(ctx, p.AccessToken+"x"); err == nil {
+		t.Fatal("tampered token accepted")
+	}
+}

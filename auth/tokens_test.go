@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -205,11 +206,16 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 	tk := NewTokens(ks, nil)
 	tok, _, _ := tk.Sign(worker)
 	b.ReportAllocs()
+	var ru0, ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	for b.Loop() {
 		if _, _, err := tk.Verify(tok); err != nil {
 			b.Fatal(err)
 		}
 	}
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()
+	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 }
 
 func BenchmarkSignAccessToken(b *testing.B) {
