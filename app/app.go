@@ -252,6 +252,7 @@ func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 		Agencies:   a.Agencies,
 		Auth:       a.Auth,
 		Moderation: a.Moderation,
+		Help:       a.Help,
 	})
 	if err != nil {
 		return err

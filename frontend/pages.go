@@ -14,6 +14,7 @@ func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerAccountPages(r)
 	f.registerReviewPages(r)
 	f.registerModerationPages(r)
+	f.registerHelpPages(r)
 }
 
 // homeData is the home page: the two big questions.

@@ -1,6 +1,7 @@
 package frontend_test
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -23,6 +24,12 @@ func pagePaths(s *site) []string {
 	}
 	if s.app.Moderation != nil {
 		paths = append(paths, "/transparency")
+	}
+	if s.app.Help != nil {
+		if _, err := s.app.Help.Seed(context.Background()); err != nil {
+			s.t.Fatal(err)
+		}
+		paths = append(paths, "/help", "/help?country=SG&nationality=NP&need=wage_theft", "/rights/"+firstRights(s))
 	}
 	return paths
 }
@@ -214,5 +221,35 @@ func TestPageWeight(t *testing.T) {
 				t.Errorf("%s [%s]: %d bytes transferred, budget %d", path, l.Code, total, budget)
 			}
 		}
+	}
+}
+
+func firstRights(s *site) string { return s.app.Help.RightsPages()[0].Destination }
+
+func TestHelpPages(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	if s.app.Help == nil {
+		t.Skip("help area not wired")
+	}
+	if _, err := s.app.Help.Seed(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p := s.get(nil, "/help?country=SG&lang=ne")
+	if p.status != 200 || !strings.Contains(p.body, "href=\"tel:&#43;6500000001\"") || !strings.Contains(p.body, "सिङ्गापुर") {
+		t.Errorf("help directory: %d\n%s", p.status, p.body)
+	}
+	if !strings.Contains(p.body, "/rights/"+firstRights(s)) {
+		t.Error("no link to a rights page")
+	}
+	if p := s.get(nil, "/help?country=Singapore"); p.status != 400 || !strings.Contains(p.body, "Please choose a country from the list.") {
+		t.Errorf("bad country: %d", p.status)
+	}
+	r := s.get(nil, "/rights/"+firstRights(s)+"?lang=vi")
+	if r.status != 200 || !strings.Contains(r.body, "Hộ chiếu của bạn") {
+		t.Errorf("rights page: %d", r.status)
+	}
+	if p := s.get(nil, "/rights/XX"); p.status != 404 {
+		t.Errorf("unknown rights page: %d", p.status)
 	}
 }
