@@ -19,6 +19,7 @@ import (
 	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/frontend"
+	"github.com/kawan-labs/kawan/fx"
 	"github.com/kawan-labs/kawan/help"
 	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/reviews"
@@ -41,6 +42,8 @@ type App struct {
 	// Domain services, for the frontend, subcommands and end-to-end tests. Each area adds its
 	// field below its marker.
 	// ---- fx service field: keep this marker ----
+	// FX is the remittance comparison engine: Compare, Corridors, Providers, Status, History, DailyCosts.
+	FX *fx.Service
 
 	// ---- agencies service fields: keep this marker ----
 	// Agencies is the agency registry (search, profiles, licence checks, imports); its
@@ -109,6 +112,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	var modules []api.Module
 
 	// ---- fx (remittances) wiring: keep this marker ----
+	if err := a.wireFx(ctx, &modules); err != nil {
+		a.Close(context.Background())
+		return nil, err
+	}
 
 	// ---- agencies and search wiring: keep this marker ----
 	if err := a.wireAgencies(ctx, &deps, &modules); err != nil {
@@ -316,4 +323,26 @@ func (a *App) wireStats(deps *api.Deps, modules *[]api.Module) {
 		Logger: a.Log.With("component", "stats")})
 	*modules = append(*modules, &api.HelpModule{Svc: a.Help}, &api.StatsModule{Svc: a.Stats})
 	a.AddJob(a.Stats.Run)
+}
+
+// wireFx builds the remittance engine on the configured feeds (KAWAN_FEEDS; unset: the
+// bundled fictional demo feeds), loads them once (from the database's last accepted copies,
+// then from the sources), and starts the refresher as a background job.
+func (a *App) wireFx(ctx context.Context, modules *[]api.Module) error {
+	svc, err := fx.New(fx.Options{
+		Sources:  a.Config.Feeds,
+		Interval: a.Config.FeedInterval,
+		Store:    store.NewFX(a.Store.DB()),
+		Logger:   a.Log.With("component", "fx"),
+	})
+	if err != nil {
+		return err
+	}
+	if err := svc.Start(ctx); err != nil {
+		return err
+	}
+	a.FX = svc
+	*modules = append(*modules, &api.FXModule{Svc: svc})
+	a.AddJob(svc.Run)
+	return nil
 }

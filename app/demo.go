@@ -23,6 +23,7 @@ type demoLoader struct {
 func (a *App) demoLoaders() []demoLoader {
 	return []demoLoader{
 		// ---- demo loaders: keep this marker; one line per loader ----
+		{"fx-history", loadFxHistory},
 		{"agencies", loadDemoAgencies},
 		{"help-directory-sample", demoHelp},
 		{"reviews-for-statistics", loadDemoStatsReviews},

@@ -3,6 +3,7 @@ package fx
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -63,8 +64,9 @@ type Quote struct {
 	// Stale is true once the provider's feed is older than its valid_for_seconds.
 	Stale bool `json:"stale"`
 
-	recv, toPay, cost decimal.Decimal
-	delivery          int
+	// Sort keys in minor units (saturated at the int64 range, far beyond any real amount).
+	recvU, toPayU, costU int64
+	delivery             int
 }
 
 // Corridor names a currency pair.
@@ -186,12 +188,22 @@ func (s *Snapshot) Compare(r Request, now time.Time) (Comparison, error) {
 	out.MidRate = &MidRateView{Rate: c.mid.Rate().String(), Source: c.mid.Source, AsOf: c.mid.AsOf}
 	out.Quotes = make([]Quote, 0, len(c.offers))
 	matched := 0
+	amountU, amountFast := toUnits(p.amount, amountCur.Minor)
+	sendStr := out.Amount
 	for i := range c.offers {
 		o := &c.offers[i]
 		if (p.payout != "" && o.PayoutMethod != p.payout) || (p.funding != "" && o.FundingMethod != p.funding) {
 			continue
 		}
 		matched++
+		if amountFast && o.fast.ok {
+			if q, inRange, ok := o.quoteFast(amountU, sendStr, p.mode, p.send, p.receive, now); ok {
+				if inRange {
+					out.Quotes = append(out.Quotes, q)
+				}
+				continue
+			}
+		}
 		var send decimal.Decimal
 		if p.mode == ModeReceive {
 			send = SendFor(p.amount, o.Rate, p.send.Minor)
@@ -243,8 +255,47 @@ func (o *priced) quote(s decimal.Decimal, send, receive Currency, now time.Time)
 		TotalToPay: toPay.StringFixed(send.Minor), ReceiveAmount: recv.StringFixed(receive.Minor),
 		FXMarginPercent: o.margin, TotalCost: cost.StringFixed(send.Minor), TotalCostPercent: pct.StringFixed(2),
 		AboveSDGTarget: pct.Cmp(SDGTarget) > 0, QuotedAt: o.GeneratedAt, Stale: now.After(o.staleAt),
-		recv: recv, toPay: toPay, cost: cost, delivery: o.delivery,
+		recvU: saturate(recv, receive.Minor), toPayU: saturate(toPay, send.Minor), costU: saturate(cost, send.Minor), delivery: o.delivery,
 	}, true
+}
+
+// quoteFast prices an amount in integer units (see fast.go); ok false means "use the
+// decimal path". amountStr is the amount as formatted for the response.
+func (o *priced) quoteFast(amountU int64, amountStr, mode string, send, receive Currency, now time.Time) (q Quote, inRange, ok bool) {
+	sU := amountU
+	sendStr := amountStr
+	if mode == ModeReceive {
+		if sU, ok = o.fast.sendForFast(amountU, send.Minor, receive.Minor); !ok {
+			return q, false, false
+		}
+		sendStr = ""
+	}
+	r, inRange, ok := o.fast.quote(sU, send.Minor, receive.Minor)
+	if !ok || !inRange {
+		return q, inRange, ok
+	}
+	if sendStr == "" {
+		sendStr = formatUnits(sU, send.Minor)
+	}
+	return Quote{
+		Provider: o.provider, PayoutMethod: o.PayoutMethod, FundingMethod: o.FundingMethod, Delivery: o.Delivery,
+		ExchangeRate: o.rateStr, SendAmount: sendStr, Fee: formatUnits(r.fee, send.Minor),
+		TotalToPay: formatUnits(r.toPay, send.Minor), ReceiveAmount: formatUnits(r.recv, receive.Minor),
+		FXMarginPercent: o.margin, TotalCost: formatUnits(r.cost, send.Minor), TotalCostPercent: formatUnits(r.pct, 2),
+		AboveSDGTarget: r.pct > 500, QuotedAt: o.GeneratedAt, Stale: now.After(o.staleAt),
+		recvU: r.recv, toPayU: r.toPay, costU: r.cost, delivery: o.delivery,
+	}, true, true
+}
+
+// saturate is d in units of 10^-places, clamped to the int64 range (sort keys only).
+func saturate(d decimal.Decimal, places int32) int64 {
+	if u, ok := toUnits(d, places); ok {
+		return u
+	}
+	if d.IsNegative() {
+		return math.MinInt64
+	}
+	return math.MaxInt64
 }
 
 // sortQuotes orders quotes: by default the most received first (ties: least to pay) in send
@@ -260,19 +311,19 @@ func sortQuotes(qs []Quote, mode, sortBy string) {
 	}
 	byDefault := func(a, b *Quote) int {
 		if mode == ModeReceive {
-			return cmp.Or(a.toPay.Cmp(b.toPay), b.recv.Cmp(a.recv))
+			return cmp.Or(cmp.Compare(a.toPayU, b.toPayU), cmp.Compare(b.recvU, a.recvU))
 		}
-		return cmp.Or(b.recv.Cmp(a.recv), a.toPay.Cmp(b.toPay))
+		return cmp.Or(cmp.Compare(b.recvU, a.recvU), cmp.Compare(a.toPayU, b.toPayU))
 	}
 	slices.SortFunc(qs, func(a, b Quote) int {
 		var c int
 		switch sortBy {
 		case "receive_amount":
-			c = cmp.Or(b.recv.Cmp(a.recv), a.toPay.Cmp(b.toPay))
+			c = cmp.Or(cmp.Compare(b.recvU, a.recvU), cmp.Compare(a.toPayU, b.toPayU))
 		case "total_to_pay":
 			c = byDefault(&a, &b)
 		case "total_cost":
-			c = cmp.Or(a.cost.Cmp(b.cost), byDefault(&a, &b))
+			c = cmp.Or(cmp.Compare(a.costU, b.costU), byDefault(&a, &b))
 		case "speed":
 			c = cmp.Or(cmp.Compare(a.delivery, b.delivery), byDefault(&a, &b))
 		}

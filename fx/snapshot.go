@@ -129,6 +129,7 @@ type priced struct {
 	minSend  string
 	maxSend  string
 	delivery int
+	fast     fastOffer
 }
 
 type corridor struct {
@@ -252,6 +253,7 @@ func prepare(o Offer, p Provider, c *corridor) priced {
 		pr.num = c.mid.Num
 		pr.k = c.mid.Num.Sub(o.Rate.Mul(c.mid.Den))
 		pr.margin = divRound(pr.k.Mul(hundred), pr.num, 2, roundHalfEven).StringFixed(2)
+		pr.fast = prepareFast(&pr, c.mid)
 	}
 	return pr
 }

@@ -26,6 +26,7 @@ var steps = []Step{
 	{1, "meta collection", func(ctx context.Context, db *mongo.Database) error { return nil }},
 	{2, "audit log indexes", auditIndexes},
 	// fx (remittance history) steps:
+	{100, "fx history indexes", fxIndexes},
 
 	// agencies steps:
 	{200, "agency and agency key indexes", agencyIndexes},

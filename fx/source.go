@@ -1,0 +1,286 @@
+package fx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kawan-labs/kawan/fx/demofeeds"
+)
+
+// fetched is one feed as a source returned it.
+type fetched struct {
+	key  string // stable name of the feed within the service: "<source>|<file>"
+	name string // what status shows: the file name or URL
+	data []byte
+	// unchanged: the source said the feed is as last time (HTTP 304, same file size and time).
+	unchanged bool
+	// tooBig: the feed exceeded the size limit and was not read whole.
+	tooBig bool
+	// validator fields remembered for the next conditional fetch.
+	etag, lastModified string
+	modTime            time.Time
+	size               int64
+	// shift moves every time in the parsed feed (the demo feeds only).
+	shift time.Duration
+}
+
+// prior is what the service remembers of a feed between fetches.
+type prior struct {
+	etag, lastModified string
+	modTime            time.Time
+	size               int64
+}
+
+// source is where feeds come from: a directory, a file, an http(s) URL or the bundled demo.
+type source interface {
+	id() string
+	kind() string
+	fetch(ctx context.Context, priors map[string]prior) ([]fetched, error)
+}
+
+// feedExt reports whether a file name looks like a feed.
+func feedExt(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json", ".csv", ".xml":
+		return true
+	}
+	return false
+}
+
+// newSource makes a source from a KAWAN_FEEDS entry.
+func newSource(spec string, client *http.Client, maxBytes int64) (source, error) {
+	if strings.Contains(spec, "://") {
+		u, err := url.Parse(spec)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("fx: feed source %q: want an http(s) URL, a directory or a file", redactURL(spec))
+		}
+		return &httpSource{url: spec, client: client, maxBytes: maxBytes}, nil
+	}
+	fi, err := os.Stat(spec)
+	if err != nil {
+		// A missing path may appear later (a mounted volume): treat it as a directory that
+		// fails until it exists, so the failure shows in the feed status.
+		return &dirSource{path: spec, maxBytes: maxBytes}, nil
+	}
+	if fi.IsDir() {
+		return &dirSource{path: spec, maxBytes: maxBytes}, nil
+	}
+	return &fileSource{path: spec, maxBytes: maxBytes}, nil
+}
+
+// readBounded reads at most max bytes; tooBig reports that there was more.
+func readBounded(r io.Reader, max int64) (data []byte, tooBig bool, err error) {
+	data, err = io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if int64(len(data)) > max {
+		return nil, true, nil
+	}
+	return data, false, nil
+}
+
+type dirSource struct {
+	path     string
+	maxBytes int64
+}
+
+func (d *dirSource) id() string   { return d.path }
+func (d *dirSource) kind() string { return "directory" }
+
+func (d *dirSource) fetch(ctx context.Context, priors map[string]prior) ([]fetched, error) {
+	entries, err := os.ReadDir(d.path)
+	if err != nil {
+		return nil, fmt.Errorf("fx: read feed directory: %w", errors.Unwrap(err))
+	}
+	var out []fetched
+	for _, e := range entries {
+		if e.IsDir() || !feedExt(e.Name()) || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if len(out) >= 1000 {
+			break
+		}
+		f, err := readFile(filepath.Join(d.path, e.Name()), d.id()+"|"+e.Name(), e.Name(), d.maxBytes, priors)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	return out, nil
+}
+
+func readFile(path, key, name string, maxBytes int64, priors map[string]prior) (fetched, error) {
+	f := fetched{key: key, name: name}
+	fh, err := os.Open(path)
+	if err != nil {
+		return f, fmt.Errorf("fx: open feed %s: %w", name, errors.Unwrap(err))
+	}
+	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return f, fmt.Errorf("fx: stat feed %s: %w", name, err)
+	}
+	f.modTime, f.size = fi.ModTime(), fi.Size()
+	if p, ok := priors[key]; ok && p.modTime.Equal(f.modTime) && p.size == f.size {
+		f.unchanged = true
+		return f, nil
+	}
+	if fi.Size() > maxBytes {
+		f.tooBig = true
+		return f, nil
+	}
+	f.data, f.tooBig, err = readBounded(fh, maxBytes)
+	if err != nil {
+		return f, fmt.Errorf("fx: read feed %s: %w", name, err)
+	}
+	return f, nil
+}
+
+type fileSource struct {
+	path     string
+	maxBytes int64
+}
+
+func (s *fileSource) id() string   { return s.path }
+func (s *fileSource) kind() string { return "file" }
+
+func (s *fileSource) fetch(_ context.Context, priors map[string]prior) ([]fetched, error) {
+	f, err := readFile(s.path, s.id()+"|"+filepath.Base(s.path), filepath.Base(s.path), s.maxBytes, priors)
+	if err != nil {
+		return nil, err
+	}
+	return []fetched{f}, nil
+}
+
+type httpSource struct {
+	url      string
+	client   *http.Client
+	maxBytes int64
+}
+
+func (s *httpSource) id() string   { return redactURL(s.url) }
+func (s *httpSource) kind() string { return "url" }
+
+func (s *httpSource) fetch(ctx context.Context, priors map[string]prior) ([]fetched, error) {
+	key := s.id() + "|"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("fx: feed URL: %w", err)
+	}
+	req.Header.Set("Accept", "application/json, text/csv, application/xml;q=0.9, */*;q=0.1")
+	req.Header.Set("User-Agent", "kawan-fx-refresher/1")
+	if p, ok := priors[key]; ok {
+		if p.etag != "" {
+			req.Header.Set("If-None-Match", p.etag)
+		}
+		if p.lastModified != "" {
+			req.Header.Set("If-Modified-Since", p.lastModified)
+		}
+	}
+	res, err := s.client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL may carry a token; never repeat it
+		}
+		return nil, fmt.Errorf("fx: fetch feed: %w", err)
+	}
+	defer res.Body.Close()
+	f := fetched{key: key, name: s.id(), etag: res.Header.Get("ETag"), lastModified: res.Header.Get("Last-Modified")}
+	switch {
+	case res.StatusCode == http.StatusNotModified:
+		f.unchanged = true
+		if p, ok := priors[key]; ok {
+			f.etag, f.lastModified = cmpOr(f.etag, p.etag), cmpOr(f.lastModified, p.lastModified)
+		}
+		return []fetched{f}, nil
+	case res.StatusCode != http.StatusOK:
+		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+		return nil, fmt.Errorf("fx: fetch feed: HTTP %d", res.StatusCode)
+	}
+	if res.ContentLength > s.maxBytes {
+		f.tooBig = true
+		return []fetched{f}, nil
+	}
+	f.data, f.tooBig, err = readBounded(res.Body, s.maxBytes)
+	if err != nil {
+		return nil, fmt.Errorf("fx: read feed body: %w", err)
+	}
+	return []fetched{f}, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// redactURL drops user info and the query (either may hold a token) from a URL for display.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		u.RawQuery = "…"
+	}
+	u.Fragment = ""
+	return u.String()
+}
+
+// DemoSource is the KAWAN_FEEDS entry naming the bundled demo feeds (also the default).
+const DemoSource = "demo"
+
+// demoSource serves the bundled fictional feeds, shifted in time so they look as fresh
+// as at demofeeds.Epoch.
+type demoSource struct{ now func() time.Time }
+
+func (d *demoSource) id() string   { return DemoSource }
+func (d *demoSource) kind() string { return "bundled demo (fictional)" }
+
+func (d *demoSource) fetch(context.Context, map[string]prior) ([]fetched, error) {
+	entries, err := fs.ReadDir(demofeeds.FS, ".")
+	if err != nil {
+		return nil, err
+	}
+	shift := d.now().Truncate(time.Minute).Sub(demofeeds.Epoch)
+	var out []fetched
+	for _, e := range entries {
+		if !feedExt(e.Name()) {
+			continue
+		}
+		data, err := demofeeds.FS.ReadFile(e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fetched{key: DemoSource + "|" + e.Name(), name: e.Name(), data: data, shift: shift})
+	}
+	slices.SortFunc(out, func(a, b fetched) int { return strings.Compare(a.key, b.key) })
+	return out, nil
+}
+
+// shiftTimes moves every time in a feed by d.
+func (f *Feed) shiftTimes(d time.Duration) {
+	for i := range f.Offers {
+		f.Offers[i].GeneratedAt = f.Offers[i].GeneratedAt.Add(d)
+	}
+	for i := range f.RateSets {
+		f.RateSets[i].AsOf = f.RateSets[i].AsOf.Add(d)
+	}
+}
