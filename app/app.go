@@ -116,6 +116,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		a.Close(context.Background())
 		return nil, err
 	}
+	// Stats is wired below; give it the live rates and quotes once New is done.
+	defer a.hookFxIntoStats()
 
 	// ---- agencies and search wiring: keep this marker ----
 	if err := a.wireAgencies(ctx, &deps, &modules); err != nil {
@@ -345,4 +347,13 @@ func (a *App) wireFx(ctx context.Context, modules *[]api.Module) error {
 	*modules = append(*modules, &api.FXModule{Svc: svc})
 	a.AddJob(svc.Run)
 	return nil
+}
+
+// hookFxIntoStats gives the open-data statistics the live fx snapshot: its mid-market rates
+// replace the sample rate table, and its quotes at the RPW reference amounts build the
+// remittance cost history that stats records itself (store.RemittanceCosts).
+func (a *App) hookFxIntoStats() {
+	if a.FX != nil && a.Stats != nil {
+		a.Stats.SetFX(a.FX.Snapshot, store.NewRemittanceCosts(a.Store.DB()))
+	}
 }

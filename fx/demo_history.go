@@ -9,13 +9,11 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-
-	"github.com/kawan-labs/kawan/store"
 )
 
 // DemoHistoryStore is what SynthesizeDemoHistory writes to; *store.FX implements it.
 type DemoHistoryStore interface {
-	InsertDays(ctx context.Context, days []store.FXDay) error
+	InsertDays(ctx context.Context, days []HistoryDay) error
 }
 
 // demoHours are the hours of the day the fictional history is sampled at.
@@ -58,7 +56,7 @@ func (s *Service) SynthesizeDemoHistory(ctx context.Context, st DemoHistoryStore
 		return decimal.NewFromFloat(f).Round(6) // a simulation input, not money: rounded at once
 	}
 	today := s.now().Truncate(24 * time.Hour)
-	out := map[string]*store.FXDay{}
+	out := map[string]*HistoryDay{}
 	for d := days; d >= 1; d-- {
 		day := today.Add(-time.Duration(d) * 24 * time.Hour)
 		for _, h := range demoHours {
@@ -66,10 +64,10 @@ func (s *Service) SynthesizeDemoHistory(ctx context.Context, st DemoHistoryStore
 			t := float64(days-d) + float64(h)/24
 			snap := BuildSnapshot(perturbOffers(pf, at, t, factor, r), perturbRates(rf, at, t, factor), s.o.MaxDeviation, at)
 			for key, pts := range snap.points(at) {
-				id := store.FXDayID(key, day)
+				id := DayID(key, day)
 				doc := out[id]
 				if doc == nil {
-					doc = &store.FXDay{ID: id, Corridor: key, SendCurrency: key[:3], ReceiveCurrency: key[4:], Day: day.Format(time.DateOnly)}
+					doc = &HistoryDay{ID: id, Corridor: key, SendCurrency: key[:3], ReceiveCurrency: key[4:], Day: day.Format(time.DateOnly)}
 					out[id] = doc
 				}
 				doc.Slots = append(doc.Slots, at.Format(time.RFC3339))
@@ -87,7 +85,7 @@ func (s *Service) SynthesizeDemoHistory(ctx context.Context, st DemoHistoryStore
 			}
 		}
 	}
-	docs := make([]store.FXDay, 0, len(out))
+	docs := make([]HistoryDay, 0, len(out))
 	for _, id := range sortedKeys(out) {
 		docs = append(docs, *out[id])
 	}

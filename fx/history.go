@@ -10,7 +10,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kawan-labs/kawan"
-	"github.com/kawan-labs/kawan/store"
 )
 
 // referenceUSD is the amount history samples are priced at: USD 200 in the send currency,
@@ -46,8 +45,8 @@ func (s *Snapshot) ReferenceAmount(send, receive string) decimal.Decimal {
 
 // points prices the reference amount on every corridor of snap and returns the history
 // points per corridor key.
-func (snap *Snapshot) points(at time.Time) map[string][]store.FXPoint {
-	out := map[string][]store.FXPoint{}
+func (snap *Snapshot) points(at time.Time) map[string][]HistoryPoint {
+	out := map[string][]HistoryPoint{}
 	for _, info := range snap.corrList {
 		if !info.HasMidRate {
 			continue
@@ -58,9 +57,9 @@ func (snap *Snapshot) points(at time.Time) map[string][]store.FXPoint {
 		if err != nil || len(c.Quotes) == 0 {
 			continue
 		}
-		pts := make([]store.FXPoint, 0, len(c.Quotes))
+		pts := make([]HistoryPoint, 0, len(c.Quotes))
 		for _, q := range c.Quotes {
-			pts = append(pts, store.FXPoint{At: at.UTC().Truncate(time.Second), Provider: q.Provider.ID, PayoutMethod: q.PayoutMethod,
+			pts = append(pts, HistoryPoint{At: at.UTC().Truncate(time.Second), Provider: q.Provider.ID, PayoutMethod: q.PayoutMethod,
 				FundingMethod: q.FundingMethod, ExchangeRate: q.ExchangeRate, MidRate: c.MidRate.Rate, SendAmount: q.SendAmount,
 				Fee: q.Fee, ReceiveAmount: q.ReceiveAmount, FXMarginPercent: q.FXMarginPercent, TotalCostPercent: q.TotalCostPercent,
 				CostBP: mustBP(q.TotalCostPercent), Stale: q.Stale})
@@ -133,13 +132,13 @@ const (
 // History is a corridor's time series: one point per provider offer and sampled hour, each
 // priced at the corridor's reference amount (see Snapshot.ReferenceAmount).
 type History struct {
-	Corridor  Corridor        `json:"corridor"`
-	Provider  string          `json:"provider,omitempty"`
-	From      time.Time       `json:"from"`
-	To        time.Time       `json:"to"`
-	Points    []store.FXPoint `json:"points"`
-	Truncated bool            `json:"truncated"`
-	Days      []DailyCost     `json:"days"`
+	Corridor  Corridor       `json:"corridor"`
+	Provider  string         `json:"provider,omitempty"`
+	From      time.Time      `json:"from"`
+	To        time.Time      `json:"to"`
+	Points    []HistoryPoint `json:"points"`
+	Truncated bool           `json:"truncated"`
+	Days      []DailyCost    `json:"days"`
 }
 
 // DailyCost is a corridor's average cost on one UTC day: the mean total_cost_percent of
@@ -191,7 +190,7 @@ func (s *Service) History(ctx context.Context, q HistoryQuery) (History, error) 
 		return History{}, err
 	}
 	h := History{Corridor: Corridor{SendCurrency: send.Code, ReceiveCurrency: receive.Code}, Provider: q.Provider,
-		From: from, To: to, Points: []store.FXPoint{}, Days: []DailyCost{}}
+		From: from, To: to, Points: []HistoryPoint{}, Days: []DailyCost{}}
 	days, err := s.days(ctx, q.Corridor, from, to)
 	if err != nil {
 		return History{}, err
@@ -240,7 +239,7 @@ func (s *Service) DailyCosts(ctx context.Context, corridor string, from, to time
 // maxCachedDays bounds the finished-day cache (a few MB).
 const maxCachedDays = 4096
 
-func (s *Service) days(ctx context.Context, corridor string, from, to time.Time) ([]store.FXDay, error) {
+func (s *Service) days(ctx context.Context, corridor string, from, to time.Time) ([]HistoryDay, error) {
 	if s.o.Store == nil {
 		return nil, nil
 	}
@@ -250,14 +249,14 @@ func (s *Service) days(ctx context.Context, corridor string, from, to time.Time)
 	}
 	lo, hi := from.Format(time.DateOnly), to.Format(time.DateOnly)
 	finished := s.now().Add(-48 * time.Hour).Format(time.DateOnly)
-	var out []store.FXDay
+	var out []HistoryDay
 	for _, day := range have {
 		if day < lo || day > hi {
 			continue
 		}
 		id := corridor + "|" + day
 		if v, ok := s.dayCache.Load(id); ok {
-			out = append(out, v.(store.FXDay))
+			out = append(out, v.(HistoryDay))
 			continue
 		}
 		d, err := s.o.Store.Day(ctx, corridor, day)
@@ -279,7 +278,7 @@ func (s *Service) days(ctx context.Context, corridor string, from, to time.Time)
 	return out, nil
 }
 
-func dailyCost(d store.FXDay) DailyCost {
+func dailyCost(d HistoryDay) DailyCost {
 	dc := DailyCost{Day: d.Day, Samples: d.Count, AverageTotalCostPercent: "0.00", MinTotalCostPercent: "0.00", MaxTotalCostPercent: "0.00"}
 	if d.Count > 0 {
 		avg := divRound(decimal.NewFromInt(d.SumCostBP), decimal.NewFromInt(d.Count*100), 2, roundHalfEven)

@@ -1,10 +1,12 @@
-package fx
+package fx_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/kawan-labs/kawan/fx"
 	"github.com/kawan-labs/kawan/store"
 	"github.com/kawan-labs/kawan/store/storetest"
 )
@@ -18,30 +20,30 @@ func TestHistoryAndRestore(t *testing.T) {
 	st := storetest.New(t)
 	fxs := store.NewFX(st.DB())
 	ctx := context.Background()
-	c := &clock{t: testNow}
-	prov := &feedServer{}
-	prov.set(readFixture(t, "provider-feed.json"), `"p1"`)
+	c := fx.NewTestClock()
+	prov := &fx.FeedServer{}
+	prov.Set(fx.ReadFixture(t, "provider-feed.json"), `"p1"`)
 	srv := newServer(t, prov)
-	opts := Options{Sources: []string{srv}, Interval: time.Minute, Timeout: time.Second, Store: fxs, Now: c.now}
-	s, err := New(opts)
+	opts := fx.Options{Sources: []string{srv}, Interval: time.Minute, Timeout: time.Second, Store: fxs, Now: c.Now}
+	s, err := fx.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Push(ctx, "rates", readFixture(t, "rates.json")); err != nil {
+	if _, err := s.Push(ctx, "rates", fx.ReadFixture(t, "rates.json")); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Three refreshes in one hour record one sample; the next hour another.
-	c.add(time.Minute)
+	c.Add(time.Minute)
 	s.Refresh(ctx, true)
-	c.add(time.Minute)
+	c.Add(time.Minute)
 	s.Refresh(ctx, true)
-	c.add(time.Hour)
+	c.Add(time.Hour)
 	s.Refresh(ctx, true)
 
-	h, err := s.History(ctx, HistoryQuery{Corridor: "SGD-PHP", From: testNow.Add(-time.Hour), To: c.now()})
+	h, err := s.History(ctx, fx.HistoryQuery{Corridor: "SGD-PHP", From: fx.TestNow.Add(-time.Hour), To: c.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,40 +56,38 @@ func TestHistoryAndRestore(t *testing.T) {
 	if p.SendAmount != "270.00" || p.Provider != "acme-remit" || p.MidRate == "" {
 		t.Errorf("point %+v", p)
 	}
-	days, err := s.DailyCosts(ctx, "SGD-PHP", testNow.Add(-24*time.Hour), c.now())
+	days, err := s.DailyCosts(ctx, "SGD-PHP", fx.TestNow.Add(-24*time.Hour), c.Now())
 	if err != nil || len(days) != 1 || days[0].Samples != 4 {
 		t.Fatalf("daily costs %+v %v", days, err)
 	}
-	hp, _ := s.History(ctx, HistoryQuery{Corridor: "SGD-PHP", Provider: "nobody", From: testNow.Add(-time.Hour), To: c.now()})
+	hp, _ := s.History(ctx, fx.HistoryQuery{Corridor: "SGD-PHP", Provider: "nobody", From: fx.TestNow.Add(-time.Hour), To: c.Now()})
 	if len(hp.Points) != 0 {
 		t.Errorf("provider filter: %d points", len(hp.Points))
 	}
-	for _, q := range []HistoryQuery{{Corridor: "SGDPHP"}, {Corridor: "SGD-SGD"}, {Corridor: "SGD-PHP", Provider: "Bad!"},
-		{Corridor: "SGD-PHP", From: testNow, To: testNow.Add(-time.Hour)}, {Corridor: "SGD-PHP", From: testNow.Add(-40 * 24 * time.Hour), To: testNow}} {
+	for _, q := range []fx.HistoryQuery{{Corridor: "SGDPHP"}, {Corridor: "SGD-SGD"}, {Corridor: "SGD-PHP", Provider: "Bad!"},
+		{Corridor: "SGD-PHP", From: fx.TestNow, To: fx.TestNow.Add(-time.Hour)}, {Corridor: "SGD-PHP", From: fx.TestNow.Add(-40 * 24 * time.Hour), To: fx.TestNow}} {
 		if _, err := s.History(ctx, q); err == nil {
 			t.Errorf("%+v: want an error", q)
 		}
 	}
 
 	// A restart with the source down serves the saved feeds.
-	prov.mu.Lock()
-	prov.status = 503
-	prov.mu.Unlock()
-	s2, err := New(opts)
+	prov.SetStatus(503)
+	s2, err := fx.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s2.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := quoteCount(t, s2, "SGD", "PHP", "500"); n != 2 {
+	if n, _ := fx.QuoteCount(t, s2, "SGD", "PHP", "500"); n != 2 {
 		t.Fatalf("after restart with the source down: %d quotes", n)
 	}
 }
 
-func newServer(t *testing.T, f *feedServer) string {
+func newServer(t *testing.T, f *fx.FeedServer) string {
 	t.Helper()
-	srv := httptestServer(f)
+	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return srv.URL + "/acme.json"
 }
@@ -97,8 +97,8 @@ func TestDemoHistory(t *testing.T) {
 	st := storetest.New(t)
 	fxs := store.NewFX(st.DB())
 	ctx := context.Background()
-	c := &clock{t: testNow}
-	s, err := New(Options{Store: fxs, Now: c.now})
+	c := fx.NewTestClock()
+	s, err := fx.New(fx.Options{Store: fxs, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +109,11 @@ func TestDemoHistory(t *testing.T) {
 	if err != nil || n != 10*len(s.Corridors()) {
 		t.Fatalf("%d corridor-days for %d corridors, %v", n, len(s.Corridors()), err)
 	}
-	days, err := s.DailyCosts(ctx, "SGD-PHP", testNow.Add(-10*24*time.Hour), testNow)
+	days, err := s.DailyCosts(ctx, "SGD-PHP", fx.TestNow.Add(-10*24*time.Hour), fx.TestNow)
 	if err != nil || len(days) < 10 {
 		t.Fatalf("daily costs: %d days, %v", len(days), err)
 	}
-	h, err := s.History(ctx, HistoryQuery{Corridor: "MYR-NPR", Provider: "demo-himal-money", From: testNow.Truncate(24 * time.Hour).Add(-10 * 24 * time.Hour), To: testNow})
+	h, err := s.History(ctx, fx.HistoryQuery{Corridor: "MYR-NPR", Provider: "demo-himal-money", From: fx.TestNow.Truncate(24 * time.Hour).Add(-10 * 24 * time.Hour), To: fx.TestNow})
 	// 10 fictional days × 2 samples × 2 payout methods, plus the live sample Start recorded.
 	if err != nil || len(h.Points) != 10*2*2+2 {
 		t.Fatalf("history: %d points, %v", len(h.Points), err)

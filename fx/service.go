@@ -15,17 +15,16 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kawan-labs/kawan"
-	"github.com/kawan-labs/kawan/store"
 )
 
 // HistoryStore is what the service keeps in the database: accepted feeds (so a restart
 // starts from good data) and the per-corridor history. *store.FX implements it.
 type HistoryStore interface {
-	SaveFeed(ctx context.Context, f store.FXFeed) error
-	Feeds(ctx context.Context) ([]store.FXFeed, error)
-	RecordSlot(ctx context.Context, send, receive string, slot time.Time, pts []store.FXPoint) (bool, error)
+	SaveFeed(ctx context.Context, f SavedFeed) error
+	Feeds(ctx context.Context) ([]SavedFeed, error)
+	RecordSlot(ctx context.Context, send, receive string, slot time.Time, pts []HistoryPoint) (bool, error)
 	HistoryDays(ctx context.Context, corridor string) ([]string, error)
-	Day(ctx context.Context, corridor, day string) (store.FXDay, error)
+	Day(ctx context.Context, corridor, day string) (HistoryDay, error)
 }
 
 // Options configures a Service. Zero values take the defaults shown.
@@ -615,7 +614,7 @@ func (s *Service) persist(ctx context.Context, accepted []*feedState) {
 		if st.source == DemoSource {
 			continue
 		}
-		err := s.o.Store.SaveFeed(ctx, store.FXFeed{Key: st.key, Source: st.source, Format: string(st.good.Format), Data: st.goodRaw, FetchedAt: st.goodFetchedAt})
+		err := s.o.Store.SaveFeed(ctx, SavedFeed{Key: st.key, Source: st.source, Format: string(st.good.Format), Data: st.goodRaw, FetchedAt: st.goodFetchedAt})
 		if err != nil {
 			s.log.Warn("fx: could not save an accepted feed; it is still served from memory", "feed", st.key, "err", err)
 		}

@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/fx"
 )
 
 // FX is the repository of the remittance engine: the last accepted copy of every feed
@@ -90,15 +91,6 @@ func fxIndexes(ctx context.Context, db *mongo.Database) error {
 		mongo.IndexModel{Keys: bson.D{{Key: "day", Value: 1}}})
 }
 
-// FXFeed is the last accepted copy of one feed, as fetched.
-type FXFeed struct {
-	Key       string    `bson:"_id"`
-	Source    string    `bson:"source"`
-	Format    string    `bson:"format"`
-	Data      []byte    `bson:"data"`
-	FetchedAt time.Time `bson:"fetched_at"`
-}
-
 // SaveFeed stores an accepted feed unless a copy fetched later is already stored.
 func (s *FX) SaveFeed(ctx context.Context, f FXFeed) error {
 	f.FetchedAt = f.FetchedAt.UTC().Truncate(time.Millisecond)
@@ -126,42 +118,16 @@ func (s *FX) Feeds(ctx context.Context) ([]FXFeed, error) {
 	return out, nil
 }
 
-// FXPoint is one provider's quote on a corridor at one sampled hour, for a reference amount.
-type FXPoint struct {
-	At               time.Time `bson:"at" json:"at"`
-	Provider         string    `bson:"provider" json:"provider"`
-	PayoutMethod     string    `bson:"payout_method" json:"payout_method"`
-	FundingMethod    string    `bson:"funding_method" json:"funding_method"`
-	ExchangeRate     string    `bson:"exchange_rate" json:"exchange_rate"`
-	MidRate          string    `bson:"mid_rate" json:"mid_rate"`
-	SendAmount       string    `bson:"send_amount" json:"send_amount"`
-	Fee              string    `bson:"fee" json:"fee"`
-	ReceiveAmount    string    `bson:"receive_amount" json:"receive_amount"`
-	FXMarginPercent  string    `bson:"fx_margin_percent" json:"fx_margin_percent"`
-	TotalCostPercent string    `bson:"total_cost_percent" json:"total_cost_percent"`
-	CostBP           int64     `bson:"cost_bp" json:"-"`
-	Stale            bool      `bson:"stale" json:"stale"`
-}
-
-// FXDay is one corridor's history for one UTC day (see FX for the schema).
-type FXDay struct {
-	ID              string    `bson:"_id"`
-	Corridor        string    `bson:"corridor"`
-	SendCurrency    string    `bson:"send_currency"`
-	ReceiveCurrency string    `bson:"receive_currency"`
-	Day             string    `bson:"day"`
-	Slots           []string  `bson:"slots"`
-	SumCostBP       int64     `bson:"sum_cost_bp"`
-	Count           int64     `bson:"count"`
-	MinCostBP       int64     `bson:"min_cost_bp"`
-	MaxCostBP       int64     `bson:"max_cost_bp"`
-	Points          []FXPoint `bson:"points"`
-}
+// FXPoint, FXDay and FXFeed are the documents of the fx collections; the types live in
+// package fx (which must not import store), so both sides share one definition.
+type (
+	FXPoint = fx.HistoryPoint
+	FXDay   = fx.HistoryDay
+	FXFeed  = fx.SavedFeed
+)
 
 // FXDayID is the fx_history _id of a corridor ("SGD-PHP") on a UTC day.
-func FXDayID(corridor string, day time.Time) string {
-	return corridor + "|" + day.UTC().Format(time.DateOnly)
-}
+func FXDayID(corridor string, day time.Time) string { return fx.DayID(corridor, day) }
 
 // RecordSlot adds one hour's sample of a corridor: the points, and the fresh points' costs
 // to the day's sums. It reports false when that hour was already recorded (by this or
