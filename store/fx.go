@@ -236,3 +236,9 @@ func (s *FX) InsertDays(ctx context.Context, days []FXDay) error {
 	}
 	return nil
 }
+
+// BackgroundCollections are written by background jobs on their own schedule, whatever
+// requests arrive: the fx refresher (saved feeds, hourly history) and the statistics' cost
+// recorder, which prices the fx snapshot. Tests that check refused requests change nothing
+// leave them out.
+var BackgroundCollections = []string{"fx_feeds", "fx_history", "fx_history_days", "stats_remittance_costs"}

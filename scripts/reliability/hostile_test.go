@@ -37,8 +37,9 @@ type hostile struct {
 const xssPayload = `<script>alert("kawan-xss")</script><img src=x onerror=alert(1)>`
 
 // refusedMayWrite lists collections that may legitimately change while hostile requests
-// are refused: rate-limit windows, failed sign-in counters and revocations (auth).
-var refusedMayWrite = store.AuthCollections
+// are refused: rate-limit windows, failed sign-in counters and revocations (auth), and what
+// background jobs write on their own schedule (fx history and saved feeds, stats costs).
+var refusedMayWrite = append(append([]string(nil), store.AuthCollections...), store.BackgroundCollections...)
 
 var pathValues = []string{
 	"..", "../../../../etc/passwd", "..%2F..%2F..%2Fetc%2Fpasswd", "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
