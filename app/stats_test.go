@@ -45,7 +45,14 @@ func TestOpenDataOnDemoData(t *testing.T) {
 	}
 
 	// Independently: the oldest ⌊n/10⌋·10 published NP→QA construction 2024 reports, NPR at
-	// the sample rate of 141 per USD, nearest-rank median and mean in whole dollars.
+	// the fx mid-market rate per USD (the sample rate of 141 when fx is not wired),
+	// nearest-rank median and mean in whole dollars.
+	perUSD := decimal.NewFromInt(141)
+	if a.FX != nil {
+		if m, ok := a.FX.Snapshot().Mid("USD", "NPR"); ok {
+			perUSD = m.Num.DivRound(m.Den, 10)
+		}
+	}
 	cur, err := a.Store.DB().Collection("reviews").Find(context.Background(), bson.D{{Key: "status", Value: "published"},
 		{Key: "origin", Value: "NP"}, {Key: "destination", Value: "QA"}, {Key: "sector", Value: "construction"}, {Key: "departure_year", Value: 2024}})
 	if err != nil {
@@ -66,7 +73,7 @@ func TestOpenDataOnDemoData(t *testing.T) {
 	var usd []decimal.Decimal
 	sum := decimal.Zero
 	for _, rv := range revs {
-		v := decimal.RequireFromString(rv.FeesPaid.Amount).DivRound(decimal.NewFromInt(141), 2)
+		v := decimal.RequireFromString(rv.FeesPaid.Amount).DivRound(perUSD, 2)
 		usd = append(usd, v)
 		sum = sum.Add(v)
 	}
