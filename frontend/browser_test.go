@@ -13,6 +13,9 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/auth"
 )
 
 // chromiumPath finds the browser: KAWAN_CHROMIUM, /usr/bin/chromium, or chromium on PATH.
@@ -313,6 +316,72 @@ func TestBrowser(t *testing.T) {
 			audit(t, ctx, name)
 			screenshot(t, ctx, name)
 		}
+	})
+
+	t.Run("register, write a review, see its status; moderator approves; JavaScript off", func(t *testing.T) {
+		if ids.himalaya == "" || s.app.Auth == nil || s.app.Moderation == nil {
+			t.Skip("agencies, auth or moderation area not wired")
+		}
+		ctx := tab(t, bctx, true)
+		must(t, chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+"/register?lang=ne&next=/agencies/"+ids.himalaya+"/review"),
+			chromedp.SendKeys(chromedp.ID("r-user"), "sita2026"),
+			chromedp.SendKeys(chromedp.ID("r-pass"), "correct horse battery"),
+			chromedp.SendKeys(chromedp.ID("r-pass2"), "correct horse battery"),
+		))
+		audit(t, ctx, "register ne")
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`main form button`)), chromedp.WaitReady(chromedp.ID("w-text"))))
+		audit(t, ctx, "review form ne")
+		screenshot(t, ctx, "review-form-ne")
+		// Step 1 and 4 only, as the form says; the fee in Nepali digits.
+		must(t, chromedp.Do(ctx,
+			chromedp.Click(chromedp.ID("overall-2")), chromedp.Click(chromedp.ID("fees_honesty-1")), chromedp.Click(chromedp.ID("contract_match-3")),
+			chromedp.Click(chromedp.ID("treatment-2")), chromedp.Click(chromedp.ID("support-2")), chromedp.Click(chromedp.ID("rec-no")),
+			chromedp.SendKeys(chromedp.ID("fees_paid-amount"), "१,५०,०००"),
+			chromedp.SendKeys(chromedp.ID("w-text"), "They kept my passport <script>alert(1)</script> call Hari +977 9811111111 first."),
+			chromedp.Click(chromedp.CSS(`main form > button[type=submit]`)),
+			chromedp.WaitReady(chromedp.ID("status")),
+		))
+		status := run(t, ctx, chromedp.Text(chromedp.ID("status")))
+		loc := run(t, ctx, chromedp.Location())
+		if status == "" || !strings.Contains(loc, "/review/sent?status=") {
+			t.Fatalf("status page %s: %q", loc, status)
+		}
+		audit(t, ctx, "review sent ne")
+		screenshot(t, ctx, "review-sent-ne")
+		reviewID := loc[strings.Index(loc, "review=")+len("review="):]
+
+		// A moderator (another browser context) opens it in the console and publishes it.
+		if _, err := s.app.Auth.CreateUser(context.Background(), auth.Registration{Username: "modbrowser", Password: "moderator pass 2026"}, kawan.RoleModerator, "", false); err != nil {
+			t.Fatal(err)
+		}
+		mctx := tab(t, bctx, true)
+		must(t, chromedp.Do(mctx, chromedp.Navigate(s.srv.URL+"/moderation/reviews/"+reviewID+"?lang=en"),
+			chromedp.WaitReady(chromedp.ID("s-user")),
+			chromedp.SendKeys(chromedp.ID("s-user"), "modbrowser"),
+			chromedp.SendKeys(chromedp.ID("s-pass"), "moderator pass 2026"),
+			chromedp.Click(chromedp.CSS(`main form button`)),
+			chromedp.WaitReady(chromedp.ID("decide")),
+		))
+		audit(t, mctx, "moderation item")
+		screenshot(t, mctx, "moderation-item-en")
+		must(t, chromedp.Do(mctx, chromedp.Click(chromedp.ID("a-verify")),
+			chromedp.SetValue(chromedp.ID("m-reason"), "meets_guidelines"),
+			chromedp.Click(chromedp.CSS(`form[action$="/decision"] button`)),
+			chromedp.WaitReady(chromedp.CSS(`p.ok[role=status]`)),
+		))
+		audit(t, mctx, "moderation queue")
+
+		// The worker sees it on the profile: no script ran, the phone number is gone.
+		must(t, chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+"/agencies/"+ids.himalaya), chromedp.WaitReady(chromedp.ID("r-"+reviewID))))
+		text := run(t, ctx, chromedp.Text(chromedp.CSS("#r-"+reviewID+" .text")))
+		if !strings.Contains(text, "<script>alert(1)</script>") || strings.Contains(text, "9811111111") {
+			t.Errorf("review text as shown: %q (script must show as text, phone redacted)", text)
+		}
+		if n := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("main script").length`)); n != 0 {
+			t.Errorf("%d script elements in the page body", n)
+		}
+		audit(t, ctx, "profile with review ne")
+		screenshot(t, ctx, "agency-with-review-ne")
 	})
 
 	t.Run("unknown page: friendly 404 in the chosen language", func(t *testing.T) {
