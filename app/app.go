@@ -262,6 +262,7 @@ func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 		Auth:       a.Auth,
 		Moderation: a.Moderation,
 		Help:       a.Help,
+		FX:         a.FX,
 	})
 	if err != nil {
 		return err

@@ -311,7 +311,8 @@ func TestBrowser(t *testing.T) {
 		}
 		ctx := tab(t, bctx, false)
 		for name, path := range map[string]string{"agency-en": "/agencies/" + ids.himalaya, "agency-blacklisted-en": "/agencies/" + ids.bayanihan,
-			"search-en": "/agencies?sort=name", "search-error-en": "/agencies?q=x&origin=Nepal"} {
+			"search-en": "/agencies?sort=name", "search-error-en": "/agencies?q=x&origin=Nepal",
+			"send-en": "/send?amount=500&from=SGD&to=PHP", "help-en": "/help?country=SG", "transparency-en": "/transparency"} {
 			must(t, chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+withLang(path, "en"))))
 			audit(t, ctx, name)
 			screenshot(t, ctx, name)

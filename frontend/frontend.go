@@ -29,6 +29,7 @@ import (
 	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/auth"
+	"github.com/kawan-labs/kawan/fx"
 	"github.com/kawan-labs/kawan/help"
 	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/reviews"
@@ -49,6 +50,8 @@ type Options struct {
 	Agencies *agencies.Service
 	// Auth signs people in and out and manages their accounts.
 	Auth *auth.Service
+	// FX compares remittance providers.
+	FX *fx.Service
 	// Help is the rights pages and the directory of people who help.
 	Help *help.Service
 	// Moderation takes flags and runs the moderator console and the transparency report.
@@ -400,6 +403,8 @@ func (f *Frontend) has(area string) bool {
 		return f.o.Auth != nil && f.o.Moderation != nil
 	case "moderation":
 		return f.o.Moderation != nil && f.o.Auth != nil
+	case "fx":
+		return f.o.FX != nil
 	case "help":
 		return f.o.Help != nil
 	case "transparency":

@@ -15,6 +15,7 @@ func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerReviewPages(r)
 	f.registerModerationPages(r)
 	f.registerHelpPages(r)
+	f.registerSendPages(r)
 }
 
 // homeData is the home page: the two big questions.
@@ -26,5 +27,9 @@ func (f *Frontend) home(c echo.Context) error {
 	v := f.newView(c)
 	v.Title = v.T("home.title")
 	v.Nav = "home"
-	return f.render(c, http.StatusOK, "home", v, homeData{})
+	var d homeData
+	if f.o.FX != nil {
+		d.From, d.To = f.corridorCurrencies()
+	}
+	return f.render(c, http.StatusOK, "home", v, d)
 }

@@ -25,6 +25,9 @@ func pagePaths(s *site) []string {
 	if s.app.Moderation != nil {
 		paths = append(paths, "/transparency")
 	}
+	if s.app.FX != nil {
+		paths = append(paths, "/send", "/send?amount=500&from=SGD&to=PHP", "/send?amount=20000&from=SGD&to=PHP&mode=receive")
+	}
 	if s.app.Help != nil {
 		if _, err := s.app.Help.Seed(context.Background()); err != nil {
 			s.t.Fatal(err)
@@ -251,5 +254,38 @@ func TestHelpPages(t *testing.T) {
 	}
 	if p := s.get(nil, "/rights/XX"); p.status != 404 {
 		t.Errorf("unknown rights page: %d", p.status)
+	}
+}
+
+func TestSendPage(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	if s.app.FX == nil {
+		t.Skip("fx area not wired")
+	}
+	for _, c := range s.app.FX.Corridors() {
+		t.Logf("corridor %s→%s", c.SendCurrency, c.ReceiveCurrency)
+	}
+	p := s.get(nil, "/send?amount=500&from=SGD&to=PHP")
+	if p.status != 200 || !strings.Contains(p.body, `id="quotes"`) || !strings.Contains(p.body, "PHP\u00a0") {
+		t.Fatalf("send: %d\n%s", p.status, p.body)
+	}
+	// Cards are ordered by amount received, largest first.
+	amounts := regexp.MustCompile(`<p class="big">PHP\x{a0}([0-9,.]+)</p>`).FindAllStringSubmatch(p.body, -1)
+	if len(amounts) < 2 {
+		t.Fatalf("want several quotes, have %d", len(amounts))
+	}
+	for i := 1; i < len(amounts); i++ {
+		a, b := strings.ReplaceAll(amounts[i-1][1], ",", ""), strings.ReplaceAll(amounts[i][1], ",", "")
+		if len(a) < len(b) || (len(a) == len(b) && a < b) {
+			t.Errorf("quote %d receives more (%s) than quote %d (%s)", i, b, i-1, a)
+		}
+	}
+	// Receive mode, and an amount typed in Nepali digits.
+	if p := s.get(nil, "/send?amount=%E0%A5%AB%E0%A5%A6%E0%A5%A6&from=SGD&to=PHP&mode=receive&lang=ne"); p.status != 200 || !strings.Contains(p.body, `value="receive" checked`) {
+		t.Errorf("receive mode: %d", p.status)
+	}
+	if p := s.get(nil, "/send?amount=lots&from=SGD&to=PHP"); p.status != 400 || !strings.Contains(p.body, `value="lots"`) {
+		t.Errorf("bad amount: %d", p.status)
 	}
 }
