@@ -3,6 +3,7 @@ package frontend_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -287,5 +288,27 @@ func TestSendPage(t *testing.T) {
 	}
 	if p := s.get(nil, "/send?amount=lots&from=SGD&to=PHP"); p.status != 400 || !strings.Contains(p.body, `value="lots"`) {
 		t.Errorf("bad amount: %d", p.status)
+	}
+}
+
+// BenchmarkPages renders pages through the whole server (routing, session middleware,
+// template, gzip off), in Nepali.
+func BenchmarkPages(b *testing.B) {
+	s := newSite(b, nil)
+	ids := s.seedAgencies(b)
+	s.seedReviews(b, ids.himalaya, 5, 4, 3)
+	for _, path := range []string{"/?lang=ne", "/agencies?q=manpower&lang=ne", "/agencies/" + ids.himalaya + "?lang=ne"} {
+		b.Run(path, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodGet, path, nil)
+				req.Header.Set("Accept", "text/html")
+				rec := httptest.NewRecorder()
+				s.app.Server.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatalf("%s: %d", path, rec.Code)
+				}
+			}
+		})
 	}
 }
