@@ -94,6 +94,8 @@ type Service struct {
 	snap      atomic.Pointer[Snapshot]
 	computeMu sync.Mutex
 	bgRunning atomic.Bool
+	// bgCtx bounds background refreshes: Run's context, so they stop with the product.
+	bgCtx atomic.Pointer[context.Context]
 }
 
 // New returns a statistics service. agencies, rates and costs may be nil (no sanction
@@ -173,9 +175,13 @@ func (sn *Snapshot) cached(key string, build func() (*Table, error)) (*Table, er
 func (s *Service) Current(ctx context.Context) (*Snapshot, error) {
 	if sn := s.snap.Load(); sn != nil {
 		if s.opt.Now().Sub(sn.ComputedAt) >= s.opt.Refresh && s.bgRunning.CompareAndSwap(false, true) {
+			base := context.Background()
+			if p := s.bgCtx.Load(); p != nil {
+				base = *p
+			}
 			go func() {
 				defer s.bgRunning.Store(false)
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+				ctx, cancel := context.WithTimeout(base, 10*time.Minute)
 				defer cancel()
 				if _, err := s.Refresh(ctx); err != nil {
 					s.opt.Logger.Warn("stats refresh failed", "err", err)
@@ -216,6 +222,7 @@ func (s *Service) refreshLocked(ctx context.Context) (*Snapshot, error) {
 
 // Run computes a snapshot at once and then every Refresh until ctx ends (a background job).
 func (s *Service) Run(ctx context.Context) {
+	s.bgCtx.Store(&ctx)
 	if _, err := s.Current(ctx); err != nil && ctx.Err() == nil {
 		s.opt.Logger.Warn("stats: first computation failed", "err", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -235,4 +236,36 @@ func TestCSVGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConcurrentReadsDuringRefresh: tables are read while snapshots are replaced (run with -race).
+func TestConcurrentReadsDuringRefresh(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := New(handData(), nil, nil, nil, Options{K: 3, Refresh: time.Minute, Now: clock})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				if g == 0 && i%10 == 0 {
+					mu.Lock()
+					now = now.Add(2 * time.Minute) // stale: the next read refreshes in the background
+					mu.Unlock()
+				}
+				tb, err := s.RecruitmentFees(context.Background(), Query{By: []string{"destination"}})
+				if err != nil || len(tb.Cells) != 2 {
+					t.Errorf("read %d: %v %v", i, err, tb)
+					return
+				}
+				_ = tb.CSV()
+			}
+		}()
+	}
+	wg.Wait()
 }
