@@ -98,7 +98,7 @@ var Options = []Option{
 		return nil
 	}},
 	{"MEILI_API_KEY", "", "Meilisearch API key", func(c *Config, v string) error { c.MeiliAPIKey = v; return nil }},
-	{"KAWAN_FEEDS", "", "comma-separated feed sources (directories, files, http(s) URLs); unset uses the bundled demo feeds", func(c *Config, v string) error {
+	{"KAWAN_FEEDS", "", "comma-separated feed sources (directories, files, http(s) URLs, or demo for the bundled fictional feeds); unset uses the bundled demo feeds", func(c *Config, v string) error {
 		c.Feeds = nil
 		for _, s := range strings.Split(v, ",") {
 			s = strings.TrimSpace(s)

@@ -58,7 +58,8 @@ func BenchmarkCompareSend50(b *testing.B) {
 	}
 }
 
-func BenchmarkQuote(b *testing.B) {
+// BenchmarkQuoteExact prices one quote on the decimal path (the fallback).
+func BenchmarkQuoteExact(b *testing.B) {
 	s := benchSnapshot(b)
 	c := s.corridors["SGD-PHP"]
 	amt := mustDec("500")
@@ -92,6 +93,20 @@ func BenchmarkParseFeed1000(b *testing.B) {
 	for b.Loop() {
 		if _, err := ParseFeed(data, ParseOptions{Now: testNow}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkQuoteFast prices one quote on the integer fast path.
+func BenchmarkQuoteFast(b *testing.B) {
+	s := benchSnapshot(b)
+	c := s.corridors["SGD-PHP"]
+	sgd, _ := LookupCurrency("SGD")
+	php, _ := LookupCurrency("PHP")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, in, ok := c.offers[0].quoteFast(50000, "500.00", ModeSend, sgd, php, testNow); !ok || !in {
+			b.Fatal("no quote")
 		}
 	}
 }

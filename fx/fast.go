@@ -295,8 +295,12 @@ func divHalfEven(hi, lo, d uint64) (int64, bool) {
 // formatUnits writes u × 10^-places with exactly places decimals.
 func formatUnits(u int64, places int32) string {
 	var buf [48]byte
+	return string(appendUnits(buf[:0], u, places))
+}
+
+// appendUnits appends u × 10^-places with exactly places decimals to b.
+func appendUnits(b []byte, u int64, places int32) []byte {
 	var dbuf [24]byte
-	b := buf[:0]
 	neg := u < 0
 	var mag uint64
 	if neg {
@@ -310,16 +314,16 @@ func formatUnits(u int64, places int32) string {
 	}
 	p := int(places)
 	if p == 0 {
-		return string(append(b, digits...))
+		return append(b, digits...)
 	}
 	if len(digits) <= p {
 		b = append(b, '0', '.')
 		for i := len(digits); i < p; i++ {
 			b = append(b, '0')
 		}
-		return string(append(b, digits...))
+		return append(b, digits...)
 	}
 	b = append(b, digits[:len(digits)-p]...)
 	b = append(b, '.')
-	return string(append(b, digits[len(digits)-p:]...))
+	return append(b, digits[len(digits)-p:]...)
 }

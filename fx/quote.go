@@ -185,8 +185,14 @@ func (s *Snapshot) Compare(r Request, now time.Time) (Comparison, error) {
 		out.Reason = fmt.Sprintf("no mid-market rate for %s→%s, so costs cannot be measured", p.send.Code, p.receive.Code)
 		return out, nil
 	}
-	out.MidRate = &MidRateView{Rate: c.mid.Rate().String(), Source: c.mid.Source, AsOf: c.mid.AsOf}
-	out.Quotes = make([]Quote, 0, len(c.offers))
+	out.MidRate = &MidRateView{Rate: c.midRate, Source: c.mid.Source, AsOf: c.mid.AsOf}
+	n := 0
+	for i := range c.offers {
+		if (p.payout == "" || c.offers[i].PayoutMethod == p.payout) && (p.funding == "" || c.offers[i].FundingMethod == p.funding) {
+			n++
+		}
+	}
+	out.Quotes = make([]Quote, 0, n)
 	matched := 0
 	amountU, amountFast := toUnits(p.amount, amountCur.Minor)
 	sendStr := out.Amount
@@ -274,14 +280,40 @@ func (o *priced) quoteFast(amountU int64, amountStr, mode string, send, receive 
 	if !ok || !inRange {
 		return q, inRange, ok
 	}
+	// All amounts of the quote are written into one string and sliced: one allocation, not five.
+	var buf [160]byte
+	b := buf[:0]
+	var cut [6]int
+	for i, v := range [...]struct {
+		u int64
+		p int32
+	}{{sU, send.Minor}, {r.fee, send.Minor}, {r.toPay, send.Minor}, {r.recv, receive.Minor}, {r.cost, send.Minor}, {r.pct, 2}} {
+		if i == 0 && sendStr != "" {
+			cut[0] = 0
+			continue
+		}
+		b = appendUnits(b, v.u, v.p)
+		cut[i] = len(b)
+	}
+	all := string(b)
+	part := func(i int) string {
+		start := 0
+		for j := i - 1; j >= 0; j-- {
+			if cut[j] > 0 {
+				start = cut[j]
+				break
+			}
+		}
+		return all[start:cut[i]]
+	}
 	if sendStr == "" {
-		sendStr = formatUnits(sU, send.Minor)
+		sendStr = part(0)
 	}
 	return Quote{
 		Provider: o.provider, PayoutMethod: o.PayoutMethod, FundingMethod: o.FundingMethod, Delivery: o.Delivery,
-		ExchangeRate: o.rateStr, SendAmount: sendStr, Fee: formatUnits(r.fee, send.Minor),
-		TotalToPay: formatUnits(r.toPay, send.Minor), ReceiveAmount: formatUnits(r.recv, receive.Minor),
-		FXMarginPercent: o.margin, TotalCost: formatUnits(r.cost, send.Minor), TotalCostPercent: formatUnits(r.pct, 2),
+		ExchangeRate: o.rateStr, SendAmount: sendStr, Fee: part(1),
+		TotalToPay: part(2), ReceiveAmount: part(3),
+		FXMarginPercent: o.margin, TotalCost: part(4), TotalCostPercent: part(5),
 		AboveSDGTarget: r.pct > 500, QuotedAt: o.GeneratedAt, Stale: now.After(o.staleAt),
 		recvU: r.recv, toPayU: r.toPay, costU: r.cost, delivery: o.delivery,
 	}, true, true
@@ -315,19 +347,44 @@ func sortQuotes(qs []Quote, mode, sortBy string) {
 		}
 		return cmp.Or(cmp.Compare(b.recvU, a.recvU), cmp.Compare(a.toPayU, b.toPayU))
 	}
-	slices.SortFunc(qs, func(a, b Quote) int {
+	order := make([]int32, len(qs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	// Sorting indices, then placing the quotes once, moves each (large) quote one time
+	// instead of at every swap.
+	slices.SortFunc(order, func(ia, ib int32) int {
+		a, b := &qs[ia], &qs[ib]
 		var c int
 		switch sortBy {
 		case "receive_amount":
 			c = cmp.Or(cmp.Compare(b.recvU, a.recvU), cmp.Compare(a.toPayU, b.toPayU))
 		case "total_to_pay":
-			c = byDefault(&a, &b)
+			c = byDefault(a, b)
 		case "total_cost":
-			c = cmp.Or(cmp.Compare(a.costU, b.costU), byDefault(&a, &b))
+			c = cmp.Or(cmp.Compare(a.costU, b.costU), byDefault(a, b))
 		case "speed":
-			c = cmp.Or(cmp.Compare(a.delivery, b.delivery), byDefault(&a, &b))
+			c = cmp.Or(cmp.Compare(a.delivery, b.delivery), byDefault(a, b))
 		}
 		return cmp.Or(c, strings.Compare(a.Provider.ID, b.Provider.ID),
 			strings.Compare(a.PayoutMethod, b.PayoutMethod), strings.Compare(a.FundingMethod, b.FundingMethod))
 	})
+	// Apply the permutation in place, cycle by cycle: qs[i] becomes the old qs[order[i]].
+	for i := range order {
+		if order[i] < 0 {
+			continue
+		}
+		tmp := qs[i]
+		j := int32(i)
+		for {
+			k := order[j]
+			order[j] = -1
+			if k == int32(i) {
+				qs[j] = tmp
+				break
+			}
+			qs[j] = qs[k]
+			j = k
+		}
+	}
 }

@@ -133,10 +133,11 @@ type priced struct {
 }
 
 type corridor struct {
-	info   CorridorInfo
-	mid    MidRate
-	hasMid bool
-	offers []priced
+	info    CorridorInfo
+	mid     MidRate
+	midRate string // mid rounded for display, computed once
+	hasMid  bool
+	offers  []priced
 }
 
 // CorridorInfo describes a corridor that at least one provider serves.
@@ -210,6 +211,9 @@ func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bound decimal.Decimal, now 
 				c = &corridor{info: CorridorInfo{SendCurrency: o.Send.Code, ReceiveCurrency: o.Receive.Code}}
 				c.mid, c.hasMid = midFor(o.Send.Code, o.Receive.Code, s.rateSets)
 				c.info.HasMidRate = c.hasMid
+				if c.hasMid {
+					c.midRate = c.mid.Rate().String()
+				}
 				s.corridors[o.Key()] = c
 			}
 			if c.hasMid && tooFar(o.Rate, c.mid, bound) {
