@@ -201,10 +201,15 @@ var legalForms = map[string]bool{
 // normalise equally are the same agency, unless their licence numbers from the same
 // regulator differ.
 func NormalizeName(s string) string {
-	t := transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	folded, _, err := transform.String(t, s)
-	if err != nil {
-		folded = s
+	folded := s
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 { // only non-ASCII text has accents to fold
+			t := transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+			if f, _, err := transform.String(t, s); err == nil {
+				folded = f
+			}
+			break
+		}
 	}
 	folded = strings.ToLower(strings.ReplaceAll(folded, "&", " and "))
 	words := strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })

@@ -398,4 +398,16 @@ func TestReconcilerCatchesUpAfterSearchOutage(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Errorf("reindex: %d %v", n, err)
 	}
+	// A lost index (a new, empty directory) is rebuilt from the database.
+	empty, err := search.Open(ctx, search.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.idx.set(empty)
+	if n, err := f.svc.RebuildIfEmpty(ctx); err != nil || n != 2 {
+		t.Errorf("rebuild: %d %v", n, err)
+	}
+	if n, _ := f.svc.RebuildIfEmpty(ctx); n != 0 {
+		t.Errorf("rebuilt a full index: %d", n)
+	}
 }

@@ -2,7 +2,9 @@ package agencies
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -91,7 +93,7 @@ func DemoAgencies(n int, seed uint64, now time.Time) []AgencyInput {
 	}
 	seen := map[string]bool{}
 	out := make([]AgencyInput, 0, n)
-	for i := 0; len(out) < n && i < n*20; i++ {
+	for len(out) < n {
 		w := r.IntN(total)
 		var o demoOrigin
 		for _, x := range demoOrigins {
@@ -107,9 +109,10 @@ func DemoAgencies(n int, seed uint64, now time.Time) []AgencyInput {
 		}
 		if seen[kawan.NormalizeName(name)+o.code] {
 			name = strings.TrimSpace(o.prefix + pick(o.places) + " " + pick(o.places) + " " + pick(o.kinds) + " " + pick(o.suffixes))
-			if seen[kawan.NormalizeName(name)+o.code] {
-				continue
-			}
+		}
+		for k := 2; seen[kawan.NormalizeName(name)+o.code]; k++ {
+			// Large sets (benchmarks) run out of combinations: number the branches.
+			name = strings.TrimSpace(fmt.Sprintf("%s%s %s %d %s", o.prefix, pick(o.places), pick(o.kinds), k+r.IntN(1000), pick(o.suffixes)))
 		}
 		seen[kawan.NormalizeName(name)+o.code] = true
 		name += " " + DemoNote
@@ -131,6 +134,9 @@ func DemoAgencies(n int, seed uint64, now time.Time) []AgencyInput {
 		switch x := r.IntN(100); {
 		case x < 6:
 			lic.ValidTo = day.AddDate(0, -1-r.IntN(18), 0)
+			if !lic.ValidTo.After(lic.ValidFrom) {
+				lic.ValidFrom = lic.ValidTo.AddDate(-3, 0, 0)
+			}
 		case x < 11:
 			lic.Status, lic.StatusDate = kawan.LicenceSuspended, day.AddDate(0, -r.IntN(10)-1, -r.IntN(28))
 			sanction(kawan.SanctionSuspension, lic.StatusDate, "Licence suspended for charging workers more than the legal placement fee")
@@ -234,4 +240,51 @@ func (s *Service) bulkLoad(ctx context.Context, as []*kawan.Agency) (int, error)
 		return len(keep), nil
 	}
 	return len(keep), s.st.MarkIndexedMany(ctx, ids, 1)
+}
+
+// DemoDocs is DemoAgencies as search documents, with invented review counts and scores so
+// that rating sorts and filters have something to work on (benchmarks).
+func DemoDocs(n int, seed uint64, now time.Time) []search.AgencyDoc {
+	r := rand.New(rand.NewPCG(seed, 7))
+	s := New(nil, nil, Options{Now: func() time.Time { return now }})
+	out := make([]search.AgencyDoc, 0, n)
+	for i, in := range DemoAgencies(n, seed, now) {
+		a := in.agency()
+		normalise(a)
+		a.ID = fmt.Sprintf("%s-%d", kawan.Slug(a.LegalName, a.Origin), i)
+		d, _ := s.Doc(context.Background(), a, nil)
+		if r.IntN(3) > 0 {
+			d.Reviews = int64(1 + r.IntN(200))
+			d.Rating = 1 + float64(r.IntN(400))/100
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// WriteGenericCSV writes agencies as a list in the generic import profile's columns (the
+// demo-data generator; tests and benchmarks of the importer).
+func WriteGenericCSV(w io.Writer, ins []AgencyInput) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"name", "licence_number", "regulator", "status", "valid_from", "valid_to", "status_date", "address", "city",
+		"phone", "email", "destinations", "sectors", "source_url", "sanction_kind", "sanction_date", "remarks"})
+	date := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format("2006-01-02")
+	}
+	for _, in := range ins {
+		l := in.Licences[0]
+		var kind, sdate, remarks string
+		if len(in.Sanctions) > 0 {
+			sn := in.Sanctions[len(in.Sanctions)-1]
+			kind, sdate, remarks = string(sn.Kind), date(sn.Date), sn.Summary
+		}
+		_ = cw.Write([]string{in.LegalName, l.Number, l.Regulator, string(l.Status), date(l.ValidFrom), date(l.ValidTo), date(l.StatusDate),
+			in.Address, in.City, in.Contact.Phone, in.Contact.Email, strings.Join(in.Destinations, ";"), strings.Join(in.Sectors, ";"),
+			l.SourceURL, kind, sdate, remarks})
+	}
+	cw.Flush()
+	return cw.Error()
 }

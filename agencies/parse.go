@@ -287,9 +287,8 @@ func (p *ImportProfile) matchHeader(rec []string) map[string]int {
 	return cols
 }
 
-var spaces = regexp.MustCompile(`\s+`)
-
-func clean(s string) string { return strings.TrimSpace(spaces.ReplaceAllString(s, " ")) }
+// clean trims a cell and collapses runs of white space to one space.
+func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // parseRow turns one record into a Row or says why it cannot.
 func (p *ImportProfile) parseRow(rec []string, cols map[string]int, hdr map[string]string, line int, o ParseOptions) (Row, error) {

@@ -188,11 +188,23 @@ func (s *Service) Reconcile(ctx context.Context, o ReconcileOptions) {
 	}
 	tick := time.NewTicker(o.Every)
 	defer tick.Stop()
+	rebuilt := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		if !rebuilt {
+			n, err := s.RebuildIfEmpty(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("agencies: rebuild of an empty index", "err", err)
+				continue
+			}
+			rebuilt = true
+			if n > 0 {
+				s.log.Info("agencies: the search index was empty; rebuilt it from the database", "agencies", n)
+			}
 		}
 		if n, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("agencies: reconcile", "synced", n, "err", err)
@@ -221,6 +233,19 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// RebuildIfEmpty reindexes every agency when the index holds none but the database does
+// (a new or wiped index directory, a new Meilisearch, an index rebuilt for a new mapping).
+func (s *Service) RebuildIfEmpty(ctx context.Context) (int, error) {
+	h, err := s.idx.SearchAgencies(ctx, search.AgencyQuery{Page: 1, PerPage: 1})
+	if err != nil || h.Total > 0 {
+		return 0, err
+	}
+	if n, err := s.st.Count(ctx); err != nil || n == 0 {
+		return 0, err
+	}
+	return s.Reindex(ctx, nil)
 }
 
 // Reindex rebuilds the index copy of every agency in batches of 500 (`kawan reindex`),

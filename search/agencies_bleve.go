@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -22,6 +24,10 @@ import (
 	"github.com/kawan-labs/kawan"
 )
 
+// agencyMappingVersion changes whenever agencyMapping does; an index built with another
+// version is rebuilt empty on open (the reconciler then reindexes it from the database).
+const agencyMappingVersion = "3"
+
 // agencyAnalyzer folds accents and case and splits on Unicode word boundaries; no stop
 // words and no stemming (agency names are names).
 const agencyAnalyzer = "kawan_name"
@@ -30,7 +36,7 @@ const agencyAnalyzer = "kawan_name"
 // filter fields, numeric sort fields, and the whole public document as a stored JSON field.
 type bleveAgency struct {
 	Name            string   `json:"name"`
-	Text            string   `json:"text"`
+	All             string   `json:"all"`
 	NameSort        string   `json:"name_sort"`
 	Origin          string   `json:"origin"`
 	Destinations    []string `json:"destination"`
@@ -39,7 +45,11 @@ type bleveAgency struct {
 	LicenceStatuses []string `json:"licence_status"`
 	Rating          float64  `json:"rating"`
 	Reviews         float64  `json:"reviews"`
-	Doc             string   `json:"doc"`
+	// RatingRank and ReviewsRank fold each sort order into one number: one doc value per
+	// match to read instead of three (rating, then reviews; reviews, then rating).
+	RatingRank  float64 `json:"rating_rank"`
+	ReviewsRank float64 `json:"reviews_rank"`
+	Doc         string  `json:"doc"`
 }
 
 // Type implements bleve's mapping.Classifier.
@@ -68,12 +78,14 @@ func agencyMapping() (mapping.IndexMapping, error) {
 
 	dm := bleve.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt("name", text())
-	dm.AddFieldMappingsAt("text", text())
+	dm.AddFieldMappingsAt("all", text())
 	for _, f := range []string{"name_sort", "origin", "destination", "sector", "standing", "licence_status"} {
 		dm.AddFieldMappingsAt(f, kw())
 	}
 	dm.AddFieldMappingsAt("rating", num())
 	dm.AddFieldMappingsAt("reviews", num())
+	dm.AddFieldMappingsAt("rating_rank", num())
+	dm.AddFieldMappingsAt("reviews_rank", num())
 	dm.AddFieldMappingsAt("doc", doc)
 
 	im := bleve.NewIndexMapping()
@@ -96,6 +108,62 @@ func agencyMapping() (mapping.IndexMapping, error) {
 type bleveAgencies struct {
 	idx      bleve.Index
 	analyzer analysis.Analyzer
+	facets   facetCache
+	// noFacetCache counts facets for every query (Options.NoFacetCache).
+	noFacetCache bool
+}
+
+// facetCache keeps facet counts per query (text and filters, not page or sort) until the next
+// write to the index: Bleve counts facets at about 5 µs per matching agency, so a common word
+// over 100,000 agencies costs far more than the search itself. Pages 2, 3, … of a search, a
+// change of sort, and popular searches and filter pages reuse the counts.
+type facetCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[string]cachedFacets
+}
+
+type cachedFacets struct {
+	gen    uint64
+	facets map[string]map[string]int
+}
+
+func (c *facetCache) bump() {
+	c.mu.Lock()
+	c.gen++
+	c.m = nil
+	c.mu.Unlock()
+}
+
+func (c *facetCache) get(key string) (map[string]map[string]int, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	return e.facets, c.gen, ok && e.gen == c.gen
+}
+
+func (c *facetCache) put(key string, gen uint64, f map[string]map[string]int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return // the index changed while we counted
+	}
+	if c.m == nil || len(c.m) >= 512 {
+		c.m = map[string]cachedFacets{}
+	}
+	c.m[key] = cachedFacets{gen: gen, facets: f}
+}
+
+func copyFacets(f map[string]map[string]int) map[string]map[string]int {
+	out := make(map[string]map[string]int, len(f))
+	for k, v := range f {
+		m := make(map[string]int, len(v))
+		for a, n := range v {
+			m[a] = n
+		}
+		out[k] = m
+	}
+	return out
 }
 
 func openBleveAgencies(path string) (*bleveAgencies, error) {
@@ -103,10 +171,23 @@ func openBleveAgencies(path string) (*bleveAgencies, error) {
 		return nil, fmt.Errorf("search: create index directory: %w", err)
 	}
 	idx, err := bleve.Open(path)
+	if err == nil {
+		if v, _ := idx.GetInternal([]byte("kawan_mapping")); string(v) != agencyMappingVersion {
+			// Built by an older version of Kawan: start again (a derived copy, rebuilt from
+			// the database by the reconciler).
+			_ = idx.Close()
+			if err := os.RemoveAll(path); err != nil {
+				return nil, fmt.Errorf("search: remove outdated agency index %s: %w", path, err)
+			}
+			err = bleve.ErrorIndexPathDoesNotExist
+		}
+	}
 	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
 		var m mapping.IndexMapping
 		if m, err = agencyMapping(); err == nil {
-			idx, err = bleve.New(path, m)
+			if idx, err = bleve.New(path, m); err == nil {
+				err = idx.SetInternal([]byte("kawan_mapping"), []byte(agencyMappingVersion))
+			}
 		}
 	}
 	if err != nil {
@@ -115,7 +196,7 @@ func openBleveAgencies(path string) (*bleveAgencies, error) {
 	an := idx.Mapping().AnalyzerNamed(agencyAnalyzer)
 	if an == nil {
 		_ = idx.Close()
-		return nil, fmt.Errorf("search: agency index %s was built with another mapping; delete it and run kawan reindex", path)
+		return nil, fmt.Errorf("search: agency index %s has no %s analyzer", path, agencyAnalyzer)
 	}
 	return &bleveAgencies{idx: idx, analyzer: an}, nil
 }
@@ -127,13 +208,16 @@ func agencyToBleve(d AgencyDoc) (bleveAgency, error) {
 	}
 	names := strings.Join(append([]string{d.Name}, d.TradeNames...), " ")
 	return bleveAgency{
-		Name: names, Text: searchText(d), NameSort: sortKey(d.Name), Origin: d.Origin,
+		Name: names, All: names + " " + searchText(d), NameSort: sortKey(d.Name), Origin: d.Origin,
 		Destinations: d.Destinations, Sectors: d.Sectors, Standing: d.Standing, LicenceStatuses: d.LicenceStatuses,
 		Rating: d.Rating, Reviews: float64(d.Reviews), Doc: string(raw),
+		RatingRank:  math.Round(d.Rating*1000)*1e7 + float64(min(d.Reviews, 9_999_999)),
+		ReviewsRank: float64(min(d.Reviews, 9_999_999))*1e4 + math.Round(d.Rating*1000),
 	}, nil
 }
 
 func (b *bleveAgencies) IndexAgencies(ctx context.Context, docs ...AgencyDoc) error {
+	defer b.facets.bump()
 	if len(docs) == 1 {
 		ba, err := agencyToBleve(docs[0])
 		if err != nil {
@@ -155,6 +239,7 @@ func (b *bleveAgencies) IndexAgencies(ctx context.Context, docs ...AgencyDoc) er
 }
 
 func (b *bleveAgencies) DeleteAgency(ctx context.Context, id string) error {
+	defer b.facets.bump()
 	return bleveErr("delete agency", b.idx.Delete(id))
 }
 
@@ -215,29 +300,22 @@ func (b *bleveAgencies) textQuery(q string) query.Query {
 			qq.SetBoost(boost)
 			alts = append(alts, qq)
 		}
-		for _, w := range append([]string{t}, Synonyms(t)...) {
-			boost := 1.0
-			if w != t {
-				boost = 0.6
-			}
-			add(bleve.NewTermQuery(w), "name", 4*boost)
-			add(bleve.NewTermQuery(w), "text", 1*boost)
+		// One field ("all": name and every other searchable word) carries the match; the
+		// name field only adds a bonus when the exact word is in the name. Fewer
+		// sub-queries per term keep common words cheap on 100,000 agencies.
+		add(bleve.NewTermQuery(t), "all", 1)
+		add(bleve.NewTermQuery(t), "name", 3)
+		for _, w := range Synonyms(t) {
+			add(bleve.NewTermQuery(w), "all", 0.5)
 		}
 		if n := TyposAllowed(t); n > 0 {
-			for _, field := range []string{"name", "text"} {
-				fq := bleve.NewFuzzyQuery(t)
-				fq.SetFuzziness(n)
-				fq.SetPrefix(1)
-				boost := 0.5
-				if field == "name" {
-					boost = 2
-				}
-				add(fq, field, boost)
-			}
+			fq := bleve.NewFuzzyQuery(t)
+			fq.SetFuzziness(n)
+			fq.SetPrefix(1)
+			add(fq, "all", 0.4)
 		}
 		if i == len(terms)-1 && typing && len([]rune(t)) >= 2 {
-			add(bleve.NewPrefixQuery(t), "name", 2)
-			add(bleve.NewPrefixQuery(t), "text", 0.5)
+			add(bleve.NewPrefixQuery(t), "all", 0.6)
 		}
 		must = append(must, bleve.NewDisjunctionQuery(alts...))
 	}
@@ -290,20 +368,37 @@ func (b *bleveAgencies) SearchAgencies(ctx context.Context, q AgencyQuery) (Agen
 	}
 	req := bleve.NewSearchRequestOptions(qq, q.PerPage, (q.Page-1)*q.PerPage, false)
 	req.Fields = []string{"doc"}
+	// Sort keys are read from doc values for every match, so each key costs on common words
+	// over 100,000 agencies: relevance sorts by score alone (ties stay in index order), and no
+	// sort ends with _id (its lookup per match is the most expensive of all).
 	switch agencySort(q) {
 	case AgencySortRating:
-		req.SortBy([]string{"-rating", "-reviews", "name_sort", "_id"})
+		req.SortBy([]string{"-rating_rank"})
 	case AgencySortReviews:
-		req.SortBy([]string{"-reviews", "-rating", "name_sort", "_id"})
+		req.SortBy([]string{"-reviews_rank"})
 	case AgencySortName:
-		req.SortBy([]string{"name_sort", "_id"})
+		req.SortBy([]string{"name_sort"})
 	default:
-		req.SortBy([]string{"-_score", "name_sort", "_id"})
+		req.SortBy([]string{"-_score"})
 	}
+	var cacheKey string
+	var gen uint64
+	var cached map[string]map[string]int
 	if q.Facets {
-		for _, name := range AgencyFacets {
-			f := bleveFacetFields[name]
-			req.AddFacet(name, bleve.NewFacetRequest(f.field, f.size))
+		hit := false
+		cacheKey = fmt.Sprintf("%s|%s|%s|%s|%s|%g|%s", q.Origin, q.Destination, q.Sector, q.Standing, q.LicenceStatus, q.MinRating,
+			strings.Join(strings.Fields(strings.ToLower(q.Q)), " "))
+		if b.noFacetCache {
+			cacheKey = ""
+		} else {
+			cached, gen, hit = b.facets.get(cacheKey)
+		}
+		if !hit {
+			cached = nil
+			for _, name := range AgencyFacets {
+				f := bleveFacetFields[name]
+				req.AddFacet(name, bleve.NewFacetRequest(f.field, f.size))
+			}
 		}
 	}
 	res, err := b.idx.SearchInContext(ctx, req)
@@ -318,6 +413,10 @@ func (b *bleveAgencies) SearchAgencies(ctx context.Context, q AgencyQuery) (Agen
 		}
 		out.Hits = append(out.Hits, d)
 	}
+	if cached != nil {
+		out.Facets = copyFacets(cached)
+		return out, nil
+	}
 	for name, fr := range res.Facets {
 		m := map[string]int{}
 		if fr.Terms != nil {
@@ -326,6 +425,9 @@ func (b *bleveAgencies) SearchAgencies(ctx context.Context, q AgencyQuery) (Agen
 			}
 		}
 		out.Facets[name] = m
+	}
+	if cacheKey != "" {
+		b.facets.put(cacheKey, gen, copyFacets(out.Facets))
 	}
 	return out, nil
 }

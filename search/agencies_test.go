@@ -260,8 +260,8 @@ func TestAgencyIndexContract(t *testing.T) {
 			if h := search(AgencyQuery{Q: "everest"}); h.Total != 0 {
 				t.Errorf("deleted agency still found: %v", hitIDs(h))
 			}
-			if h := search(AgencyQuery{}); h.Total != 29 {
-				t.Errorf("after delete: %d", h.Total)
+			if h := search(AgencyQuery{Facets: true}); h.Total != 29 || h.Facets[FacetOrigin]["NP"] != 2 || h.Facets[FacetLicenceStatus]["suspended"] != 0 {
+				t.Errorf("after delete: %d %v", h.Total, h.Facets)
 			}
 			// Bad queries are refused, never answered wrongly.
 			for _, q := range []AgencyQuery{{Page: 1, PerPage: 101}, {Page: 0, PerPage: 10}, {Page: 1001, PerPage: 10},
