@@ -498,3 +498,17 @@ func TestAgencyWindowMatchesEvents(t *testing.T) {
 		}
 	}
 }
+
+// When the fraud signals cannot be computed the review is held and still reaches the queue.
+func TestScreeningFailureHoldsInQueue(t *testing.T) {
+	e := newEnv(t, moderation.Options{}, "ag1")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	v, err := e.mod.Screen(ctx, &kawan.Review{ID: "rfail", AgencyID: "ag1", AuthorID: "u1", Text: "Call +63 917 123 4567 about the fee.", CreatedAt: time.Now()})
+	if err != nil || v.Status != kawan.ReviewHeld || v.HoldReasons[0] != "screening_failed" || strings.Contains(v.PublicText, "917") {
+		t.Fatalf("verdict: %+v %v", v, err)
+	}
+	if _, err := store.NewModeration(e.st.DB()).QueueEntry(context.Background(), "rfail"); err != nil {
+		t.Errorf("not queued: %v", err)
+	}
+}

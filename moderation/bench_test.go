@@ -79,22 +79,17 @@ func BenchmarkScreenStore(b *testing.B) {
 	texts := benchTexts(n)
 	ctx := context.Background()
 	start := time.Now()
-	const batch = 5000
-	for lo := 0; lo < n; lo += batch {
-		hi := min(lo+batch, n)
-		var entries []store.TextEntry
-		var sigs [][]int64
-		var keys [][]string
-		for i := lo; i < hi; i++ {
-			s, _ := moderation.MinHash(texts[i])
-			k := s.BandKeys()
-			entries = append(entries, store.TextEntry{ReviewID: fmt.Sprintf("seed%07d", i), AgencyID: fmt.Sprintf("ag%d", i%500), AuthorID: fmt.Sprintf("u%d", i)})
-			sigs = append(sigs, s.Int64s())
-			keys = append(keys, k[:])
-		}
-		if err := st.SeedSignatures(ctx, entries, sigs, keys); err != nil {
-			b.Fatal(err)
-		}
+	entries := make([]store.TextEntry, n)
+	sigs := make([][]int64, n)
+	keys := make([][]string, n)
+	for i := range n {
+		sg, _ := moderation.MinHash(texts[i])
+		k := sg.BandKeys()
+		entries[i] = store.TextEntry{ReviewID: fmt.Sprintf("seed%07d", i), AgencyID: fmt.Sprintf("ag%d", i%500), AuthorID: fmt.Sprintf("u%d", i)}
+		sigs[i], keys[i] = sg.Int64s(), k[:]
+	}
+	if err := st.SeedSignatures(ctx, entries, sigs, keys); err != nil {
+		b.Fatal(err)
 	}
 	b.Logf("seeded %d fingerprints in %v", n, time.Since(start))
 	b.ReportAllocs()

@@ -101,11 +101,18 @@ func (s *Service) Screen(ctx context.Context, r *kawan.Review) (kawan.Screening,
 	}
 	public, redacted := Redact(r.Text)
 	signals, err := s.Signals(ctx, r, at)
-	if err != nil {
-		return kawan.Screening{}, err
+	failed := err != nil
+	if failed {
+		// Fail closed but visible: the review is held and queued for a moderator (an error
+		// returned here would make the reviews service hold it outside the queue).
+		s.log.Warn("moderation: fraud signals unavailable; review held", "review", r.ID, "err", err)
+		signals = []kawan.Signal{{Name: "screening_failed", Score: 1, Reason: "the fraud signals could not be computed; check by hand"}}
 	}
 	score, reasons := Combine(signals)
 	v := kawan.Screening{PublicText: public, Redacted: redacted, FraudScore: score, Signals: signals, Status: kawan.ReviewPublished}
+	if failed {
+		v.Status, reasons = kawan.ReviewHeld, []string{"screening_failed"}
+	}
 	if abusive, lang := Abusive(r.Text); abusive {
 		v.Signals = append(v.Signals, kawan.Signal{Name: "abusive_language", Score: 1, Reason: "contains a listed slur or threat (" + lang + " list)"})
 		reasons = append([]string{"abusive_language"}, reasons...)
@@ -140,7 +147,7 @@ func (s *Service) Screen(ctx context.Context, r *kawan.Review) (kawan.Screening,
 	}
 	s.count(ctx, at, stats, nil)
 	if kind != "" {
-		if err := s.st.Enqueue(ctx, store.QueueItem{ReviewID: r.ID, AgencyID: r.AgencyID, Kind: kind, Status: v.Status,
+		if err := s.st.Enqueue(context.WithoutCancel(ctx), store.QueueItem{ReviewID: r.ID, AgencyID: r.AgencyID, Kind: kind, Status: v.Status,
 			FraudScore: score, Since: at}); err != nil {
 			s.log.Warn("moderation: enqueue screened review", "review", r.ID, "err", err)
 		}

@@ -455,14 +455,19 @@ func (m *Moderation) Signatures(ctx context.Context, reviewIDs []string) (map[st
 	return out, nil
 }
 
-// SeedSignatures bulk-inserts signatures and bucket entries (benchmarks and imports only).
+// SeedSignatures bulk-inserts signatures and bucket entries into empty state, all in one
+// call (benchmarks and imports only).
 func (m *Moderation) SeedSignatures(ctx context.Context, entries []TextEntry, sigs [][]int64, keys [][]string) error {
 	docs := make([]any, 0, len(entries))
 	for i, e := range entries {
 		docs = append(docs, bson.D{{Key: "_id", Value: e.ReviewID}, {Key: "a", Value: e.AgencyID}, {Key: "u", Value: e.AuthorID}, {Key: "s", Value: sigs[i]}})
 	}
-	if _, err := m.sigs.InsertMany(ctx, docs); err != nil {
-		return Classify("seed signatures", err)
+	for len(docs) > 0 {
+		n := min(len(docs), 10000)
+		if _, err := m.sigs.InsertMany(ctx, docs[:n]); err != nil {
+			return Classify("seed signatures", err)
+		}
+		docs = docs[n:]
 	}
 	next := map[string]int{}
 	var bucket []any
