@@ -218,6 +218,11 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		if req.ContentLength > limit {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
+		if req.Body == nil {
+			// A server request always has a body; a request handed to ServeHTTP directly
+			// (tests, an embedding program) may not, and reading nil would panic.
+			req.Body = http.NoBody
+		}
 		req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 		return next(c)
 	}

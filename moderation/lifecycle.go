@@ -51,8 +51,8 @@ func checkNote(field, note string) error {
 
 // validID: review IDs are short and plain; anything else cannot exist.
 func validID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
+	if id == "" || len(id) > 64 || strings.Trim(id, ".") == "" {
+		return false // "." and ".." are path segments, never ids
 	}
 	for _, c := range id {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {

@@ -211,6 +211,12 @@ func summary(s Score, e Explanation) string {
 	if s.Reviews == 0 {
 		return fmt.Sprintf("No published reviews yet: the score is the platform average %.2f.", e.PriorMean)
 	}
+	if e.WeightedMean == nil {
+		// Reviews whose weight has decayed to nothing (or aggregates written before weights
+		// existed): they are counted but do not move the score.
+		return fmt.Sprintf("%d published reviews, all too old to carry weight: the score is the platform average %.2f. %d of %d would recommend (at least %.0f%% with 95%% confidence).",
+			s.Reviews, e.PriorMean, e.Recommend.Yes, e.Recommend.Of, 100*e.Recommend.LowerBound)
+	}
 	own := *e.WeightedMean
 	return fmt.Sprintf("%d published reviews (%d verified by a moderator) weigh as %.1f recent reviews with a weighted average of %.2f; "+
 		"blended with the platform average %.2f worth %.0f reviews, the score is %.2f. %d of %d would recommend (at least %.0f%% with 95%% confidence).",

@@ -247,3 +247,22 @@ func BenchmarkComputeAll100k(b *testing.B) {
 func rt(o, f, c, t, s int) kawan.Ratings {
 	return kawan.Ratings{Overall: o, FeesHonesty: f, ContractMatch: c, Treatment: t, Support: s}
 }
+
+// TestCountedReviewsWithoutWeight: aggregates that count reviews whose weight is zero
+// (decayed to nothing, or written before weights existed) explain themselves instead of
+// dereferencing a missing weighted mean.
+func TestCountedReviewsWithoutWeight(t *testing.T) {
+	a := kawan.ReviewAggregates{Count: 3, Recommend: 2}
+	a.Sums.Overall = 12
+	p := Prior{Mean: 3.5, Weight: 5}
+	s := Compute(Input{AgencyID: "a", Agg: a}, p, now)
+	if s.Explanation.WeightedMean != nil {
+		t.Fatalf("weighted mean %v without weight", *s.Explanation.WeightedMean)
+	}
+	if s.Value != 3.5 {
+		t.Errorf("score %v, want the prior 3.5", s.Value)
+	}
+	if s.Explanation.Summary == "" {
+		t.Error("no summary")
+	}
+}

@@ -183,6 +183,9 @@ var transientCodes = []int{
 	13436, // NotPrimaryOrSecondary
 }
 
+// ferretShutdownMessages are the texts of FerretDB's InternalError replies while it stops.
+var ferretShutdownMessages = []string{"context canceled", "database is closed", "sql: connection is already closed"}
+
 func transientServerError(err error) bool {
 	var se mongo.ServerError
 	if !errors.As(err, &se) {
@@ -193,6 +196,14 @@ func transientServerError(err error) bool {
 	}
 	for _, c := range transientCodes {
 		if se.HasErrorCode(c) {
+			return true
+		}
+	}
+	// FerretDB answers an operation cut short by its own shutdown with InternalError (1)
+	// and the Go error text, not with ShutdownInProgress. A server-side "context canceled"
+	// cannot be the client's own cancellation (that never reaches the server as a reply).
+	for _, msg := range ferretShutdownMessages {
+		if se.HasErrorCodeWithMessage(1, msg) {
 			return true
 		}
 	}

@@ -7,6 +7,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
+	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,15 +35,60 @@ func New(t testing.TB, mutate func(*config.Config)) *app.App {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	a, err := app.New(ctx, cfg, nil)
+	errs := &tailBuffer{max: 32 << 10}
+	a, err := app.New(ctx, cfg, testLogger(errs))
 	if err != nil {
 		t.Fatalf("apptest: build app: %v", err)
 	}
 	t.Cleanup(func() {
+		if t.Failed() {
+			if s := errs.String(); s != "" {
+				t.Logf("apptest: errors the product logged (last %d KB):\n%s", errs.max>>10, s)
+			}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_ = a.Store.DB().Drop(ctx)
 		_ = a.Close(ctx)
 	})
 	return a
+}
+
+// testLogger keeps the product's error records in errs (shown when the test fails) and,
+// when KAWAN_TEST_LOG names a level (debug, info, warn, error), also writes records of
+// that level to standard error.
+func testLogger(errs *tailBuffer) *slog.Logger {
+	keep := slog.NewTextHandler(errs, &slog.HandlerOptions{Level: slog.LevelError})
+	v := os.Getenv("KAWAN_TEST_LOG")
+	if v == "" {
+		return slog.New(keep)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(v)); err != nil {
+		lvl = slog.LevelError
+	}
+	return slog.New(slog.NewMultiHandler(keep, slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
+}
+
+// tailBuffer keeps the last max bytes written to it; safe for concurrent use.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
 }

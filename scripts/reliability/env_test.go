@@ -50,6 +50,7 @@ func envFor(t testing.TB, a *app.App) *env {
 	e := bareEnv(t, a.Server, kawan.OpenAPISpec, a.Store.DB(), a.Config.BodyLimit)
 	e.a = a
 	e.discover()
+	e.warmTokens()
 	return e
 }
 

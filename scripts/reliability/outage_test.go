@@ -179,7 +179,7 @@ func TestDatabaseOutage(t *testing.T) {
 type tokenSource struct{ e *env }
 
 func (s tokenSource) Token(ctx context.Context, role string, i int) (string, error) {
-	tok := token(s.e.t, s.e.a, kawanRole(role), s.e.ids["agency"])
+	tok := s.e.tokens[kawanRole(role)] // signed in by warmTokens, before the outage
 	if tok == "" {
 		return "", errors.New("no tokens: the product cannot issue them yet")
 	}

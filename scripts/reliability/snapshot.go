@@ -31,6 +31,13 @@ type CollectionPrint struct {
 // TakeSnapshot fingerprints every collection of db except those in skip (collections that
 // legitimately change when a request is refused, such as rate-limit counters).
 func TakeSnapshot(ctx context.Context, db *mongo.Database, skip ...string) (Snapshot, error) {
+	return TakeSnapshotWhere(ctx, db, nil, skip...)
+}
+
+// TakeSnapshotWhere is TakeSnapshot fingerprinting, in the collections named in where, only
+// the documents matching their filter (for example the audit entries other than the ones
+// that a successful read legitimately appends).
+func TakeSnapshotWhere(ctx context.Context, db *mongo.Database, where map[string]bson.D, skip ...string) (Snapshot, error) {
 	names, err := db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return nil, fmt.Errorf("reliability: list collections: %w", err)
@@ -40,7 +47,11 @@ func TakeSnapshot(ctx context.Context, db *mongo.Database, skip ...string) (Snap
 		if contains(skip, n) || strings.HasPrefix(n, "system.") {
 			continue
 		}
-		cur, err := db.Collection(n).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+		filter := where[n]
+		if filter == nil {
+			filter = bson.D{}
+		}
+		cur, err := db.Collection(n).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 		if err != nil {
 			return nil, fmt.Errorf("reliability: read %s: %w", n, err)
 		}
