@@ -3,6 +3,7 @@ package frontend
 import (
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -37,6 +38,7 @@ type sendPage struct {
 	Froms, Tos             []string
 	Errors                 fieldErrors
 	Result                 *fx.Comparison
+	Chart                  *costChart // the corridor's cost over the last 30 days; nil without history
 }
 
 func (f *Frontend) sendPage(c echo.Context) error {
@@ -61,6 +63,13 @@ func (f *Frontend) sendPage(c echo.Context) error {
 				return err
 			} else {
 				d.Result = &res
+				key := res.Corridor.SendCurrency + "-" + res.Corridor.ReceiveCurrency
+				if days, err := f.o.FX.DailyCosts(c.Request().Context(), key, time.Time{}, time.Time{}); err != nil {
+					// The comparison stands without its history; say why in the log only.
+					f.log.Warn("send page: corridor history unavailable", "corridor", key, "err", err)
+				} else {
+					d.Chart = newCostChart(v, res.Corridor, days)
+				}
 			}
 		}
 		if len(d.Errors) > 0 {

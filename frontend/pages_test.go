@@ -2,6 +2,7 @@ package frontend_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kawan-labs/kawan/frontend"
+	"github.com/kawan-labs/kawan/store"
 )
 
 // pagePaths are the pages every language must serve with status 200.
@@ -288,6 +290,36 @@ func TestSendPage(t *testing.T) {
 	}
 	if p := s.get(nil, "/send?amount=lots&from=SGD&to=PHP"); p.status != 400 || !strings.Contains(p.body, `value="lots"`) {
 		t.Errorf("bad amount: %d", p.status)
+	}
+	// Without history there is no chart; with ten days of it, the corridor's cost chart
+	// has one point per day, the 5% line, and a text alternative.
+	if strings.Contains(p.body, `class="costchart"`) {
+		t.Error("cost chart drawn without any history")
+	}
+	if _, err := s.app.FX.SynthesizeDemoHistory(context.Background(), store.NewFX(s.app.Store.DB()), 10, 3); err != nil {
+		t.Fatal(err)
+	}
+	p = s.get(nil, "/send?amount=500&from=SGD&to=PHP")
+	chart := regexp.MustCompile(`(?s)<figure class="costchart">.*?</figure>`).FindString(p.body)
+	if chart == "" {
+		t.Fatalf("no cost chart with history:\n%s", p.body)
+	}
+	// Ten fictional past days, and today's samples from the live recorder when it has run.
+	n := strings.Count(chart, "<circle")
+	if n != 10 && n != 11 {
+		t.Errorf("chart has %d daily points, want 10 (or 11 with today)", n)
+	}
+	for _, want := range []string{`role="img"`, `aria-label="Chart: the average total cost was `, "5% target", `stroke-dasharray`, fmt.Sprintf("SGD to PHP, last %d days", n)} {
+		if !strings.Contains(chart, want) {
+			t.Errorf("chart lacks %q:\n%s", want, chart)
+		}
+	}
+	if strings.Contains(chart, "NaN") || strings.Contains(chart, "Inf") {
+		t.Errorf("chart has non-numbers:\n%s", chart)
+	}
+	// Nepali: labels and values in Nepali digits.
+	if p := s.get(nil, "/send?amount=500&from=SGD&to=PHP&lang=ne"); !strings.Contains(p.body, "५% लक्ष्य") {
+		t.Errorf("Nepali chart lacks its target label")
 	}
 }
 
