@@ -22,6 +22,11 @@ func (s *Service) Vote(ctx context.Context, reviewID, userID string) (int, error
 		return 0, err
 	}
 	if err := s.st.IncHelpful(ctx, reviewID); err != nil {
+		// Undo the vote so the voter's retry is accepted; if the database is gone for that
+		// too, RepairAggregates recounts helpful votes from the votes themselves.
+		if derr := s.st.DeleteVote(context.WithoutCancel(ctx), reviewID, userID); derr != nil {
+			s.log.Warn("reviews: vote stored but not counted; run the aggregate repair", "review", reviewID, "err", derr)
+		}
 		return 0, err
 	}
 	s.syncBestEffort(ctx, reviewID)

@@ -185,6 +185,13 @@ func (s *Reviews) InsertVote(ctx context.Context, reviewID, userID string, at ti
 	return Classify("insert vote", err)
 }
 
+// DeleteVote removes userID's vote on a review (undoing a vote whose count could not be
+// written, so that the voter's retry is not refused as a second vote).
+func (s *Reviews) DeleteVote(ctx context.Context, reviewID, userID string) error {
+	_, err := s.votes.DeleteOne(ctx, bson.D{{Key: "_id", Value: reviewID + "|" + userID}})
+	return Classify("delete vote", err)
+}
+
 // IncHelpful adds one helpful vote to a review and bumps its version.
 func (s *Reviews) IncHelpful(ctx context.Context, reviewID string) error {
 	_, err := s.c.UpdateOne(ctx, id(reviewID),
