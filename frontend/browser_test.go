@@ -164,7 +164,14 @@ const auditJS = `(() => {
     const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
     if (ratio < need) p.push("contrast " + ratio.toFixed(2) + " < " + need + ": " + t.textContent.trim().slice(0, 40));
   }
-  if (html.scrollWidth > window.innerWidth + 1) p.push("page scrolls sideways at " + window.innerWidth + "px: " + html.scrollWidth + "px wide");
+  if (html.scrollWidth > window.innerWidth + 1) {
+    const wide = [];
+    for (const el of document.body.querySelectorAll("*")) {
+      const r = el.getBoundingClientRect();
+      if (r.right > window.innerWidth + 1 && wide.length < 3) wide.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.split(" ").join(".") : "") + " (" + Math.round(r.right) + "px): " + (el.textContent || "").trim().slice(0, 40));
+    }
+    p.push("page scrolls sideways at " + window.innerWidth + "px: " + html.scrollWidth + "px wide; widest: " + wide.join("; "));
+  }
   return p;
 })()`
 
