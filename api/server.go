@@ -74,6 +74,7 @@ func New(d Deps, modules ...Module) *Server {
 		d.BodyLimit = 64 << 10
 	}
 	e := echo.New()
+	e.JSONSerializer = jsonSerializer{}
 	e.HideBanner = true
 	e.HidePort = true
 	s := &Server{e: e, log: d.Logger, deps: d, htmlErrors: d.HTMLErrors, registry: prometheus.NewRegistry(), bodyLimits: map[string]int64{}}

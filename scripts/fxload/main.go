@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -41,7 +42,21 @@ func run() int {
 	duration := flag.Duration("duration", 4*time.Second, "length of one round (at most 1m)")
 	rounds := flag.Int("rounds", 3, "rounds per target (1-10)")
 	gzip := flag.Bool("gzip", false, "send Accept-Encoding: gzip")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server and clients) to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fxload:", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "fxload:", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *clients < 1 || *clients > 1000 || *duration <= 0 || *duration > time.Minute || *rounds < 1 || *rounds > 10 {
 		fmt.Fprintln(os.Stderr, "fxload: want 1 ≤ -clients ≤ 1000, 0 < -duration ≤ 1m, 1 ≤ -rounds ≤ 10")
 		return 2
