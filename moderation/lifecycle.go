@@ -471,9 +471,13 @@ func (s *Service) item(ctx context.Context, qi store.QueueItem, prio float64) (Q
 	if err != nil {
 		return QueueItem{}, err
 	}
-	fr, err := s.st.FlagReasons(ctx, qi.ReviewID)
-	if err != nil {
-		return QueueItem{}, err
+	fr := map[string]int{}
+	if qi.Kind != "held" || r.Moderation.FlagCount > 0 {
+		// Held at screening and never flagged: no flags to read (FerretDB answers a find on
+		// review_id with a scan of every flag, once per queue item).
+		if fr, err = s.st.FlagReasons(ctx, qi.ReviewID); err != nil {
+			return QueueItem{}, err
+		}
 	}
 	it := QueueItem{ReviewID: r.ID, AgencyID: r.AgencyID, Kind: qi.Kind, Status: r.Status, Priority: prio,
 		FraudScore: r.Moderation.FraudScore, Signals: r.Moderation.Signals, HoldReasons: r.Moderation.HoldReasons,

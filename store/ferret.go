@@ -51,7 +51,7 @@ func StartEmbeddedAt(dir, addr string, logger *slog.Logger) (*Embedded, error) {
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(normal)",
 		Logger:    logger,
 	})
 	if err != nil {

@@ -30,6 +30,7 @@ type Moderation struct {
 	lsh     *mongo.Collection
 	sigs    *mongo.Collection
 	cache   *chainCache
+	sigMemo *sigCache
 	queue   *mongo.Collection
 	flags   *mongo.Collection
 	appeals *mongo.Collection
@@ -41,7 +42,7 @@ type Moderation struct {
 func NewModeration(db *mongo.Database) *Moderation {
 	return &Moderation{
 		reviews: db.Collection("reviews"), agency: db.Collection("mod_agency_log"), author: db.Collection("mod_author_log"),
-		fp: db.Collection("mod_fp_log"), lsh: db.Collection("mod_lsh"), sigs: db.Collection("mod_sig"), cache: newChainCache(),
+		fp: db.Collection("mod_fp_log"), lsh: db.Collection("mod_lsh"), sigs: db.Collection("mod_sig"), cache: newChainCache(), sigMemo: newSigCache(maxCachedSignatures),
 		queue: db.Collection("mod_queue"), flags: db.Collection("review_flags"), appeals: db.Collection("mod_appeals"),
 		stats: db.Collection("mod_stats"), tokens: db.Collection("mod_transitions"),
 	}

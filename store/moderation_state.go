@@ -432,8 +432,11 @@ func (m *Moderation) RecordBands(ctx context.Context, keys []string, e TextEntry
 func (m *Moderation) SaveSignature(ctx context.Context, e TextEntry, sig []int64) error {
 	_, err := m.sigs.InsertOne(ctx, bson.D{{Key: "_id", Value: e.ReviewID}, {Key: "a", Value: e.AgencyID}, {Key: "u", Value: e.AuthorID},
 		{Key: "o", Value: e.Overall}, {Key: "s", Value: sig}})
-	if mongo.IsDuplicateKeyError(err) {
-		return nil
+	switch {
+	case err == nil:
+		m.sigMemo.put(e.ReviewID, StoredSignature{Sig: sig, Overall: e.Overall})
+	case mongo.IsDuplicateKeyError(err):
+		return nil // the first save stands (and is what Signatures reads)
 	}
 	return Classify("save text signature", err)
 }
@@ -442,6 +445,10 @@ func (m *Moderation) SaveSignature(ctx context.Context, e TextEntry, sig []int64
 func (m *Moderation) Signatures(ctx context.Context, reviewIDs []string) (map[string]StoredSignature, error) {
 	out := make(map[string]StoredSignature, len(reviewIDs))
 	for _, rid := range reviewIDs {
+		if d, ok := m.sigMemo.get(rid); ok {
+			out[rid] = d
+			continue
+		}
 		var d StoredSignature
 		err := m.sigs.FindOne(ctx, id(rid)).Decode(&d)
 		if errors.Is(err, mongo.ErrNoDocuments) {
@@ -450,9 +457,52 @@ func (m *Moderation) Signatures(ctx context.Context, reviewIDs []string) (map[st
 		if err != nil {
 			return nil, Classify("read text signature", err)
 		}
+		m.sigMemo.put(rid, d)
 		out[rid] = d
 	}
 	return out, nil
+}
+
+// maxCachedSignatures bounds the in-process signature cache (64 int64s each: about 40 MB).
+const maxCachedSignatures = 80_000
+
+// sigCache keeps text signatures in memory. A signature is written once per review and
+// never changed (SaveSignature ignores a second save), so a cached copy cannot go stale,
+// in this process or another: near-duplicate screening then reads each candidate's
+// signature from the database once instead of once per screened review.
+type sigCache struct {
+	mu  sync.RWMutex
+	max int
+	m   map[string]StoredSignature
+}
+
+func newSigCache(max int) *sigCache {
+	return &sigCache{max: max, m: make(map[string]StoredSignature)}
+}
+
+func (c *sigCache) get(id string) (StoredSignature, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	d, ok := c.m[id]
+	return d, ok
+}
+
+func (c *sigCache) put(id string, d StoredSignature) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		// Drop about a tenth, arbitrarily (map order is random): cheaper than LRU
+		// bookkeeping, and a dropped signature is only read again from the database.
+		n := c.max / 10
+		for k := range c.m {
+			if n == 0 {
+				break
+			}
+			delete(c.m, k)
+			n--
+		}
+	}
+	c.m[id] = d
 }
 
 // SeedSignatures bulk-inserts signatures and bucket entries into empty state, all in one
