@@ -41,8 +41,12 @@ type Service struct {
 	// locks serialise SyncReview per review within this process, so an older version can
 	// never overwrite a newer one in the index.
 	locks [64]sync.Mutex
-	prior priorCache
-	top   topCache
+	// syncing coalesces best-effort syncs of one review: review id → "written again while
+	// a sync was running" (see syncBestEffort).
+	syncingMu sync.Mutex
+	syncing   map[string]bool
+	prior     priorCache
+	top       topCache
 }
 
 // Options configures a Service.
@@ -238,9 +242,47 @@ func (s *Service) screen(ctx context.Context, r *kawan.Review) {
 
 // syncBestEffort syncs a review right after a write; a failure leaves it queued for the
 // reconciler, so the request still succeeds.
+//
+// Syncs of one review are coalesced: when one is already running in this process (many
+// votes on a popular review at once), the caller only marks the review written again and
+// returns; the running sync then goes once more. After maxSyncPasses passes it leaves the
+// rest to the reconciler (the review is queued in review_sync), so no request waits on a
+// review that keeps changing.
 func (s *Service) syncBestEffort(ctx context.Context, reviewID string) {
-	if err := s.SyncReview(context.WithoutCancel(ctx), reviewID); err != nil {
-		s.log.Warn("reviews: sync after write failed; the reconciler will retry", "review", reviewID, "err", err)
+	const maxSyncPasses = 3
+	ctx = context.WithoutCancel(ctx)
+	s.syncingMu.Lock()
+	if s.syncing == nil {
+		s.syncing = map[string]bool{}
+	}
+	if _, busy := s.syncing[reviewID]; busy {
+		s.syncing[reviewID] = true
+		s.syncingMu.Unlock()
+		return
+	}
+	s.syncing[reviewID] = false
+	s.syncingMu.Unlock()
+	for pass := 1; ; pass++ {
+		if err := s.SyncReview(ctx, reviewID); err != nil {
+			s.log.Warn("reviews: sync after write failed; the reconciler will retry", "review", reviewID, "err", err)
+		}
+		s.syncingMu.Lock()
+		again := s.syncing[reviewID]
+		if !again || pass == maxSyncPasses {
+			delete(s.syncing, reviewID)
+		} else {
+			s.syncing[reviewID] = false
+		}
+		s.syncingMu.Unlock()
+		if !again {
+			return
+		}
+		if pass == maxSyncPasses {
+			if _, err := s.st.MarkPending(ctx, reviewID, s.now().UTC()); err != nil {
+				s.log.Warn("reviews: queue review for the reconciler", "review", reviewID, "err", err)
+			}
+			return
+		}
 	}
 }
 

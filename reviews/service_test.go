@@ -571,3 +571,44 @@ func TestListValidation(t *testing.T) {
 		t.Errorf("unknown agency: %v", err)
 	}
 }
+
+// TestConcurrentVotesCoalesceSyncs: many votes at once on one review coalesce their index
+// syncs, and once they have all answered (and the reconciler has drained its queue) the
+// index shows every vote.
+func TestConcurrentVotesCoalesceSyncs(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, s, true)
+		res, err := f.svc.Submit(ctx, "ag1", Author{UserID: "author"}, sub(4), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const voters = 12
+		var wg sync.WaitGroup
+		errs := make(chan error, voters)
+		for i := range voters {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := f.svc.Vote(ctx, res.ID, fmt.Sprint("voter", i)); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.DrainQueue(ctx, -time.Hour); err != nil { // the fixture clock stands still
+			t.Fatal(err)
+		}
+		page, err := f.svc.List(ctx, ListQuery{AgencyID: "ag1", Sort: "helpful"})
+		if err != nil || len(page.Items) != 1 {
+			t.Fatalf("list: %v %+v", err, page)
+		}
+		if got := page.Items[0].HelpfulCount; got != voters {
+			t.Errorf("index shows %d helpful votes, want %d", got, voters)
+		}
+	})
+}
