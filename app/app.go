@@ -224,7 +224,11 @@ func (a *App) wireReviews(ctx context.Context, deps *api.Deps, modules *[]api.Mo
 	a.ReviewIndex = idx
 	a.closers = append(a.closers, func(context.Context) error { return idx.Close() })
 	deps.Ready["review index"] = idx
-	a.Reviews = reviews.New(store.NewReviews(a.Store.DB()), idx, reviews.Options{Logger: a.Log.With("component", "reviews")})
+	ro := reviews.Options{Logger: a.Log.With("component", "reviews")}
+	if !a.Store.Embedded() {
+		ro.MaxConcurrentSubmissions = 64 // a real MongoDB takes concurrent writers
+	}
+	a.Reviews = reviews.New(store.NewReviews(a.Store.DB()), idx, ro)
 	*modules = append(*modules, &api.ReviewsModule{Svc: a.Reviews, Fingerprint: a.AuthAPI.Fingerprint, AccountSince: a.Auth.AccountCreated})
 	a.AddJob(func(ctx context.Context) { a.Reviews.Reconcile(ctx, reviews.ReconcileOptions{}) })
 	return nil

@@ -6,6 +6,7 @@
 package reviews
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -43,22 +44,37 @@ type Service struct {
 	locks [64]sync.Mutex
 	// syncing coalesces best-effort syncs of one review: review id → "written again while
 	// a sync was running" (see syncBestEffort).
+	// writers bounds the submissions writing at once (see maxConcurrentSubmissions).
+	writers   chan struct{}
 	syncingMu sync.Mutex
 	syncing   map[string]bool
 	prior     priorCache
 	top       topCache
 }
 
+// maxConcurrentSubmissions is the default bound on submissions writing at once in this
+// process (Options.MaxConcurrentSubmissions). A submission is some thirty database
+// operations; on the embedded store every write takes SQLite's single write lock, and more
+// writers only add lock waits (SQLite's busy handler sleeps in steps of up to 100 ms):
+// with scripts/load at 100 clients, a bound of 4 (or 2) acknowledged 558-577 reviews in
+// 20 s against 477 unbounded, and votes' p50 fell from 97 to 14-28 ms. Others wait their
+// turn until their request's context ends.
+const maxConcurrentSubmissions = 4
+
 // Options configures a Service.
 type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// MaxConcurrentSubmissions bounds submissions writing at once; 0 means 4, right for
+	// the embedded store (a MongoDB replica set takes many more).
+	MaxConcurrentSubmissions int
 }
 
 // New returns the service. Call SetScreener before serving: until then every review is held.
 func New(st *store.Reviews, idx search.ReviewIndex, o Options) *Service {
-	s := &Service{st: st, idx: idx, log: o.Logger, now: o.Now, exclude: defaultExclude}
+	s := &Service{st: st, idx: idx, log: o.Logger, now: o.Now, exclude: defaultExclude,
+		writers: make(chan struct{}, cmp.Or(max(o.MaxConcurrentSubmissions, 0), maxConcurrentSubmissions))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -125,6 +141,12 @@ func (s *Service) Submit(ctx context.Context, agencyID string, author Author, in
 	}
 	if author.UserID == "" {
 		return Result{}, fmt.Errorf("reviews: submit: %w", kawan.ErrUnauthenticated)
+	}
+	select {
+	case s.writers <- struct{}{}:
+		defer func() { <-s.writers }()
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
 	}
 	if ok, err := s.st.AgencyExists(ctx, agencyID); err != nil {
 		return Result{}, err
