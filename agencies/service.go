@@ -255,7 +255,7 @@ func (s *Service) Reindex(ctx context.Context, progress func(done, total int)) (
 	if err != nil {
 		return 0, err
 	}
-	n := 0
+	n, seen := 0, 0
 	var docs []search.AgencyDoc
 	versions := map[string]int64{}
 	flush := func() error {
@@ -269,7 +269,7 @@ func (s *Service) Reindex(ctx context.Context, progress func(done, total int)) (
 				return err
 			}
 		}
-		n += len(versions)
+		n = seen
 		docs, versions = docs[:0], map[string]int64{}
 		if progress != nil {
 			progress(n, int(max(total, int64(n))))
@@ -288,8 +288,13 @@ func (s *Service) Reindex(ctx context.Context, progress func(done, total int)) (
 			}
 			docs = append(docs, d)
 		}
-		versions[a.ID] = a.Version
-		if len(versions) >= 500 {
+		if a.IndexedVersion < a.Version {
+			// Only agencies the database does not already record as indexed at this version
+			// need their mark written ($max: an update racing with us is never undone).
+			versions[a.ID] = a.Version
+		}
+		seen++
+		if seen%500 == 0 {
 			return flush()
 		}
 		return nil
