@@ -3,6 +3,9 @@ package reviews
 import (
 	"context"
 	"time"
+
+	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/search"
 )
 
 // ReconcileOptions tunes the background reconciler.
@@ -30,6 +33,11 @@ func (s *Service) Reconcile(ctx context.Context, o ReconcileOptions) {
 	}
 	if o.KeepIdempotency <= 0 {
 		o.KeepIdempotency = 24 * time.Hour
+	}
+	if n, err := s.RebuildIfEmpty(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("reviews: rebuild empty review index", "err", err)
+	} else if n > 0 {
+		s.log.Info("reviews: review index was empty; rebuilt from the database", "reviews", n)
 	}
 	tick := time.NewTicker(o.Every)
 	defer tick.Stop()
@@ -97,4 +105,42 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		}
 		after = last
 	}
+}
+
+// RebuildIfEmpty indexes every published review when the index holds none (a new or lost
+// index directory, or one dropped because its mapping is outdated) and returns how many it
+// indexed. The database's indexed marks are left as they are: they record that a review's
+// version was indexed once, which a rebuild restores.
+func (s *Service) RebuildIfEmpty(ctx context.Context) (int, error) {
+	h, err := s.idx.SearchReviews(ctx, search.ReviewQuery{Limit: 1})
+	if err != nil || h.Total > 0 {
+		return 0, err
+	}
+	n := 0
+	batch := make([]search.ReviewDoc, 0, 500)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := s.idx.IndexReviews(ctx, batch...); err != nil {
+			return err
+		}
+		n += len(batch)
+		batch = batch[:0]
+		return ctx.Err()
+	}
+	err = s.st.EachReview(ctx, func(r *kawan.Review) error {
+		if r.Status != kawan.ReviewPublished {
+			return nil
+		}
+		batch = append(batch, PublicDoc(r))
+		if len(batch) == cap(batch) {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	return n, err
 }

@@ -612,3 +612,38 @@ func TestConcurrentVotesCoalesceSyncs(t *testing.T) {
 		}
 	})
 }
+
+// TestRebuildIfEmpty: a lost (or outdated, hence dropped) review index is rebuilt from the
+// database with every published review and nothing else.
+func TestRebuildIfEmpty(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, s, true)
+		for i, text := range []string{"first", "second", "HOLD third"} {
+			x := sub(4)
+			x.Text = text + " — they kept my passport for months."
+			if _, err := f.svc.Submit(ctx, "ag1", Author{UserID: fmt.Sprint("u", i)}, x, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := f.svc.RebuildIfEmpty(ctx); err != nil || n != 0 {
+			t.Fatalf("rebuild of a full index: %d %v", n, err)
+		}
+		fresh, err := search.OpenReviews(ctx, search.Options{Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = fresh.Close() })
+		svc := New(f.st, fresh, Options{Now: func() time.Time { return f.now }})
+		if n, err := svc.RebuildIfEmpty(ctx); err != nil || n != 2 {
+			t.Fatalf("rebuild: %d %v, want the 2 published reviews", n, err)
+		}
+		page, err := svc.List(ctx, ListQuery{AgencyID: "ag1"})
+		if err != nil || len(page.Items) != 2 {
+			t.Fatalf("after rebuild: %v %+v", err, page)
+		}
+		if n, _ := svc.RebuildIfEmpty(ctx); n != 0 {
+			t.Errorf("second rebuild indexed %d", n)
+		}
+	})
+}
