@@ -167,31 +167,9 @@ func copyFacets(f map[string]map[string]int) map[string]map[string]int {
 }
 
 func openBleveAgencies(path string) (*bleveAgencies, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("search: create index directory: %w", err)
-	}
-	idx, err := bleve.Open(path)
-	if err == nil {
-		if v, _ := idx.GetInternal([]byte("kawan_mapping")); string(v) != agencyMappingVersion {
-			// Built by an older version of Kawan: start again (a derived copy, rebuilt from
-			// the database by the reconciler).
-			_ = idx.Close()
-			if err := os.RemoveAll(path); err != nil {
-				return nil, fmt.Errorf("search: remove outdated agency index %s: %w", path, err)
-			}
-			err = bleve.ErrorIndexPathDoesNotExist
-		}
-	}
-	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
-		var m mapping.IndexMapping
-		if m, err = agencyMapping(); err == nil {
-			if idx, err = bleve.New(path, m); err == nil {
-				err = idx.SetInternal([]byte("kawan_mapping"), []byte(agencyMappingVersion))
-			}
-		}
-	}
+	idx, err := openVersioned(path, "agency", agencyMappingVersion, agencyMapping)
 	if err != nil {
-		return nil, fmt.Errorf("search: open agency index %s: %w", path, err)
+		return nil, err
 	}
 	an := idx.Mapping().AnalyzerNamed(agencyAnalyzer)
 	if an == nil {
@@ -440,3 +418,35 @@ func (b *bleveAgencies) Ping(ctx context.Context) error {
 }
 
 func (b *bleveAgencies) Close() error { return b.idx.Close() }
+
+// openVersioned opens the Bleve index at path, or creates it with mk's mapping. An index
+// whose recorded mapping version is not version was built by another version of Kawan: it
+// is deleted and created again, empty (a derived copy: the reconcilers rebuild it from the
+// database). kind names the index in errors.
+func openVersioned(path, kind, version string, mk func() (mapping.IndexMapping, error)) (bleve.Index, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("search: create index directory: %w", err)
+	}
+	idx, err := bleve.Open(path)
+	if err == nil {
+		if v, _ := idx.GetInternal([]byte("kawan_mapping")); string(v) != version {
+			_ = idx.Close()
+			if err := os.RemoveAll(path); err != nil {
+				return nil, fmt.Errorf("search: remove outdated %s index %s: %w", kind, path, err)
+			}
+			err = bleve.ErrorIndexPathDoesNotExist
+		}
+	}
+	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
+		var m mapping.IndexMapping
+		if m, err = mk(); err == nil {
+			if idx, err = bleve.New(path, m); err == nil {
+				err = idx.SetInternal([]byte("kawan_mapping"), []byte(version))
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search: open %s index %s: %w", kind, path, err)
+	}
+	return idx, nil
+}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
@@ -92,28 +90,9 @@ type bleveReviews struct {
 }
 
 func openBleveReviews(path string) (*bleveReviews, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("search: create index directory: %w", err)
-	}
-	idx, err := bleve.Open(path)
-	if err == nil {
-		if v, _ := idx.GetInternal([]byte("kawan_mapping")); string(v) != reviewMappingVersion {
-			// Built by an older version of Kawan: start again (a derived copy, rebuilt
-			// from the database).
-			_ = idx.Close()
-			if err := os.RemoveAll(path); err != nil {
-				return nil, fmt.Errorf("search: remove outdated review index %s: %w", path, err)
-			}
-			err = bleve.ErrorIndexPathDoesNotExist
-		}
-	}
-	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
-		if idx, err = bleve.New(path, reviewMapping()); err == nil {
-			err = idx.SetInternal([]byte("kawan_mapping"), []byte(reviewMappingVersion))
-		}
-	}
+	idx, err := openVersioned(path, "review", reviewMappingVersion, func() (mapping.IndexMapping, error) { return reviewMapping(), nil })
 	if err != nil {
-		return nil, fmt.Errorf("search: open review index %s: %w", path, err)
+		return nil, err
 	}
 	return &bleveReviews{idx: idx}, nil
 }

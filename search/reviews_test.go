@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -145,5 +146,42 @@ func TestMeiliReviewsUnavailable(t *testing.T) {
 	}
 	if got := meiliQuote(`a"b\c`); got != `"a\"b\\c"` {
 		t.Fatalf("meiliQuote = %s", got)
+	}
+}
+
+// TestOutdatedReviewIndexIsDropped: an index recording another mapping version (built by
+// an older Kawan) is deleted at open and comes back empty, with the current version; an
+// index with the current version keeps its documents.
+func TestOutdatedReviewIndexIsDropped(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "reviews.bleve")
+	b, err := openBleveReviews(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := ReviewDoc{ID: "r1", AgencyID: "a1", Text: "kept my passport", CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	if err := b.IndexReviews(context.Background(), doc); err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Close()
+	if b, err = openBleveReviews(path); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := b.idx.DocCount(); n != 1 {
+		t.Fatalf("current index reopened with %d documents, want 1", n)
+	}
+	if err := b.idx.SetInternal([]byte("kawan_mapping"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Close()
+	if b, err = openBleveReviews(path); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if n, _ := b.idx.DocCount(); n != 0 {
+		t.Errorf("outdated index kept %d documents", n)
+	}
+	if v, _ := b.idx.GetInternal([]byte("kawan_mapping")); string(v) != reviewMappingVersion {
+		t.Errorf("recreated index records mapping %q", v)
 	}
 }
