@@ -273,6 +273,18 @@ func TestSendPage(t *testing.T) {
 	if p.status != 200 || !strings.Contains(p.body, `id="quotes"`) || !strings.Contains(p.body, "PHP\u00a0") {
 		t.Fatalf("send: %d\n%s", p.status, p.body)
 	}
+	// Payout methods and speeds are words in the page's language, not feed codes.
+	for _, code := range []string{">bank_account<", ">cash_pickup<", ">mobile_wallet<", ">home_delivery<", ">minutes<", ">next_day<", ">payout.", ">speed."} {
+		if strings.Contains(p.body, code) {
+			t.Errorf("send page shows the code %s", code)
+		}
+	}
+	if !strings.Contains(p.body, "Within ") && !strings.Contains(p.body, "Next day") && !strings.Contains(p.body, "A few days") {
+		t.Error("send page names no delivery speed")
+	}
+	if ne := s.get(nil, "/send?amount=500&from=SGD&to=PHP&lang=ne"); !strings.Contains(ne.body, "खातामा") && !strings.Contains(ne.body, "नगद लिन") && !strings.Contains(ne.body, "वालेट") {
+		t.Error("Nepali send page names no payout method in Nepali")
+	}
 	// Cards are ordered by amount received, largest first.
 	amounts := regexp.MustCompile(`<p class="big">PHP\x{a0}([0-9,.]+)</p>`).FindAllStringSubmatch(p.body, -1)
 	if len(amounts) < 2 {
