@@ -554,7 +554,13 @@ func ParseDate(s string, dayFirst bool) (time.Time, error) {
 	}
 	if n, err := strconv.Atoi(s); err == nil {
 		if n >= 20000 && n <= 80000 { // Excel serial day (1954–2119)
-			return time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n), nil
+			t := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n)
+			if t.Year() >= 2060 {
+				// Same bound as written dates (checkYear): no licence runs that long, and
+				// fuzzing found "70000" accepted as 2091-08-25.
+				return time.Time{}, fmt.Errorf("as a spreadsheet day number it is %s, implausible for a licence", t.Format(time.DateOnly))
+			}
+			return t, nil
 		}
 		return time.Time{}, errors.New("is a number, not a date")
 	}

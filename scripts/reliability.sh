@@ -12,8 +12,17 @@ cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
 echo "== fault and hostile-input tests"
-go test -count=1 -v -timeout 10m ./scripts/reliability/ 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test\.go)' || true
-go test -count=1 -timeout 10m ./scripts/reliability/ ./store/ ./api/
+# One verbose run: its summary lines are shown, its exit status decides.
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+rc=0
+go test -count=1 -v -timeout 10m ./scripts/reliability/ ./store/ ./api/ >"$out" 2>&1 || rc=$?
+grep -E '^(--- |PASS|FAIL|ok|\s+\S+_test\.go)' "$out" | grep -v '^--- PASS: .*/' || true
+if [ "$rc" -ne 0 ]; then
+  echo "fault and hostile-input tests failed (exit $rc); last lines:"
+  tail -n 60 "$out"
+  exit "$rc"
+fi
 
 echo "== fuzz smoke"
 bash scripts/fuzz-smoke.sh
