@@ -9,7 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -91,21 +94,41 @@ func TestSIGKILLDuringReviewBurst(t *testing.T) {
 		err error
 	}
 	done := make(chan out, 1)
+	// Strike once the burst has had some reviews acknowledged (signing the accounts in
+	// costs an argon2id hash each, so a fixed delay could strike before any review), with
+	// a deadline in case none ever is.
+	const strikeAfter = 8
+	var acks atomic.Int64
+	strike := make(chan struct{})
+	var once sync.Once
+	loadCtx, stopLoad := context.WithCancel(context.Background())
+	defer stopLoad()
 	go func() {
-		res, err := loadgen.Run(context.Background(), loadgen.Config{
-			BaseURL: base, Clients: 16, Duration: 4 * time.Second, Seed: 3, ForwardedFor: true,
+		res, err := loadgen.Run(loadCtx, loadgen.Config{
+			BaseURL: base, Clients: 16, Duration: 60 * time.Second, Seed: 3, ForwardedFor: true,
 			Tokens:         &loadgen.HTTPTokens{BaseURL: base, ForwardedFor: true},
 			Accounts:       16,
 			Weights:        map[string]int{"review": 10, "search": 1, "agency": 0, "agency_reviews": 0, "quote": 0, "vote": 0, "flag": 0, "decision": 0, "browse": 0, "review_search": 0},
 			RequestTimeout: 5 * time.Second,
+			OnAck: func() {
+				if acks.Add(1) == strikeAfter {
+					once.Do(func() { close(strike) })
+				}
+			},
 		})
 		done <- out{res, err}
 	}()
-	time.Sleep(2 * time.Second)
+	select {
+	case <-strike:
+	case <-time.After(45 * time.Second):
+		t.Logf("only %d reviews acknowledged after 45 s; striking anyway", acks.Load())
+	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
+	time.Sleep(500 * time.Millisecond) // in-flight requests fail; then the burst stops
+	stopLoad()
 	o := <-done
 	if o.err != nil && !errors.Is(o.err, loadgen.ErrNothingToLoad) {
 		t.Fatalf("burst: %v", o.err)
@@ -120,9 +143,12 @@ func TestSIGKILLDuringReviewBurst(t *testing.T) {
 	if err := cmd2.Wait(); err != nil {
 		t.Fatalf("clean stop after restart: %v", err)
 	}
-	if o.res == nil || len(o.res.Acked) == 0 {
-		t.Logf("no review route or no acknowledged reviews yet: checked start-up after SIGKILL only (%v)", o.err)
+	if o.res == nil || !slices.Contains(o.res.Enabled, "review") {
+		t.Logf("no review route: checked start-up after SIGKILL only (%v)", o.err)
 		return
+	}
+	if len(o.res.Acked) == 0 {
+		t.Fatalf("no review was acknowledged before the kill, so the test proves nothing (%v)", o.err)
 	}
 	// Open the data directory's database directly and look for every acknowledged review.
 	emb, err := store.StartEmbedded(filepath.Join(dataDir, "db"), nil)

@@ -354,6 +354,9 @@ func (l *loader) submitReview(ctx context.Context, c *clientState, op *Operation
 	l.mu.Lock()
 	l.acked = append(l.acked, AckedReview{ID: ack.ID, Nonce: nonce, Status: ack.Status})
 	l.mu.Unlock()
+	if l.cfg.OnAck != nil {
+		l.cfg.OnAck()
+	}
 	if ack.Status == "published" {
 		l.review.add(ack.ID)
 	}

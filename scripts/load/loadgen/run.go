@@ -45,6 +45,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Log receives progress lines; nil discards.
 	Log io.Writer
+	// OnAck, when set, is called (from client goroutines) after each review submission
+	// acknowledged with 201 is recorded: fault tests use it to strike mid-burst.
+	OnAck func()
 }
 
 // AckedReview is a review submission the server acknowledged with 201.
