@@ -3,7 +3,6 @@ package fx
 import (
 	"context"
 	"errors"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -41,19 +40,24 @@ func (s *Service) SynthesizeDemoHistory(ctx context.Context, st DemoHistoryStore
 	}
 	s.mu.Unlock()
 	r := rand.New(rand.NewPCG(seed, 0x6b6177616e))
-	type wave struct{ period, phase, amp float64 }
+	// Each currency drifts along a triangle wave against USD, in whole parts per million:
+	// period 15–55 days, amplitude 0.5–2.5%, a random phase. Exact integer arithmetic, so
+	// the fictional history is the same on every machine for a seed.
+	type wave struct{ periodH, phaseH, ampPPM int64 }
 	waves := map[string]wave{}
-	factor := func(code string, t float64) decimal.Decimal {
+	factor := func(code string, tH int64) decimal.Decimal {
 		if code == "USD" {
 			return decimal.NewFromInt(1)
 		}
 		w, ok := waves[code]
 		if !ok {
-			w = wave{period: 15 + r.Float64()*40, phase: r.Float64() * 2 * math.Pi, amp: 0.005 + r.Float64()*0.02}
+			p := int64(15+r.IntN(41)) * 24
+			w = wave{periodH: p, phaseH: r.Int64N(p), ampPPM: int64(5000 + r.IntN(20001))}
 			waves[code] = w
 		}
-		f := 1 + w.amp*math.Sin(2*math.Pi*t/w.period+w.phase)
-		return decimal.NewFromFloat(f).Round(6) // a simulation input, not money: rounded at once
+		pos := (tH + w.phaseH) % w.periodH
+		tri := 2_000_000*abs64(2*pos-w.periodH)/w.periodH - 1_000_000    // −1e6 … 1e6
+		return decimal.New(1_000_000_000_000+w.ampPPM*tri, -12).Round(6) // a simulation input, not money: rounded at once
 	}
 	today := s.now().Truncate(24 * time.Hour)
 	out := map[string]*HistoryDay{}
@@ -61,7 +65,7 @@ func (s *Service) SynthesizeDemoHistory(ctx context.Context, st DemoHistoryStore
 		day := today.Add(-time.Duration(d) * 24 * time.Hour)
 		for _, h := range demoHours {
 			at := day.Add(time.Duration(h) * time.Hour)
-			t := float64(days-d) + float64(h)/24
+			t := int64(days-d)*24 + int64(h) // hours since the start of the history
 			snap := BuildSnapshot(perturbOffers(pf, at, t, factor, r), perturbRates(rf, at, t, factor), s.o.MaxDeviation, at)
 			for key, pts := range snap.points(at) {
 				id := DayID(key, day)
@@ -97,7 +101,7 @@ func (s *Service) SynthesizeDemoHistory(ctx context.Context, st DemoHistoryStore
 	return len(docs), nil
 }
 
-func perturbRates(feeds []*Feed, at time.Time, t float64, factor func(string, float64) decimal.Decimal) []*Feed {
+func perturbRates(feeds []*Feed, at time.Time, t int64, factor func(string, int64) decimal.Decimal) []*Feed {
 	out := make([]*Feed, 0, len(feeds))
 	for _, f := range feeds {
 		rs, ok := f.Latest()
@@ -114,13 +118,13 @@ func perturbRates(feeds []*Feed, at time.Time, t float64, factor func(string, fl
 	return out
 }
 
-func perturbOffers(feeds []*Feed, at time.Time, t float64, factor func(string, float64) decimal.Decimal, r *rand.Rand) []*Feed {
+func perturbOffers(feeds []*Feed, at time.Time, t int64, factor func(string, int64) decimal.Decimal, r *rand.Rand) []*Feed {
 	out := make([]*Feed, 0, len(feeds))
 	for _, f := range feeds {
 		n := &Feed{Format: f.Format, Providers: f.Providers, Offers: make([]Offer, len(f.Offers))}
 		for i, o := range f.Offers {
-			noise := decimal.NewFromFloat(1 + (r.Float64()-0.5)*0.004).Round(6)
-			places := max(-o.Rate.Exponent(), 2) // as many decimals as the provider quotes
+			noise := decimal.New(1_000_000+int64(r.IntN(4001))-2000, -6) // ±0.2%
+			places := max(-o.Rate.Exponent(), 2)                         // as many decimals as the provider quotes
 			o.Rate = o.Rate.Mul(factor(o.Receive.Code, t)).Div(factor(o.Send.Code, t)).Mul(noise).RoundFloor(places)
 			o.GeneratedAt = at.Add(-30 * time.Minute)
 			n.Offers[i] = o
@@ -128,4 +132,11 @@ func perturbOffers(feeds []*Feed, at time.Time, t float64, factor func(string, f
 		out = append(out, n)
 	}
 	return out
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

@@ -133,7 +133,8 @@ func jsonKind(k string) string {
 		return "an array"
 	case "map", "struct", "ptr":
 		return "an object"
-	case "int", "int64", "int32", "uint", "uint64", "uint32", "float64":
+	}
+	if strings.HasPrefix(k, "int") || strings.HasPrefix(k, "uint") || strings.HasPrefix(k, "float") {
 		return "a number"
 	}
 	return "another type"
