@@ -21,13 +21,7 @@ func (s *Service) Vote(ctx context.Context, reviewID, userID string) (int, error
 	if err := s.st.InsertVote(ctx, reviewID, userID, s.now().UTC()); err != nil {
 		return 0, err
 	}
-	// The embedded FerretDB applies $inc as read-modify-write, so concurrent votes on one
-	// review would lose increments; this process serialises them (MongoDB needs no lock).
-	mu := s.lock(reviewID)
-	mu.Lock()
-	err = s.st.IncHelpful(ctx, reviewID)
-	mu.Unlock()
-	if err != nil {
+	if err := s.st.IncHelpful(ctx, reviewID); err != nil {
 		// Undo the vote so the voter's retry is accepted; if the database is gone for that
 		// too, RepairAggregates recounts helpful votes from the votes themselves.
 		if derr := s.st.DeleteVote(context.WithoutCancel(ctx), reviewID, userID); derr != nil {

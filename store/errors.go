@@ -3,6 +3,8 @@ package store
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -26,4 +28,19 @@ func Classify(what string, err error) error {
 		return fmt.Errorf("store: %s: %w", what, u)
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
+}
+
+// incLocks serialise read-modify-write increments on one document within this process.
+// FerretDB v1 applies $inc by reading the document and writing it back, so two concurrent
+// increments of one document can lose one (MongoDB needs no lock; the embedded store is
+// only ever used by one process). Package-level, so every repository value shares them.
+var incLocks [64]sync.Mutex
+
+// lockInc locks the stripe of key (collection and _id) and returns its unlock.
+func lockInc(key string) func() {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key))
+	mu := &incLocks[h.Sum32()%uint32(len(incLocks))]
+	mu.Lock()
+	return mu.Unlock
 }

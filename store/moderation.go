@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -32,7 +31,6 @@ type Moderation struct {
 	sigs    *mongo.Collection
 	cache   *chainCache
 	sigMemo *sigCache
-	statsMu sync.Mutex
 	queue   *mongo.Collection
 	flags   *mongo.Collection
 	appeals *mongo.Collection
@@ -384,10 +382,7 @@ func (m *Moderation) IncStats(ctx context.Context, period string, inc map[string
 	for k, v := range inc {
 		d = append(d, bson.E{Key: k, Value: v})
 	}
-	// FerretDB applies $inc as read-modify-write: without this lock, concurrent screenings
-	// lose transparency counts (MongoDB needs none; one process per embedded store).
-	m.statsMu.Lock()
-	defer m.statsMu.Unlock()
+	defer lockInc("mod_stats|" + period)()
 	_, err := m.stats.UpdateOne(ctx, id(period), bson.D{{Key: "$inc", Value: d}}, options.UpdateOne().SetUpsert(true))
 	return Classify("count moderation stats", err)
 }
