@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -68,8 +69,23 @@ func (h *FXModule) quotes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, cmp)
+	// The comparison writes its own JSON (fx.Comparison.AppendJSON: the same bytes as
+	// encoding/json, without reflection or intermediate strings) into a pooled buffer.
+	bp := quoteBufs.Get().(*[]byte)
+	b := append(cmp.AppendJSON((*bp)[:0]), '\n')
+	err = c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+	if cap(b) <= maxPooledQuoteBuf {
+		*bp = b
+		quoteBufs.Put(bp)
+	}
+	return err
 }
+
+// quoteBufs holds response buffers for GET /v1/quotes; buffers grown past
+// maxPooledQuoteBuf (a comparison of hundreds of offers) are left to the collector.
+var quoteBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+const maxPooledQuoteBuf = 256 << 10
 
 func (h *FXModule) corridors(c echo.Context) error {
 	if err := fxParams(c); err != nil {

@@ -55,7 +55,7 @@ func TestFXAPI(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("quotes: %d %s", res.Status, res.Body)
 	}
-	var cmp fx.Comparison
+	var cmp fx.WireComparison
 	res.JSON(t, &cmp)
 	if len(cmp.Quotes) < 5 || cmp.MidRate == nil || cmp.Amount != "500.00" || cmp.Mode != "send" {
 		t.Fatalf("comparison %+v", cmp)
@@ -189,7 +189,7 @@ func TestFXAPIPush(t *testing.T) {
 	cmp, _ := svc.Compare(context.Background(), fx.Request{SendCurrency: "SGD", ReceiveCurrency: "PHP", Amount: "500"})
 	found := false
 	for _, q := range cmp.Quotes {
-		found = found || (q.Provider.ID == "acme-remit" && q.ExchangeRate == "41.835")
+		found = found || (q.Provider().ID == "acme-remit" && q.ExchangeRate() == "41.835")
 	}
 	if !found {
 		t.Error("a rejected push replaced the good data")

@@ -58,6 +58,39 @@ func BenchmarkCompareSend50(b *testing.B) {
 	}
 }
 
+// BenchmarkCompareSend50JSON is the goal case with its response written: the comparison
+// and its JSON (AppendJSON into a reused buffer), since amounts are formatted only then.
+func BenchmarkCompareSend50JSON(b *testing.B) {
+	s := benchSnapshot(b)
+	r := Request{SendCurrency: "SGD", ReceiveCurrency: "PHP", Amount: "500", Mode: ModeSend, PayoutMethod: "bank_account"}
+	buf := make([]byte, 0, 64<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := s.Compare(r, testNow)
+		if err != nil || len(c.Quotes) != 50 {
+			b.Fatal(err)
+		}
+		buf = c.AppendJSON(buf[:0])
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+// BenchmarkCompareSend150JSON: 50 providers × 3 payout methods, compared and written.
+func BenchmarkCompareSend150JSON(b *testing.B) {
+	s := benchSnapshot(b)
+	r := Request{SendCurrency: "SGD", ReceiveCurrency: "PHP", Amount: "500", Mode: ModeSend}
+	buf := make([]byte, 0, 128<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := s.Compare(r, testNow)
+		if err != nil || len(c.Quotes) != 150 {
+			b.Fatal(err)
+		}
+		buf = c.AppendJSON(buf[:0])
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
 // BenchmarkQuoteExact prices one quote on the decimal path (the fallback).
 func BenchmarkQuoteExact(b *testing.B) {
 	s := benchSnapshot(b)
@@ -105,7 +138,7 @@ func BenchmarkQuoteFast(b *testing.B) {
 	php, _ := LookupCurrency("PHP")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, in, ok := c.offers[0].quoteFast(50000, "500.00", ModeSend, sgd, php, testNow); !ok || !in {
+		if _, in, ok := c.offers[0].quoteFast(50000, ModeSend, sgd, php, testNow); !ok || !in {
 			b.Fatal("no quote")
 		}
 	}

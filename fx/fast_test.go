@@ -67,7 +67,7 @@ func TestFastMatchesExact(t *testing.T) {
 			if !ok {
 				t.Fatal("amount not on grid")
 			}
-			fq, inRange, ok := p.quoteFast(u, amount.StringFixed(amountCur.Minor), mode, send, recv, testNow)
+			fq, inRange, ok := p.quoteFast(u, mode, send, recv, testNow)
 			if !ok {
 				continue
 			}
@@ -83,7 +83,12 @@ func TestFastMatchesExact(t *testing.T) {
 				continue
 			}
 			fastCount++
-			fq.delivery, dq.delivery = 0, 0
+			// The decimal path keeps its amounts as text (and the units as saturated sort
+			// keys); both must agree with the fast path's units and their formatting.
+			if dq.text == nil || quoteAmounts(fq) != quoteAmounts(dq) {
+				t.Fatalf("%s %s→%s amount %s rate %s mid %s/%s:\nfast  %v\nexact %v", mode, send.Code, recv.Code, amount, rate, mid.Num, mid.Den, quoteAmounts(fq), quoteAmounts(dq))
+			}
+			dq.text = nil
 			if fq != dq {
 				t.Fatalf("%s %s→%s amount %s rate %s mid %s/%s:\nfast  %+v\nexact %+v", mode, send.Code, recv.Code, amount, rate, mid.Num, mid.Den, fq, dq)
 			}
@@ -104,4 +109,9 @@ func TestFormatUnits(t *testing.T) {
 			t.Errorf("formatUnits(%d, %d) = %q, want %q", c.u, c.p, got, c.want)
 		}
 	}
+}
+
+// quoteAmounts is a quote's six amounts as text.
+func quoteAmounts(q Quote) [6]string {
+	return [6]string{q.SendAmount(), q.Fee(), q.TotalToPay(), q.ReceiveAmount(), q.TotalCost(), q.TotalCostPercent()}
 }

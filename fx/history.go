@@ -59,23 +59,14 @@ func (snap *Snapshot) points(at time.Time) map[string][]HistoryPoint {
 		}
 		pts := make([]HistoryPoint, 0, len(c.Quotes))
 		for _, q := range c.Quotes {
-			pts = append(pts, HistoryPoint{At: at.UTC().Truncate(time.Second), Provider: q.Provider.ID, PayoutMethod: q.PayoutMethod,
-				FundingMethod: q.FundingMethod, ExchangeRate: q.ExchangeRate, MidRate: c.MidRate.Rate, SendAmount: q.SendAmount,
-				Fee: q.Fee, ReceiveAmount: q.ReceiveAmount, FXMarginPercent: q.FXMarginPercent, TotalCostPercent: q.TotalCostPercent,
-				CostBP: mustBP(q.TotalCostPercent), Stale: q.Stale})
+			pts = append(pts, HistoryPoint{At: at.UTC().Truncate(time.Second), Provider: q.o.provider.ID, PayoutMethod: q.o.PayoutMethod,
+				FundingMethod: q.o.FundingMethod, ExchangeRate: q.o.rateStr, MidRate: c.MidRate.Rate, SendAmount: q.SendAmount(),
+				Fee: q.Fee(), ReceiveAmount: q.ReceiveAmount(), FXMarginPercent: q.o.margin, TotalCostPercent: q.TotalCostPercent(),
+				CostBP: q.pct, Stale: q.stale})
 		}
 		out[CorridorKey(info.SendCurrency, info.ReceiveCurrency)] = pts
 	}
 	return out
-}
-
-// mustBP turns a 2-decimal percentage string into hundredths of a percent.
-func mustBP(pct string) int64 {
-	d, err := decimal.NewFromString(pct)
-	if err != nil {
-		return 0
-	}
-	return d.Shift(2).IntPart()
 }
 
 // recordHistory samples the snapshot once per corridor and hour. Callers hold mu.

@@ -78,16 +78,16 @@ func TestSendReceiveRoundTrip(t *testing.T) {
 		if err != nil || len(sq.Quotes) != 1 {
 			t.Fatalf("send %s: %v %+v", amount, err, sq)
 		}
-		rq, err := s.Compare(Request{SendCurrency: "SGD", ReceiveCurrency: "PHP", Amount: sq.Quotes[0].ReceiveAmount, Mode: ModeReceive}, testNow)
+		rq, err := s.Compare(Request{SendCurrency: "SGD", ReceiveCurrency: "PHP", Amount: sq.Quotes[0].ReceiveAmount(), Mode: ModeReceive}, testNow)
 		if err != nil || len(rq.Quotes) != 1 {
-			t.Fatalf("receive %s: %v %+v", sq.Quotes[0].ReceiveAmount, err, rq)
+			t.Fatalf("receive %s: %v %+v", sq.Quotes[0].ReceiveAmount(), err, rq)
 		}
-		back := mustDec(rq.Quotes[0].SendAmount)
+		back := mustDec(rq.Quotes[0].SendAmount())
 		if back.GreaterThan(amount) {
-			t.Fatalf("send %s receives %s, but receive mode asks %s for it", amount, sq.Quotes[0].ReceiveAmount, back)
+			t.Fatalf("send %s receives %s, but receive mode asks %s for it", amount, sq.Quotes[0].ReceiveAmount(), back)
 		}
-		if mustDec(rq.Quotes[0].ReceiveAmount).LessThan(mustDec(sq.Quotes[0].ReceiveAmount)) {
-			t.Fatalf("receive mode for %s delivers only %s", sq.Quotes[0].ReceiveAmount, rq.Quotes[0].ReceiveAmount)
+		if mustDec(rq.Quotes[0].ReceiveAmount()).LessThan(mustDec(sq.Quotes[0].ReceiveAmount())) {
+			t.Fatalf("receive mode for %s delivers only %s", sq.Quotes[0].ReceiveAmount(), rq.Quotes[0].ReceiveAmount())
 		}
 	}
 }

@@ -42,31 +42,100 @@ type Request struct {
 }
 
 // Quote is one provider's price for one payout and funding method, computed by the World
-// Bank RPW method (FEEDS.md). Amounts are decimal strings with the currency's minor units:
-// send_amount, fee, total_to_pay and total_cost in the send currency, receive_amount in the
-// receive currency; percentages have 2 decimals.
+// Bank RPW method (FEEDS.md). Its numbers are kept as integers in minor units and written
+// as decimal strings only when asked for (the accessors, or the JSON encoding): send_amount,
+// fee, total_to_pay and total_cost in the send currency's minor unit, receive_amount in the
+// receive currency's, percentages with 2 decimals. A comparison of 50 offers formats
+// nothing until its response is written, straight into the response buffer.
+//
+// In JSON (see AppendJSON) a quote is {"provider":{"id","name","kind"}, "payout_method",
+// "funding_method", "delivery", "exchange_rate", "send_amount", "fee", "total_to_pay",
+// "receive_amount", "fx_margin_percent", "total_cost", "total_cost_percent",
+// "above_sdg_target", "quoted_at", "stale"}.
 type Quote struct {
-	Provider         ProviderRef `json:"provider"`
-	PayoutMethod     string      `json:"payout_method"`
-	FundingMethod    string      `json:"funding_method"`
-	Delivery         string      `json:"delivery"`
-	ExchangeRate     string      `json:"exchange_rate"`
-	SendAmount       string      `json:"send_amount"`
-	Fee              string      `json:"fee"`
-	TotalToPay       string      `json:"total_to_pay"`
-	ReceiveAmount    string      `json:"receive_amount"`
-	FXMarginPercent  string      `json:"fx_margin_percent"`
-	TotalCost        string      `json:"total_cost"`
-	TotalCostPercent string      `json:"total_cost_percent"`
-	AboveSDGTarget   bool        `json:"above_sdg_target"`
-	// QuotedAt is when the provider published this price (its feed's generated_at).
-	QuotedAt time.Time `json:"quoted_at"`
-	// Stale is true once the provider's feed is older than its valid_for_seconds.
-	Stale bool `json:"stale"`
+	o *priced
+	// text holds the amounts of a quote priced on the decimal path (numbers beyond int64);
+	// the integer fields are then saturated sort keys only.
+	text *quoteText
+	// Units: send, fee, toPay and cost in send minor units, recv in receive minor units,
+	// pct (total_cost_percent) in hundredths.
+	send, fee, toPay, recv, cost, pct int64
+	sendMinor, recvMinor              int32
+	stale                             bool
+}
 
-	// Sort keys in minor units (saturated at the int64 range, far beyond any real amount).
-	recvU, toPayU, costU int64
-	delivery             int
+// quoteText is a decimal-path quote's amounts as strings.
+type quoteText struct{ send, fee, toPay, recv, cost, pct string }
+
+// Provider names the quote's provider.
+func (q Quote) Provider() ProviderRef { return q.o.provider }
+
+// PayoutMethod is how the money is paid out (bank_account, cash_pickup, …).
+func (q Quote) PayoutMethod() string { return q.o.PayoutMethod }
+
+// FundingMethod is how the sender pays (bank_transfer, cash, …).
+func (q Quote) FundingMethod() string { return q.o.FundingMethod }
+
+// Delivery is the provider's stated delivery speed.
+func (q Quote) Delivery() string { return q.o.Delivery }
+
+// ExchangeRate is the offered rate as the feed gave it.
+func (q Quote) ExchangeRate() string { return q.o.rateStr }
+
+// FXMarginPercent is how far the offered rate is below mid, in percent (2 decimals).
+func (q Quote) FXMarginPercent() string { return q.o.margin }
+
+// QuotedAt is when the provider published this price (its feed's generated_at).
+func (q Quote) QuotedAt() time.Time { return q.o.GeneratedAt }
+
+// Stale is true once the provider's feed is older than its valid_for_seconds.
+func (q Quote) Stale() bool { return q.stale }
+
+// AboveSDGTarget is true when total_cost_percent exceeds the 5% SDG target.
+func (q Quote) AboveSDGTarget() bool { return q.pct > 500 }
+
+// SendAmount is S, in the send currency.
+func (q Quote) SendAmount() string { return q.amount(0) }
+
+// Fee is F, in the send currency.
+func (q Quote) Fee() string { return q.amount(1) }
+
+// TotalToPay is S + F, in the send currency.
+func (q Quote) TotalToPay() string { return q.amount(2) }
+
+// ReceiveAmount is what arrives, in the receive currency.
+func (q Quote) ReceiveAmount() string { return q.amount(3) }
+
+// TotalCost is the fee plus the FX cost against mid, in the send currency.
+func (q Quote) TotalCost() string { return q.amount(4) }
+
+// TotalCostPercent is TotalCost as a percentage of S (2 decimals).
+func (q Quote) TotalCostPercent() string { return q.amount(5) }
+
+// amount formats the i-th amount (send, fee, to pay, receive, cost, percent).
+func (q *Quote) amount(i int) string {
+	var buf [48]byte
+	return string(q.appendAmount(buf[:0], i))
+}
+
+func (q *Quote) appendAmount(b []byte, i int) []byte {
+	if t := q.text; t != nil {
+		return append(b, [...]string{t.send, t.fee, t.toPay, t.recv, t.cost, t.pct}[i]...)
+	}
+	switch i {
+	case 0:
+		return appendUnits(b, q.send, q.sendMinor)
+	case 1:
+		return appendUnits(b, q.fee, q.sendMinor)
+	case 2:
+		return appendUnits(b, q.toPay, q.sendMinor)
+	case 3:
+		return appendUnits(b, q.recv, q.recvMinor)
+	case 4:
+		return appendUnits(b, q.cost, q.sendMinor)
+	default:
+		return appendUnits(b, q.pct, 2)
+	}
 }
 
 // Corridor names a currency pair.
@@ -82,7 +151,7 @@ type MidRateView struct {
 	AsOf   time.Time `json:"as_of"`
 }
 
-// Comparison is every quote for a request, best first.
+// Comparison is every quote for a request, best first. Its JSON is written by AppendJSON.
 type Comparison struct {
 	Corridor       Corridor     `json:"corridor"`
 	Mode           string       `json:"mode"`
@@ -195,7 +264,6 @@ func (s *Snapshot) Compare(r Request, now time.Time) (Comparison, error) {
 	out.Quotes = make([]Quote, 0, n)
 	matched := 0
 	amountU, amountFast := toUnits(p.amount, amountCur.Minor)
-	sendStr := out.Amount
 	for i := range c.offers {
 		o := &c.offers[i]
 		if (p.payout != "" && o.PayoutMethod != p.payout) || (p.funding != "" && o.FundingMethod != p.funding) {
@@ -203,7 +271,7 @@ func (s *Snapshot) Compare(r Request, now time.Time) (Comparison, error) {
 		}
 		matched++
 		if amountFast && o.fast.ok {
-			if q, inRange, ok := o.quoteFast(amountU, sendStr, p.mode, p.send, p.receive, now); ok {
+			if q, inRange, ok := o.quoteFast(amountU, p.mode, p.send, p.receive, now); ok {
 				if inRange {
 					out.Quotes = append(out.Quotes, q)
 				}
@@ -256,67 +324,29 @@ func (o *priced) quote(s decimal.Decimal, send, receive Currency, now time.Time)
 	pct := divRound(costNum.Mul(hundred), o.num.Mul(s), 2, roundHalfEven)
 	toPay := s.Add(fee)
 	return Quote{
-		Provider: o.provider, PayoutMethod: o.PayoutMethod, FundingMethod: o.FundingMethod, Delivery: o.Delivery,
-		ExchangeRate: o.rateStr, SendAmount: s.StringFixed(send.Minor), Fee: fee.StringFixed(send.Minor),
-		TotalToPay: toPay.StringFixed(send.Minor), ReceiveAmount: recv.StringFixed(receive.Minor),
-		FXMarginPercent: o.margin, TotalCost: cost.StringFixed(send.Minor), TotalCostPercent: pct.StringFixed(2),
-		AboveSDGTarget: pct.Cmp(SDGTarget) > 0, QuotedAt: o.GeneratedAt, Stale: now.After(o.staleAt),
-		recvU: saturate(recv, receive.Minor), toPayU: saturate(toPay, send.Minor), costU: saturate(cost, send.Minor), delivery: o.delivery,
+		o: o, text: &quoteText{send: s.StringFixed(send.Minor), fee: fee.StringFixed(send.Minor), toPay: toPay.StringFixed(send.Minor),
+			recv: recv.StringFixed(receive.Minor), cost: cost.StringFixed(send.Minor), pct: pct.StringFixed(2)},
+		send: saturate(s, send.Minor), fee: saturate(fee, send.Minor), toPay: saturate(toPay, send.Minor),
+		recv: saturate(recv, receive.Minor), cost: saturate(cost, send.Minor), pct: saturate(pct, 2),
+		sendMinor: send.Minor, recvMinor: receive.Minor, stale: now.After(o.staleAt),
 	}, true
 }
 
 // quoteFast prices an amount in integer units (see fast.go); ok false means "use the
-// decimal path". amountStr is the amount as formatted for the response.
-func (o *priced) quoteFast(amountU int64, amountStr, mode string, send, receive Currency, now time.Time) (q Quote, inRange, ok bool) {
+// decimal path".
+func (o *priced) quoteFast(amountU int64, mode string, send, receive Currency, now time.Time) (q Quote, inRange, ok bool) {
 	sU := amountU
-	sendStr := amountStr
 	if mode == ModeReceive {
 		if sU, ok = o.fast.sendForFast(amountU, send.Minor, receive.Minor); !ok {
 			return q, false, false
 		}
-		sendStr = ""
 	}
 	r, inRange, ok := o.fast.quote(sU, send.Minor, receive.Minor)
 	if !ok || !inRange {
 		return q, inRange, ok
 	}
-	// All amounts of the quote are written into one string and sliced: one allocation, not five.
-	var buf [160]byte
-	b := buf[:0]
-	var cut [6]int
-	for i, v := range [...]struct {
-		u int64
-		p int32
-	}{{sU, send.Minor}, {r.fee, send.Minor}, {r.toPay, send.Minor}, {r.recv, receive.Minor}, {r.cost, send.Minor}, {r.pct, 2}} {
-		if i == 0 && sendStr != "" {
-			cut[0] = 0
-			continue
-		}
-		b = appendUnits(b, v.u, v.p)
-		cut[i] = len(b)
-	}
-	all := string(b)
-	part := func(i int) string {
-		start := 0
-		for j := i - 1; j >= 0; j-- {
-			if cut[j] > 0 {
-				start = cut[j]
-				break
-			}
-		}
-		return all[start:cut[i]]
-	}
-	if sendStr == "" {
-		sendStr = part(0)
-	}
-	return Quote{
-		Provider: o.provider, PayoutMethod: o.PayoutMethod, FundingMethod: o.FundingMethod, Delivery: o.Delivery,
-		ExchangeRate: o.rateStr, SendAmount: sendStr, Fee: part(1),
-		TotalToPay: part(2), ReceiveAmount: part(3),
-		FXMarginPercent: o.margin, TotalCost: part(4), TotalCostPercent: part(5),
-		AboveSDGTarget: r.pct > 500, QuotedAt: o.GeneratedAt, Stale: now.After(o.staleAt),
-		recvU: r.recv, toPayU: r.toPay, costU: r.cost, delivery: o.delivery,
-	}, true, true
+	return Quote{o: o, send: sU, fee: r.fee, toPay: r.toPay, recv: r.recv, cost: r.cost, pct: r.pct,
+		sendMinor: send.Minor, recvMinor: receive.Minor, stale: now.After(o.staleAt)}, true, true
 }
 
 // saturate is d in units of 10^-places, clamped to the int64 range (sort keys only).
@@ -343,48 +373,26 @@ func sortQuotes(qs []Quote, mode, sortBy string) {
 	}
 	byDefault := func(a, b *Quote) int {
 		if mode == ModeReceive {
-			return cmp.Or(cmp.Compare(a.toPayU, b.toPayU), cmp.Compare(b.recvU, a.recvU))
+			return cmp.Or(cmp.Compare(a.toPay, b.toPay), cmp.Compare(b.recv, a.recv))
 		}
-		return cmp.Or(cmp.Compare(b.recvU, a.recvU), cmp.Compare(a.toPayU, b.toPayU))
+		return cmp.Or(cmp.Compare(b.recv, a.recv), cmp.Compare(a.toPay, b.toPay))
 	}
-	order := make([]int32, len(qs))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	// Sorting indices, then placing the quotes once, moves each (large) quote one time
-	// instead of at every swap.
-	slices.SortFunc(order, func(ia, ib int32) int {
-		a, b := &qs[ia], &qs[ib]
+	slices.SortFunc(qs, func(a, b Quote) int {
 		var c int
 		switch sortBy {
 		case "receive_amount":
-			c = cmp.Or(cmp.Compare(b.recvU, a.recvU), cmp.Compare(a.toPayU, b.toPayU))
+			c = cmp.Or(cmp.Compare(b.recv, a.recv), cmp.Compare(a.toPay, b.toPay))
 		case "total_to_pay":
-			c = byDefault(a, b)
+			c = byDefault(&a, &b)
 		case "total_cost":
-			c = cmp.Or(cmp.Compare(a.costU, b.costU), byDefault(a, b))
+			c = cmp.Or(cmp.Compare(a.cost, b.cost), byDefault(&a, &b))
 		case "speed":
-			c = cmp.Or(cmp.Compare(a.delivery, b.delivery), byDefault(a, b))
+			c = cmp.Or(cmp.Compare(a.o.delivery, b.o.delivery), byDefault(&a, &b))
 		}
-		return cmp.Or(c, strings.Compare(a.Provider.ID, b.Provider.ID),
-			strings.Compare(a.PayoutMethod, b.PayoutMethod), strings.Compare(a.FundingMethod, b.FundingMethod))
+		if c != 0 {
+			return c
+		}
+		return cmp.Or(strings.Compare(a.o.provider.ID, b.o.provider.ID),
+			strings.Compare(a.o.PayoutMethod, b.o.PayoutMethod), strings.Compare(a.o.FundingMethod, b.o.FundingMethod))
 	})
-	// Apply the permutation in place, cycle by cycle: qs[i] becomes the old qs[order[i]].
-	for i := range order {
-		if order[i] < 0 {
-			continue
-		}
-		tmp := qs[i]
-		j := int32(i)
-		for {
-			k := order[j]
-			order[j] = -1
-			if k == int32(i) {
-				qs[j] = tmp
-				break
-			}
-			qs[j] = qs[k]
-			j = k
-		}
-	}
 }

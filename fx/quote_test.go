@@ -102,12 +102,12 @@ func TestGoldenQuotes(t *testing.T) {
 				t.Fatalf("want 1 quote, got %d (reason %q)", len(cmp.Quotes), cmp.Reason)
 			}
 			q := cmp.Quotes[0]
-			got := want{q.Fee, q.ReceiveAmount, q.TotalCost, q.TotalCostPercent, q.FXMarginPercent, q.TotalToPay}
+			got := want{q.Fee(), q.ReceiveAmount(), q.TotalCost(), q.TotalCostPercent(), q.FXMarginPercent(), q.TotalToPay()}
 			if got != c.w {
 				t.Errorf("quote %s %s→%s\n got: %+v\nwant: %+v", c.amount, c.send, c.recv, got, c.w)
 			}
-			if q.AboveSDGTarget != mustDec(q.TotalCostPercent).GreaterThan(SDGTarget) {
-				t.Errorf("above_sdg_target %v for %s%%", q.AboveSDGTarget, q.TotalCostPercent)
+			if q.AboveSDGTarget() != mustDec(q.TotalCostPercent()).GreaterThan(SDGTarget) {
+				t.Errorf("above_sdg_target %v for %s%%", q.AboveSDGTarget(), q.TotalCostPercent())
 			}
 		})
 	}
@@ -131,9 +131,9 @@ func TestGoldenReceiveMode(t *testing.T) {
 			t.Fatalf("%s→%s: want 1 quote, got %d (%s)", c.send, c.recv, len(cmp.Quotes), cmp.Reason)
 		}
 		q := cmp.Quotes[0]
-		if q.SendAmount != c.wantS || q.ReceiveAmount != c.wantRecv || q.Fee != c.wantFee {
+		if q.SendAmount() != c.wantS || q.ReceiveAmount() != c.wantRecv || q.Fee() != c.wantFee {
 			t.Errorf("%s→%s receive %s: got S=%s recv=%s fee=%s, want S=%s recv=%s fee=%s",
-				c.send, c.recv, c.x, q.SendAmount, q.ReceiveAmount, q.Fee, c.wantS, c.wantRecv, c.wantFee)
+				c.send, c.recv, c.x, q.SendAmount(), q.ReceiveAmount(), q.Fee(), c.wantS, c.wantRecv, c.wantFee)
 		}
 	}
 }

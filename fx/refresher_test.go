@@ -193,7 +193,7 @@ func TestRefresherHTTP(t *testing.T) {
 			t.Errorf("%s: rejected reasons %q, want %q", b.name, f.Rejected, b.reason)
 		}
 		n, cmp := quoteCount(t, s, "SGD", "PHP", "500")
-		if n != 2 || cmp.Quotes[0].ExchangeRate != "41.835" {
+		if n != 2 || cmp.Quotes[0].ExchangeRate() != "41.835" {
 			t.Fatalf("%s: last good data not kept: %+v", b.name, cmp)
 		}
 	}
@@ -202,7 +202,7 @@ func TestRefresherHTTP(t *testing.T) {
 	prov.set([]byte(strings.Replace(string(readFixture(t, "provider-feed.json")), `"41.8350"`, `"41.9000"`, 1)), `"p2"`)
 	c.add(10 * time.Minute)
 	s.Refresh(ctx, false)
-	if _, cmp := quoteCount(t, s, "SGD", "PHP", "500"); cmp.Quotes[0].ExchangeRate != "41.9" {
+	if _, cmp := quoteCount(t, s, "SGD", "PHP", "500"); cmp.Quotes[0].ExchangeRate() != "41.9" {
 		t.Errorf("new good data not used: %+v", cmp.Quotes[0])
 	}
 	if _, f := feedStatus(s, "acme.json"); len(f.Rejected) != 0 || f.LastError != "" {
@@ -217,7 +217,7 @@ func TestRefresherHTTP(t *testing.T) {
 	s.Refresh(ctx, false)
 	_, cmp := quoteCount(t, s, "SGD", "PHP", "500")
 	for _, q := range cmp.Quotes {
-		if !q.Stale {
+		if !q.Stale() {
 			t.Errorf("quote from a 6h-old feed is not stale: %+v", q)
 		}
 	}

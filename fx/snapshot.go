@@ -130,6 +130,7 @@ type priced struct {
 	maxSend  string
 	delivery int
 	fast     fastOffer
+	json     offerJSON // the quote's fixed JSON parts (quotejson.go)
 }
 
 type corridor struct {
@@ -259,6 +260,7 @@ func prepare(o Offer, p Provider, c *corridor) priced {
 		pr.margin = divRound(pr.k.Mul(hundred), pr.num, 2, roundHalfEven).StringFixed(2)
 		pr.fast = prepareFast(&pr, c.mid)
 	}
+	pr.json = buildOfferJSON(&pr)
 	return pr
 }
 

@@ -102,15 +102,15 @@ func ObserveSnapshot(snap *fx.Snapshot, now time.Time) []CostObservation {
 			}
 			best := map[string]decimal.Decimal{}
 			for _, q := range c.Quotes {
-				if q.Stale {
+				if q.Stale() {
 					continue
 				}
-				p, err := decimal.NewFromString(q.TotalCostPercent)
+				p, err := decimal.NewFromString(q.TotalCostPercent())
 				if err != nil {
 					continue
 				}
-				if b, ok := best[q.Provider.ID]; !ok || p.LessThan(b) {
-					best[q.Provider.ID] = p
+				if b, ok := best[q.Provider().ID]; !ok || p.LessThan(b) {
+					best[q.Provider().ID] = p
 				}
 			}
 			for id, p := range best {

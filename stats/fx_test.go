@@ -65,12 +65,12 @@ func TestObserveSnapshot(t *testing.T) {
 	}
 	cheapest := map[string]decimal.Decimal{}
 	for _, q := range c.Quotes {
-		if q.Stale {
+		if q.Stale() {
 			continue
 		}
-		p := decimal.RequireFromString(q.TotalCostPercent)
-		if b, ok := cheapest[q.Provider.ID]; !ok || p.LessThan(b) {
-			cheapest[q.Provider.ID] = p
+		p := decimal.RequireFromString(q.TotalCostPercent())
+		if b, ok := cheapest[q.Provider().ID]; !ok || p.LessThan(b) {
+			cheapest[q.Provider().ID] = p
 		}
 	}
 	n := 0
