@@ -33,6 +33,36 @@ func (f *Frontend) corridorCurrencies() (from, to []string) {
 	return from, to
 }
 
+// startCorridors is the corridor a page in each language starts with: where most readers
+// of that language send from and to (Nepali workers in Qatar, Burmese in Thailand, …), with
+// a typical month's remittance. It is only a starting point: both lists stay complete.
+var startCorridors = map[string]struct{ From, To, Amount string }{
+	"en":  {"SGD", "PHP", "500"},
+	"fil": {"SAR", "PHP", "1000"},
+	"id":  {"MYR", "IDR", "1000"},
+	"ne":  {"QAR", "NPR", "1000"},
+	"my":  {"THB", "MMK", "10000"},
+	"km":  {"THB", "KHR", "10000"},
+	"vi":  {"JPY", "VND", "50000"},
+	"th":  {"THB", "MMK", "10000"},
+}
+
+// startCorridor returns the language's starting corridor if the engine serves it, else the
+// first currencies of the lists.
+func (f *Frontend) startCorridor(lang string, froms, tos []string) (from, to, amount string) {
+	if sc, ok := startCorridors[lang]; ok {
+		for _, c := range f.o.FX.Corridors() {
+			if c.SendCurrency == sc.From && c.ReceiveCurrency == sc.To {
+				return sc.From, sc.To, sc.Amount
+			}
+		}
+	}
+	if len(froms) > 0 && len(tos) > 0 {
+		return froms[0], tos[0], "500"
+	}
+	return "", "", "500"
+}
+
 type sendPage struct {
 	Amount, From, To, Mode string
 	Froms, Tos             []string
@@ -75,6 +105,8 @@ func (f *Frontend) sendPage(c echo.Context) error {
 		if len(d.Errors) > 0 {
 			status = http.StatusBadRequest
 		}
+	} else {
+		d.From, d.To, d.Amount = f.startCorridor(v.Loc.Code, d.Froms, d.Tos)
 	}
 	return f.render(c, status, "send", v, d)
 }

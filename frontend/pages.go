@@ -21,6 +21,8 @@ func (f *Frontend) registerAreaPages(r *api.Router) {
 // homeData is the home page: the two big questions.
 type homeData struct {
 	From, To []string // remittance currencies offered
+	// Start is the corridor and amount the form starts with, by the page's language.
+	StartFrom, StartTo, StartAmount string
 }
 
 func (f *Frontend) home(c echo.Context) error {
@@ -30,6 +32,7 @@ func (f *Frontend) home(c echo.Context) error {
 	var d homeData
 	if f.o.FX != nil {
 		d.From, d.To = f.corridorCurrencies()
+		d.StartFrom, d.StartTo, d.StartAmount = f.startCorridor(v.Loc.Code, d.From, d.To)
 	}
 	return f.render(c, http.StatusOK, "home", v, d)
 }

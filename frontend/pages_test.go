@@ -269,6 +269,18 @@ func TestSendPage(t *testing.T) {
 	for _, c := range s.app.FX.Corridors() {
 		t.Logf("corridor %s→%s", c.SendCurrency, c.ReceiveCurrency)
 	}
+	// Forms start on the corridor most readers of the page's language use.
+	for _, c := range []struct{ path, from, to, amount string }{
+		{"/?lang=ne", "QAR", "NPR", "1000"}, {"/?lang=my", "THB", "MMK", "10000"}, {"/send?lang=vi", "JPY", "VND", "50000"},
+		{"/send", "SGD", "PHP", "500"},
+	} {
+		p := s.get(nil, c.path)
+		if p.status != 200 || !strings.Contains(p.body, "<option selected>"+c.from+"</option>") ||
+			!strings.Contains(p.body, "<option selected>"+c.to+"</option>") || !strings.Contains(p.body, `value="`+c.amount+`"`) ||
+			strings.Contains(p.body, `id="quotes"`) {
+			t.Errorf("%s does not start on %s→%s %s", c.path, c.from, c.to, c.amount)
+		}
+	}
 	p := s.get(nil, "/send?amount=500&from=SGD&to=PHP")
 	if p.status != 200 || !strings.Contains(p.body, `id="quotes"`) || !strings.Contains(p.body, "PHP\u00a0") {
 		t.Fatalf("send: %d\n%s", p.status, p.body)
