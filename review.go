@@ -69,6 +69,12 @@ type Moderation struct {
 	AppealedAt   time.Time `json:"-" bson:"appealed_at,omitempty"`
 }
 
+// AppealDecided reports whether the last decision was made after the author appealed: such
+// a decision is final (one appeal per decision).
+func (m Moderation) AppealDecided() bool {
+	return !m.AppealedAt.IsZero() && !m.DecidedAt.IsZero() && m.AppealedAt.Before(m.DecidedAt)
+}
+
 // Reply is an agency representative's public answer to a review (itself moderated).
 type Reply struct {
 	Text      string       `json:"text" bson:"text"`

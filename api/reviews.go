@@ -35,6 +35,18 @@ func (h *ReviewsModule) Register(r *Router) {
 	r.API(http.MethodPost, "/reviews/:id/reply", h.reply, Roles(kawan.RoleAgencyRep))
 	r.API(http.MethodPost, "/reviews/:id/votes", h.vote, AnyUser)
 	r.API(http.MethodGet, "/rankings/agencies", h.topRated, Public)
+	r.API(http.MethodGet, "/me/reviews", h.mine, AnyUser)
+}
+
+// mine lists the caller's own reviews with their status and appeal state.
+func (h *ReviewsModule) mine(c echo.Context) error {
+	p, _ := PrincipalFrom(c)
+	rs, err := h.Svc.Mine(c.Request().Context(), p.UserID)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, map[string]any{"reviews": rs, "total": len(rs)})
 }
 
 func (h *ReviewsModule) submit(c echo.Context) error {

@@ -390,6 +390,24 @@ func TestBrowser(t *testing.T) {
 		}
 		audit(t, ctx, "profile with review ne")
 		screenshot(t, ctx, "agency-with-review-ne")
+
+		// The moderator then removes it as off topic; the worker's "My reviews" page (Nepali)
+		// shows the reason and the appeal form, and the appeal goes through by keyboard.
+		must(t, chromedp.Do(mctx, chromedp.Navigate(s.srv.URL+"/moderation/reviews/"+reviewID+"?lang=en"),
+			chromedp.WaitReady(chromedp.ID("a-remove")),
+			chromedp.Click(chromedp.ID("a-remove")),
+			chromedp.SetValue(chromedp.ID("m-reason"), "off_topic"),
+			chromedp.Click(chromedp.CSS(`form[action$="/decision"] button`)),
+			chromedp.WaitReady(chromedp.CSS(`p.ok[role=status]`)),
+		))
+		must(t, chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+"/account/reviews"), chromedp.WaitReady(chromedp.ID("a-note-"+reviewID))))
+		audit(t, ctx, "my reviews ne")
+		screenshot(t, ctx, "my-reviews-ne")
+		must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("a-note-"+reviewID), "यो यही एजेन्सीको बारेमा हो।"),
+			chromedp.Click(chromedp.CSS(`form[action$="/appeal"] button`)),
+			chromedp.WaitReady(chromedp.CSS(`p.ok[role=status]`)),
+		))
+		audit(t, ctx, "my reviews appealed ne")
 	})
 
 	t.Run("unknown page: friendly 404 in the chosen language", func(t *testing.T) {

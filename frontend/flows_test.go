@@ -294,3 +294,88 @@ func TestReviewFlow(t *testing.T) {
 		t.Errorf("transparency bad month: %d", tr.status)
 	}
 }
+
+// TestMyReviewsFlow: a worker sees their review's status on "My reviews"; after a moderator
+// rejects it, the page shows the reason and an appeal form; the appeal is sent once, and the
+// page then says a moderator will look again. Nobody else can appeal it.
+func TestMyReviewsFlow(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	s.needAuth(t)
+	ids := s.seedAgencies(t)
+	c := s.register(t, "lina2026")
+	if p := s.get(c, "/account/reviews"); p.status != 200 || !strings.Contains(p.body, "You have not written a review yet.") {
+		t.Fatalf("empty list: %d\n%s", p.status, p.body)
+	}
+	if acc := s.get(c, "/account"); !strings.Contains(acc.body, `href="/account/reviews"`) {
+		t.Error("the account page does not link to My reviews")
+	}
+	good := url.Values{"ratings.overall": {"4"}, "ratings.fees_honesty": {"4"}, "ratings.contract_match": {"4"}, "ratings.treatment": {"4"},
+		"ratings.support": {"4"}, "would_recommend": {"yes"}, "origin": {"NP"}, "destination": {"QA"}, "sector": {"construction"},
+		"departure_year": {"2025"}, "text": {"The office explained the contract and the job matched it. Training before departure was useful."}, "lang": {"en"}}
+	p := s.post(c, "/agencies/"+ids.himalaya+"/review", "/agencies/"+ids.himalaya+"/review", good)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("review: %d\n%s", p.status, p.body)
+	}
+	m := regexp.MustCompile(`review=([a-z0-9]+)`).FindStringSubmatch(p.header.Get("Location"))
+	if m == nil {
+		t.Fatalf("no review id in %s", p.header.Get("Location"))
+	}
+	id := m[1]
+	if sent := s.get(c, p.header.Get("Location")); !strings.Contains(sent.body, `href="/account/reviews#r-`+id+`"`) {
+		t.Error("the sent page does not link to My reviews")
+	}
+	mine := s.get(c, "/account/reviews")
+	if mine.status != 200 || !strings.Contains(mine.body, `id="r-`+id+`"`) || !strings.Contains(mine.body, "Himalaya") ||
+		(!strings.Contains(mine.body, "Waiting for a moderator") && !strings.Contains(mine.body, ">Published<")) {
+		t.Fatalf("my reviews after sending: %d\n%s", mine.status, mine.body)
+	}
+	if strings.Contains(mine.body, "/appeal") {
+		t.Error("appeal offered before any decision")
+	}
+
+	// A moderator rejects it as off topic.
+	if _, err := s.app.Auth.CreateUser(context.Background(), auth.Registration{Username: "mod2027", Password: "moderator pass 2027"}, kawan.RoleModerator, "", false); err != nil {
+		t.Fatal(err)
+	}
+	mc := s.client()
+	if p := s.post(mc, "/signin", "/signin", url.Values{"username": {"mod2027"}, "password": {"moderator pass 2027"}, "next": {"/moderation"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("moderator sign in: %d", p.status)
+	}
+	action := "reject"
+	if strings.Contains(mine.body, ">Published<") {
+		action = "remove"
+	}
+	if p := s.post(mc, "/moderation/reviews/"+id, "/moderation/reviews/"+id+"/decision", url.Values{"action": {action}, "reason": {"off_topic"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("decision: %d\n%s", p.status, p.body)
+	}
+	mine = s.get(c, "/account/reviews")
+	if !strings.Contains(mine.body, "Off topic") || !strings.Contains(mine.body, `action="/account/reviews/`+id+`/appeal"`) ||
+		(!strings.Contains(mine.body, ">Rejected<") && !strings.Contains(mine.body, ">Removed<")) {
+		t.Fatalf("my reviews after the decision:\n%s", mine.body)
+	}
+
+	// Someone else cannot appeal it; a too-long note comes back with a message, typed text kept.
+	other := s.register(t, "omar2026")
+	if p := s.post(other, "/account", "/account/reviews/"+id+"/appeal", url.Values{"note": {"mine"}}); p.status != http.StatusNotFound {
+		t.Errorf("appeal by another worker: %d", p.status)
+	}
+	long := strings.Repeat("why ", 300)
+	if p := s.post(c, "/account/reviews", "/account/reviews/"+id+"/appeal", url.Values{"note": {long}}); p.status != http.StatusBadRequest ||
+		!strings.Contains(p.body, "at most 1000 characters") || !strings.Contains(p.body, "why why why") {
+		t.Errorf("long appeal note: %d", p.status)
+	}
+	p = s.post(c, "/account/reviews", "/account/reviews/"+id+"/appeal", url.Values{"note": {"It is about this agency: I went to Qatar with them."}})
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/account/reviews?appealed="+id) {
+		t.Fatalf("appeal: %d %s\n%s", p.status, p.header.Get("Location"), p.body)
+	}
+	mine = s.get(c, p.header.Get("Location"))
+	if !strings.Contains(mine.body, "Another moderator will check your review again.") || !strings.Contains(mine.body, "You asked for another check.") ||
+		strings.Contains(mine.body, `/appeal"`) {
+		t.Errorf("my reviews after the appeal:\n%s", mine.body)
+	}
+	// Pressing the button again (an old tab) lands on the list, not an error page.
+	if p := s.post(c, "/account", "/account/reviews/"+id+"/appeal", url.Values{}); p.status != http.StatusSeeOther {
+		t.Errorf("second appeal: %d", p.status)
+	}
+}

@@ -245,6 +245,34 @@ func TestModerationAPI(t *testing.T) {
 		}
 	}
 
+	// The author sees the rejection, its reason and that it can be appealed (GET /v1/me/reviews).
+	mine := func(cl *apitest.Client) map[string]reviews.OwnReview {
+		t.Helper()
+		r := cl.Do("GET", "/v1/me/reviews", nil)
+		var out struct {
+			Reviews []reviews.OwnReview `json:"reviews"`
+			Total   int                 `json:"total"`
+		}
+		r.JSON(t, &out)
+		if r.Status != 200 || out.Total != len(out.Reviews) {
+			t.Fatalf("me/reviews: %d %s", r.Status, r.Body)
+		}
+		m := map[string]reviews.OwnReview{}
+		for _, o := range out.Reviews {
+			m[o.ID] = o
+		}
+		return m
+	}
+	if o := mine(w4)[third.ID]; o.Status != kawan.ReviewRejected || o.Reason != "fake" || o.Appeal != reviews.AppealAvailable {
+		t.Errorf("author's view of the rejection: %+v", o)
+	}
+	if _, seen := mine(w1)[third.ID]; seen {
+		t.Error("another worker's list shows the review")
+	}
+	if r := c.Do("GET", "/v1/me/reviews", nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("anonymous me/reviews: %d", r.Status)
+	}
+
 	// Appeal: only the author, once per decision; the decision on appeal is final.
 	if r := w1.Do("POST", "/v1/reviews/"+third.ID+"/appeal", `{"note":"I am real"}`); r.Status != http.StatusNotFound {
 		t.Errorf("appeal by someone else: %d", r.Status)
@@ -254,6 +282,9 @@ func TestModerationAPI(t *testing.T) {
 	}
 	if r := w4.Do("POST", "/v1/reviews/"+third.ID+"/appeal", `{}`); r.Status != http.StatusConflict {
 		t.Errorf("second appeal while pending: %d", r.Status)
+	}
+	if o := mine(w4)[third.ID]; o.Status != kawan.ReviewHeld || o.Appeal != reviews.AppealPending || o.Reason != "" {
+		t.Errorf("author's view of a pending appeal: %+v", o)
 	}
 	q = mod2.Do("GET", "/v1/moderation/queue?kind=appeal", nil)
 	q.JSON(t, &page)
@@ -277,6 +308,9 @@ func TestModerationAPI(t *testing.T) {
 	}
 	if r := w4.Do("POST", "/v1/reviews/"+third.ID+"/appeal", `{}`); r.Status != http.StatusConflict {
 		t.Errorf("appeal against the decision on appeal: %d", r.Status)
+	}
+	if o := mine(w4)[third.ID]; o.Status != kawan.ReviewRejected || o.Reason != "duplicate" || o.Appeal != reviews.AppealFinal {
+		t.Errorf("author's view of the decision on appeal: %+v", o)
 	}
 
 	// Flags: reasons, once per account, not on one's own review; three put it under review.

@@ -278,7 +278,7 @@ func (s *Service) Appeal(ctx context.Context, p kawan.Principal, reviewID, note 
 		return AppealResult{}, fmt.Errorf("moderation: review %s is %s; only a rejection or removal can be appealed: %w", reviewID, r.Status, kawan.ErrConflict)
 	}
 	m := r.Moderation
-	if !m.AppealedAt.IsZero() && !m.DecidedAt.IsZero() && m.AppealedAt.Before(m.DecidedAt) {
+	if m.AppealDecided() {
 		return AppealResult{}, fmt.Errorf("moderation: review %s: the decision on your appeal is final: %w", reviewID, kawan.ErrConflict)
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)

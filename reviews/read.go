@@ -301,3 +301,51 @@ func defaultExclude(a store.AgencyRatings) (bool, string) {
 	}
 	return false, ""
 }
+
+// Appeal states of an author's own review (OwnReview.Appeal).
+const (
+	AppealNone      = "none"      // nothing to appeal
+	AppealAvailable = "available" // rejected or removed: the author may ask for another check
+	AppealPending   = "pending"   // appealed; waiting for a moderator
+	AppealFinal     = "final"     // decided on appeal; no further appeal
+)
+
+// OwnReview is one of the caller's reviews as its author sees it: the public fields, the
+// status, the moderator's reason when it was rejected or removed, and the appeal state.
+type OwnReview struct {
+	kawan.Review
+	// Reason is the moderation reason code of a rejection or removal (spam, personal_info, …).
+	Reason string `json:"moderation_reason,omitempty"`
+	Appeal string `json:"appeal"`
+}
+
+// Mine returns userID's reviews, newest first (at most store.MaxByAuthor; earlier
+// versions replaced by an edit are left out): GET /v1/me/reviews and the "My reviews" page.
+func (s *Service) Mine(ctx context.Context, userID string) ([]OwnReview, error) {
+	if userID == "" {
+		return nil, fmt.Errorf("reviews: mine: %w", kawan.ErrUnauthenticated)
+	}
+	rs, err := s.st.ByAuthor(ctx, userID, store.MaxByAuthor)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OwnReview, len(rs))
+	for i, r := range rs {
+		o := OwnReview{Review: r, Appeal: AppealNone}
+		m := r.Moderation
+		switch r.Status {
+		case kawan.ReviewRejected, kawan.ReviewRemoved:
+			o.Reason = m.Reason
+			o.Appeal = AppealAvailable
+			if m.AppealDecided() {
+				o.Appeal = AppealFinal
+			}
+		case kawan.ReviewHeld, kawan.ReviewUnderReview:
+			if !m.AppealedAt.IsZero() && !m.AppealedAt.Before(m.DecidedAt) {
+				o.Appeal = AppealPending
+			}
+		}
+		out[i] = o
+	}
+	return out, nil
+}

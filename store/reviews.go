@@ -135,6 +135,25 @@ func (s *Reviews) Review(ctx context.Context, reviewID string) (*kawan.Review, e
 	return &r, nil
 }
 
+// MaxByAuthor bounds ByAuthor's list.
+const MaxByAuthor = 200
+
+// ByAuthor returns the author's reviews, newest first, at most limit (1..MaxByAuthor);
+// superseded versions are left out (the newer version stands for them).
+func (s *Reviews) ByAuthor(ctx context.Context, authorID string, limit int) ([]kawan.Review, error) {
+	limit = min(max(limit, 1), MaxByAuthor)
+	cur, err := s.c.Find(ctx, bson.D{{Key: "author_id", Value: authorID}, {Key: "status", Value: bson.D{{Key: "$ne", Value: kawan.ReviewSuperseded}}}},
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, Classify("reviews by author", err)
+	}
+	out := []kawan.Review{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, Classify("reviews by author", err)
+	}
+	return out, nil
+}
+
 // supersedable are the statuses a newer version of the same author's review replaces.
 // Rejected and removed reviews keep their status (the decision stays on record).
 var supersedable = bson.A{kawan.ReviewSubmitted, kawan.ReviewPublished, kawan.ReviewHeld, kawan.ReviewUnderReview}
