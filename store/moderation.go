@@ -66,6 +66,52 @@ func moderationIndexes(ctx context.Context, db *mongo.Database) error {
 
 // ---- review transitions ----
 
+// staleToken is how old a token in "mod_transitions" must be before a new claim may take it
+// over: a claim whose holder crashed, or whose write failed without undoing the claim,
+// would otherwise block that review (or reply, or lease) for good. Live claims last
+// milliseconds; requests time out long before this.
+const staleToken = 2 * time.Minute
+
+// claimToken inserts the unique token key (with fields and "at": now) in "mod_transitions".
+// false: someone else holds it. A token older than staleToken is taken over (deleted, on
+// its "at", and claimed again, once).
+func (m *Moderation) claimToken(ctx context.Context, key string, fields bson.D, now time.Time) (bool, error) {
+	doc := append(bson.D{{Key: "_id", Value: key}, {Key: "at", Value: now}}, fields...)
+	for attempt := 0; ; attempt++ {
+		_, err := m.tokens.InsertOne(ctx, doc)
+		if err == nil {
+			return true, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return false, Classify("claim "+key, err)
+		}
+		if attempt > 0 {
+			return false, nil
+		}
+		var held struct {
+			At time.Time `bson:"at"`
+		}
+		if err := m.tokens.FindOne(ctx, id(key)).Decode(&held); err != nil {
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				continue // released meanwhile
+			}
+			return false, Classify("read "+key, err)
+		}
+		if now.Sub(held.At) < staleToken {
+			return false, nil
+		}
+		if _, err := m.tokens.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "at", Value: held.At}}); err != nil {
+			return false, Classify("take over "+key, err)
+		}
+	}
+}
+
+// unclaimToken gives a token back after the write it guarded failed (not on a conflict:
+// then the guarded version is gone anyway), so that a retry can claim it at once.
+func (m *Moderation) unclaimToken(ctx context.Context, key string) {
+	_, _ = m.tokens.DeleteOne(context.WithoutCancel(ctx), id(key))
+}
+
 // TransitionReview moves review r (as the caller read it) from its status to status to,
 // applying set and unset and bumping "version", and returns the review as it was before.
 // ErrConflict: another transition from the same version won, or the review changed since
@@ -78,13 +124,13 @@ func moderationIndexes(ctx context.Context, db *mongo.Database) error {
 // "mod_transitions"; only the claimer updates, with the status and version in the filter
 // as well (atomic on MongoDB).
 func (m *Moderation) TransitionReview(ctx context.Context, r *kawan.Review, to kawan.ReviewStatus, set bson.D, unset []string) (*kawan.Review, error) {
-	_, err := m.tokens.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("%s|%d", r.ID, r.Version)},
-		{Key: "from", Value: r.Status}, {Key: "to", Value: to}, {Key: "at", Value: time.Now().UTC()}})
-	if mongo.IsDuplicateKeyError(err) {
-		return nil, fmt.Errorf("store: review %s was changed by someone else at the same moment: %w", r.ID, kawan.ErrConflict)
-	}
+	key := fmt.Sprintf("%s|%d", r.ID, r.Version)
+	ok, err := m.claimToken(ctx, key, bson.D{{Key: "from", Value: r.Status}, {Key: "to", Value: to}}, time.Now().UTC())
 	if err != nil {
-		return nil, Classify("claim review transition", err)
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("store: review %s was changed by someone else at the same moment: %w", r.ID, kawan.ErrConflict)
 	}
 	set = append(bson.D{{Key: "status", Value: to}}, set...)
 	up := bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}}
@@ -103,6 +149,7 @@ func (m *Moderation) TransitionReview(ctx context.Context, r *kawan.Review, to k
 		return &before, nil
 	}
 	if !errors.Is(err, mongo.ErrNoDocuments) {
+		m.unclaimToken(ctx, key)
 		return nil, Classify("review transition", err)
 	}
 	if _, err := m.Review(ctx, r.ID); err != nil {
@@ -234,18 +281,19 @@ func (m *Moderation) Claim(ctx context.Context, reviewID, by string, now, until 
 			return QueueItem{}, Classify("renew claim", err)
 		}
 	default:
-		_, err := m.tokens.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("lease|%s|%d|%d", reviewID, it.Since.UnixNano(), it.LeaseGen)},
-			{Key: "by", Value: by}, {Key: "at", Value: now}})
-		if mongo.IsDuplicateKeyError(err) {
-			return QueueItem{}, fmt.Errorf("store: review %s was claimed by another moderator at the same moment: %w", reviewID, kawan.ErrConflict)
-		}
+		key := fmt.Sprintf("lease|%s|%d|%d", reviewID, it.Since.UnixNano(), it.LeaseGen)
+		ok, err := m.claimToken(ctx, key, bson.D{{Key: "by", Value: by}}, now)
 		if err != nil {
-			return QueueItem{}, Classify("claim review", err)
+			return QueueItem{}, err
+		}
+		if !ok {
+			return QueueItem{}, fmt.Errorf("store: review %s was claimed by another moderator at the same moment: %w", reviewID, kawan.ErrConflict)
 		}
 		_, err = m.queue.UpdateOne(ctx, id(reviewID), bson.D{
 			{Key: "$set", Value: bson.D{{Key: "lease_by", Value: by}, {Key: "lease_until", Value: until}}},
 			{Key: "$inc", Value: bson.D{{Key: "lease_gen", Value: int64(1)}}}})
 		if err != nil {
+			m.unclaimToken(ctx, key)
 			return QueueItem{}, Classify("claim review", err)
 		}
 	}
@@ -421,19 +469,20 @@ func (m *Moderation) HeldReplies(ctx context.Context, limit int) ([]kawan.Review
 // TransitionReply moves the held reply of review r (as read) to status to, guarded like
 // TransitionReview by a unique token, and bumps the review's version.
 func (m *Moderation) TransitionReply(ctx context.Context, r *kawan.Review, to kawan.ReviewStatus, now time.Time) error {
-	_, err := m.tokens.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("reply|%s|%d", r.ID, r.Version)},
-		{Key: "to", Value: to}, {Key: "at", Value: now}})
-	if mongo.IsDuplicateKeyError(err) {
-		return fmt.Errorf("store: the reply to review %s was decided by someone else at the same moment: %w", r.ID, kawan.ErrConflict)
-	}
+	key := fmt.Sprintf("reply|%s|%d", r.ID, r.Version)
+	ok, err := m.claimToken(ctx, key, bson.D{{Key: "to", Value: to}}, now)
 	if err != nil {
-		return Classify("claim reply transition", err)
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("store: the reply to review %s was decided by someone else at the same moment: %w", r.ID, kawan.ErrConflict)
 	}
 	res, err := m.reviews.UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: r.Version}, {Key: "reply.status", Value: kawan.ReviewHeld}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "reply.status", Value: to}, {Key: "updated_at", Value: now}}},
 			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
 	if err != nil {
+		m.unclaimToken(ctx, key)
 		return Classify("reply transition", err)
 	}
 	if res.MatchedCount == 0 {

@@ -1,0 +1,58 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/store"
+	"github.com/kawan-labs/kawan/store/storetest"
+)
+
+// TestTransitionTokenLeftByACrash: a transition claims the token "review|version" before it
+// writes. A claim left behind (the process died between the two, or the write failed) must
+// not block the review for good: a fresh one is a conflict, one older than two minutes is
+// taken over.
+func TestTransitionTokenLeftByACrash(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		rv := store.NewReviews(s.DB())
+		m := store.NewModeration(s.DB())
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		r := &kawan.Review{ID: "crash1", AgencyID: "a1", AuthorID: "u1", Status: kawan.ReviewHeld, Text: "x", Lang: "en",
+			CreatedAt: now, UpdatedAt: now, Version: 3}
+		if err := rv.InsertReview(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		tokens := s.DB().Collection("mod_transitions")
+		key := fmt.Sprintf("%s|%d", r.ID, r.Version)
+		// A live claim by someone else: conflict, and the review is untouched.
+		if _, err := tokens.InsertOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "at", Value: now}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.TransitionReview(ctx, r, kawan.ReviewPublished, nil, nil); !errors.Is(err, kawan.ErrConflict) {
+			t.Fatalf("transition against a live claim: %v", err)
+		}
+		// The same claim, abandoned three minutes ago: taken over.
+		if _, err := tokens.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}}, bson.D{{Key: "$set", Value: bson.D{{Key: "at", Value: now.Add(-3 * time.Minute)}}}}); err != nil {
+			t.Fatal(err)
+		}
+		before, err := m.TransitionReview(ctx, r, kawan.ReviewPublished, nil, nil)
+		if err != nil || before.Status != kawan.ReviewHeld {
+			t.Fatalf("transition after an abandoned claim: %v %+v", err, before)
+		}
+		got, err := rv.Review(ctx, r.ID)
+		if err != nil || got.Status != kawan.ReviewPublished || got.Version != 4 {
+			t.Fatalf("after: %+v %v", got, err)
+		}
+		// The version it moved from cannot be used again.
+		if _, err := m.TransitionReview(ctx, r, kawan.ReviewRejected, nil, nil); !errors.Is(err, kawan.ErrConflict) {
+			t.Fatalf("second transition from the old version: %v", err)
+		}
+	})
+}
