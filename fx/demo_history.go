@@ -93,6 +93,7 @@ func (s *Service) SynthesizeDemoHistory(ctx context.Context, st DemoHistoryStore
 	for _, id := range sortedKeys(out) {
 		docs = append(docs, *out[id])
 	}
+	defer s.histGen.Add(1) // cached daily costs are out of date
 	for chunk := range slices.Chunk(docs, 200) {
 		if err := st.InsertDays(ctx, chunk); err != nil {
 			return 0, err

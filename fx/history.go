@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -82,6 +83,7 @@ func (s *Service) recordHistory(ctx context.Context, snap *Snapshot, now time.Ti
 			continue
 		}
 		s.recorded[key] = slot
+		s.histGen.Add(1) // cached daily costs are out of date
 	}
 }
 
@@ -214,6 +216,13 @@ func (s *Service) DailyCosts(ctx context.Context, corridor string, from, to time
 	if err != nil {
 		return nil, err
 	}
+	key := corridor + "|" + from.Format(time.DateOnly) + "|" + to.Format(time.DateOnly)
+	gen, now := s.histGen.Load(), s.now()
+	if v, ok := s.dailyCache.Load(key); ok {
+		if e := v.(dailyEntry); e.gen == gen && now.Sub(e.at) >= 0 && now.Sub(e.at) < dailyCacheTTL {
+			return slices.Clone(e.days), nil
+		}
+	}
 	days, err := s.days(ctx, corridor, from, to)
 	if err != nil {
 		return nil, err
@@ -224,8 +233,28 @@ func (s *Service) DailyCosts(ctx context.Context, corridor string, from, to time
 			out = append(out, dailyCost(d))
 		}
 	}
+	if s.dailyCacheSize.Add(1) > maxDailyCached {
+		s.dailyCache.Clear()
+		s.dailyCacheSize.Store(1)
+	}
+	s.dailyCache.Store(key, dailyEntry{gen: gen, at: now, days: slices.Clone(out)})
 	return out, nil
 }
+
+// dailyEntry is a cached DailyCosts result.
+type dailyEntry struct {
+	gen  int64
+	at   time.Time
+	days []DailyCost
+}
+
+const (
+	// dailyCacheTTL bounds how stale a cached DailyCosts result may be (history written by
+	// another process, days finishing); this process's own writes clear it at once.
+	dailyCacheTTL = time.Minute
+	// maxDailyCached bounds the cache's entries (corridor × range); past it, it starts over.
+	maxDailyCached = 1024
+)
 
 // maxCachedDays bounds the finished-day cache (a few MB).
 const maxCachedDays = 4096

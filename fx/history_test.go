@@ -3,6 +3,7 @@ package fx_test
 import (
 	"context"
 	"net/http/httptest"
+	"reflect"
 	"testing"
 	"time"
 
@@ -105,6 +106,12 @@ func TestDemoHistory(t *testing.T) {
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Read (and cache) the range before the history is written: the write must not be
+	// hidden by the cached answer.
+	before, err := s.DailyCosts(ctx, "SGD-PHP", fx.TestNow.Add(-10*24*time.Hour), fx.TestNow)
+	if err != nil || len(before) > 1 {
+		t.Fatalf("daily costs before: %d days, %v", len(before), err)
+	}
 	n, err := s.SynthesizeDemoHistory(ctx, fxs, 10, 1)
 	if err != nil || n != 10*len(s.Corridors()) {
 		t.Fatalf("%d corridor-days for %d corridors, %v", n, len(s.Corridors()), err)
@@ -112,6 +119,15 @@ func TestDemoHistory(t *testing.T) {
 	days, err := s.DailyCosts(ctx, "SGD-PHP", fx.TestNow.Add(-10*24*time.Hour), fx.TestNow)
 	if err != nil || len(days) < 10 {
 		t.Fatalf("daily costs: %d days, %v", len(days), err)
+	}
+	// A repeat is served from the cache, equal, and not shared with the caller.
+	again, err := s.DailyCosts(ctx, "SGD-PHP", fx.TestNow.Add(-10*24*time.Hour), fx.TestNow)
+	if err != nil || !reflect.DeepEqual(again, days) {
+		t.Fatalf("repeat differs: %v", err)
+	}
+	again[0].Samples = -1
+	if third, _ := s.DailyCosts(ctx, "SGD-PHP", fx.TestNow.Add(-10*24*time.Hour), fx.TestNow); third[0].Samples == -1 {
+		t.Error("the cached days are shared with callers")
 	}
 	h, err := s.History(ctx, fx.HistoryQuery{Corridor: "MYR-NPR", Provider: "demo-himal-money", From: fx.TestNow.Truncate(24 * time.Hour).Add(-10 * 24 * time.Hour), To: fx.TestNow})
 	// 10 fictional days × 2 samples × 2 payout methods, plus the live sample Start recorded.

@@ -73,6 +73,12 @@ type Service struct {
 	// them) by _id: charts re-read the same days often, and each read costs a round trip.
 	dayCache     sync.Map
 	dayCacheSize atomic.Int64
+	// dailyCache holds DailyCosts results by corridor and day range for dailyCacheTTL, or
+	// until this process records history again (histGen moves): /send shows a corridor's
+	// chart on every comparison, and the result changes at most hourly.
+	dailyCache     sync.Map
+	dailyCacheSize atomic.Int64
+	histGen        atomic.Int64
 }
 
 // feedState is what the service knows about one feed (one file, URL or pushed document).
