@@ -67,6 +67,11 @@ type Moderation struct {
 	LeaseBy      string    `json:"-" bson:"lease_by,omitempty"`
 	LeaseUntil   time.Time `json:"-" bson:"lease_until,omitempty"`
 	AppealedAt   time.Time `json:"-" bson:"appealed_at,omitempty"`
+	// Transitions are the tokens of the transitions applied to this review ("id|version",
+	// "reply|id|version"), written with each transition: they tell audit recovery that a
+	// transition whose audit entry is missing did happen. A few per review: each needs a
+	// moderator's decision, an appeal (one per decision) or the flag threshold.
+	Transitions []string `json:"-" bson:"transitions,omitempty"`
 }
 
 // AppealDecided reports whether the last decision was made after the author appealed: such

@@ -289,6 +289,7 @@ func (a *App) wireModeration(modules *[]api.Module) {
 	a.Reviews.SetScreener(a.Moderation)
 	a.Reviews.SetReplyScreener(a.Moderation.ScreenReply)
 	*modules = append(*modules, &api.ModerationModule{Svc: a.Moderation})
+	a.AddJob(a.Moderation.RunAuditRecovery)
 }
 
 // wireAuth builds the accounts service (signing keys and fingerprint secret from the

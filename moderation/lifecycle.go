@@ -135,14 +135,17 @@ func (s *Service) Decide(ctx context.Context, p kawan.Principal, reviewID string
 		// new flags count toward sending it back under review.
 		set = append(set, bson.E{Key: "moderation.flag_count", Value: 0})
 	}
-	before, err := s.st.TransitionReview(ctx, r, to, set, []string{"moderation.original_text"})
+	// The audit entry travels with the transition's token, so it is written even if this
+	// process stops right after the transition (RecoverAudit).
+	score := r.Moderation.FraudScore
+	note, _ := Redact(strings.TrimSpace(d.Note))
+	entry := &kawan.AuditEntry{At: now, ActorID: p.UserID, ActorRole: p.Role, Action: "review.decision",
+		Subject: "review:" + reviewID, From: string(r.Status), To: string(to), Reason: string(d.Reason), FraudScore: &score, Note: note}
+	before, err := s.st.TransitionReview(ctx, r, to, set, []string{"moderation.original_text"}, entry)
 	if err != nil {
 		return DecisionResult{}, err
 	}
-	score := before.Moderation.FraudScore
-	note, _ := Redact(strings.TrimSpace(d.Note))
-	s.record(ctx, kawan.AuditEntry{At: now, ActorID: p.UserID, ActorRole: p.Role, Action: "review.decision",
-		Subject: "review:" + reviewID, From: string(before.Status), To: string(to), Reason: string(d.Reason), FraudScore: &score, Note: note})
+	s.recordTransition(ctx, store.TransitionKey(r.ID, r.Version), *entry)
 	if err := s.st.Dequeue(ctx, reviewID); err != nil {
 		s.log.Warn("moderation: dequeue decided review", "review", reviewID, "err", err)
 	}
@@ -220,12 +223,13 @@ func (s *Service) Flag(ctx context.Context, p kawan.Principal, reviewID string, 
 		return FlagResult{}, err
 	}
 	if after.Status == kawan.ReviewPublished && open >= s.flagN {
-		before, err := s.st.TransitionReview(ctx, after, kawan.ReviewUnderReview, bson.D{{Key: "updated_at", Value: now}}, nil)
+		score := after.Moderation.FraudScore
+		entry := &kawan.AuditEntry{At: now, Action: "review.flagged", Subject: "review:" + reviewID,
+			From: string(kawan.ReviewPublished), To: string(kawan.ReviewUnderReview), Reason: string(ReasonFlagThreshold), FraudScore: &score}
+		_, err := s.st.TransitionReview(ctx, after, kawan.ReviewUnderReview, bson.D{{Key: "updated_at", Value: now}}, nil, entry)
 		switch {
 		case err == nil:
-			score := before.Moderation.FraudScore
-			s.record(ctx, kawan.AuditEntry{At: now, Action: "review.flagged", Subject: "review:" + reviewID,
-				From: string(kawan.ReviewPublished), To: string(kawan.ReviewUnderReview), Reason: string(ReasonFlagThreshold), FraudScore: &score})
+			s.recordTransition(ctx, store.TransitionKey(after.ID, after.Version), *entry)
 			s.count(ctx, now, map[string]int64{"under_review": 1}, nil)
 			if err := s.st.Enqueue(ctx, store.QueueItem{ReviewID: reviewID, AgencyID: r.AgencyID, Kind: "under_review",
 				Status: kawan.ReviewUnderReview, FraudScore: score, Flags: after.Moderation.FlagCount, Since: now}); err != nil {
@@ -287,14 +291,15 @@ func (s *Service) Appeal(ctx context.Context, p kawan.Principal, reviewID, note 
 	if err := s.st.InsertAppeal(ctx, store.Appeal{ReviewID: reviewID, AuthorID: p.UserID, Decision: decision, Note: redacted, At: now}); err != nil {
 		return AppealResult{}, err
 	}
-	before, err := s.st.TransitionReview(ctx, r, to, bson.D{{Key: "moderation.appealed_at", Value: now}, {Key: "updated_at", Value: now}}, nil)
+	score := r.Moderation.FraudScore
+	entry := &kawan.AuditEntry{At: now, ActorID: p.UserID, ActorRole: p.Role, Action: "review.appeal", Subject: "review:" + reviewID,
+		From: string(r.Status), To: string(to), Reason: string(ReasonAppealed), FraudScore: &score}
+	before, err := s.st.TransitionReview(ctx, r, to, bson.D{{Key: "moderation.appealed_at", Value: now}, {Key: "updated_at", Value: now}}, nil, entry)
 	if err != nil {
 		_ = s.st.DeleteAppeal(context.WithoutCancel(ctx), reviewID, decision)
 		return AppealResult{}, err
 	}
-	score := before.Moderation.FraudScore
-	s.record(ctx, kawan.AuditEntry{At: now, ActorID: p.UserID, ActorRole: p.Role, Action: "review.appeal", Subject: "review:" + reviewID,
-		From: string(before.Status), To: string(to), Reason: string(ReasonAppealed), FraudScore: &score})
+	s.recordTransition(ctx, store.TransitionKey(r.ID, r.Version), *entry)
 	s.count(ctx, now, map[string]int64{"appeals": 1}, nil)
 	if err := s.st.Enqueue(ctx, store.QueueItem{ReviewID: reviewID, AgencyID: r.AgencyID, Kind: "appeal", Status: to,
 		FraudScore: score, Flags: before.Moderation.FlagCount, Since: now}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/store"
 )
 
 // ReplyItem is an agency reply held for a moderator (a listed slur or threat).
@@ -70,12 +71,13 @@ func (s *Service) DecideReply(ctx context.Context, p kawan.Principal, reviewID s
 		to = kawan.ReviewRejected
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	if err := s.st.TransitionReply(ctx, r, to, now); err != nil {
+	note, _ := Redact(strings.TrimSpace(d.Note))
+	entry := &kawan.AuditEntry{At: now, ActorID: p.UserID, ActorRole: p.Role, Action: "reply.decision", Subject: "review:" + reviewID,
+		From: string(kawan.ReviewHeld), To: string(to), Reason: string(d.Reason), Note: note}
+	if err := s.st.TransitionReply(ctx, r, to, now, entry); err != nil {
 		return DecisionResult{}, err
 	}
-	note, _ := Redact(strings.TrimSpace(d.Note))
-	s.record(ctx, kawan.AuditEntry{At: now, ActorID: p.UserID, ActorRole: p.Role, Action: "reply.decision", Subject: "review:" + reviewID,
-		From: string(kawan.ReviewHeld), To: string(to), Reason: string(d.Reason), Note: note})
+	s.recordTransition(ctx, store.ReplyTransitionKey(r.ID, r.Version), *entry)
 	s.count(ctx, now, map[string]int64{"reply_decisions": 1}, nil)
 	s.syncReview(ctx, reviewID)
 	return DecisionResult{ReviewID: reviewID, From: kawan.ReviewHeld, Status: to}, nil

@@ -2,8 +2,10 @@ package moderation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -312,6 +314,95 @@ func (s *Service) record(ctx context.Context, e kawan.AuditEntry) {
 	}
 	if err := s.audit.Append(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("moderation: audit append failed", "subject", e.Subject, "action", e.Action, "err", err)
+	}
+}
+
+// recordTransition appends a transition's audit entry (carried by its token) and marks the
+// token audited; on failure the entry stays with the token and RecoverAudit writes it.
+func (s *Service) recordTransition(ctx context.Context, key string, e kawan.AuditEntry) {
+	if s.audit == nil {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	if err := s.audit.AppendOnce(ctx, e); err != nil {
+		s.log.Error("moderation: audit append failed; recovery will write it", "subject", e.Subject, "action", e.Action, "err", err)
+		return
+	}
+	if err := s.st.MarkAudited(ctx, key); err != nil {
+		s.log.Warn("moderation: mark transition audited", "subject", e.Subject, "err", err)
+	}
+}
+
+// auditGrace is how long a transition's audit entry may be pending before RecoverAudit
+// handles it: the request that made the transition normally writes it within milliseconds.
+const auditGrace = time.Minute
+
+// RecoverAudit writes the audit entries of transitions that happened but whose entry was
+// never written (the process stopped, or the audit log was unavailable, right after the
+// transition), and drops the tokens of transitions that never happened (claimed, then
+// the process stopped before the write). It handles at most 1000 tokens a call and
+// returns how many entries it wrote.
+func (s *Service) RecoverAudit(ctx context.Context) (int, error) {
+	if s.audit == nil {
+		return 0, nil
+	}
+	now := s.now().UTC()
+	pending, err := s.st.UnauditedTransitions(ctx, now.Add(-auditGrace), 1000)
+	if err != nil {
+		return 0, err
+	}
+	written := 0
+	for _, p := range pending {
+		r, err := s.st.Review(ctx, p.ReviewID)
+		switch {
+		case errors.Is(err, kawan.ErrNotFound):
+			// The review is gone (a submission that lost its race): nothing to audit.
+			if err := s.st.DropToken(ctx, p.Key, p.At); err != nil {
+				return written, err
+			}
+			continue
+		case err != nil:
+			return written, err
+		}
+		if !slices.Contains(r.Moderation.Transitions, p.Key) {
+			if now.Sub(p.At) >= store.StaleToken {
+				if err := s.st.DropToken(ctx, p.Key, p.At); err != nil {
+					return written, err
+				}
+			}
+			continue
+		}
+		if err := s.audit.AppendOnce(ctx, p.Entry); err != nil {
+			return written, err
+		}
+		if err := s.st.MarkAudited(ctx, p.Key); err != nil {
+			return written, err
+		}
+		written++
+		s.log.Warn("moderation: wrote a transition's missing audit entry", "subject", p.Entry.Subject, "action", p.Entry.Action)
+	}
+	return written, nil
+}
+
+// auditRecoveryEvery is how often RunAuditRecovery looks for missing audit entries.
+const auditRecoveryEvery = 5 * time.Minute
+
+// RunAuditRecovery runs RecoverAudit at start and every five minutes until ctx ends (a
+// background job of the app).
+func (s *Service) RunAuditRecovery(ctx context.Context) {
+	t := time.NewTicker(auditRecoveryEvery)
+	defer t.Stop()
+	for {
+		if n, err := s.RecoverAudit(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("moderation: audit recovery", "err", err)
+		} else if n > 0 {
+			s.log.Info("moderation: audit recovery wrote missing entries", "entries", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -34,6 +35,18 @@ func (l *AuditLog) Append(ctx context.Context, e kawan.AuditEntry) error {
 		e.At = time.Now().UTC()
 	}
 	_, err := l.c.InsertOne(ctx, e)
+	return Classify("append audit entry", err)
+}
+
+// AppendOnce records e (its ID set) unless an entry with that ID is already there.
+func (l *AuditLog) AppendOnce(ctx context.Context, e kawan.AuditEntry) error {
+	if e.ID == "" {
+		return fmt.Errorf("store: append audit entry once: no ID")
+	}
+	_, err := l.c.InsertOne(ctx, e)
+	if mongo.IsDuplicateKeyError(err) {
+		return nil
+	}
 	return Classify("append audit entry", err)
 }
 

@@ -72,10 +72,15 @@ func moderationIndexes(ctx context.Context, db *mongo.Database) error {
 // milliseconds; requests time out long before this.
 const staleToken = 2 * time.Minute
 
+// StaleToken is staleToken for moderation's audit recovery.
+const StaleToken = staleToken
+
 // claimToken inserts the unique token key (with fields and "at": now) in "mod_transitions".
 // false: someone else holds it. A token older than staleToken is taken over (deleted, on
-// its "at", and claimed again, once).
-func (m *Moderation) claimToken(ctx context.Context, key string, fields bson.D, now time.Time) (bool, error) {
+// its "at", and claimed again, once), unless reviewID is set and that review's
+// moderation.transitions shows the transition it guarded did happen (then the version is
+// gone: a conflict; and the token still carries that transition's audit entry).
+func (m *Moderation) claimToken(ctx context.Context, key, reviewID string, fields bson.D, now time.Time) (bool, error) {
 	doc := append(bson.D{{Key: "_id", Value: key}, {Key: "at", Value: now}}, fields...)
 	for attempt := 0; ; attempt++ {
 		_, err := m.tokens.InsertOne(ctx, doc)
@@ -100,6 +105,12 @@ func (m *Moderation) claimToken(ctx context.Context, key string, fields bson.D, 
 		if now.Sub(held.At) < staleToken {
 			return false, nil
 		}
+		if reviewID != "" {
+			happened, err := m.transitionHappened(ctx, reviewID, key)
+			if err != nil || happened {
+				return false, err
+			}
+		}
 		if _, err := m.tokens.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "at", Value: held.At}}); err != nil {
 			return false, Classify("take over "+key, err)
 		}
@@ -107,9 +118,24 @@ func (m *Moderation) claimToken(ctx context.Context, key string, fields bson.D, 
 }
 
 // unclaimToken gives a token back after the write it guarded failed (not on a conflict:
-// then the guarded version is gone anyway), so that a retry can claim it at once.
-func (m *Moderation) unclaimToken(ctx context.Context, key string) {
-	_, _ = m.tokens.DeleteOne(context.WithoutCancel(ctx), id(key))
+// then the guarded version is gone anyway), so that a retry can claim it at once. A write
+// that failed on the client may still have been applied: the token stays if the review
+// shows the transition, or cannot be read (then staleToken's take-over frees it).
+func (m *Moderation) unclaimToken(ctx context.Context, reviewID, key string) {
+	ctx = context.WithoutCancel(ctx)
+	if happened, err := m.transitionHappened(ctx, reviewID, key); err != nil || happened {
+		return
+	}
+	_, _ = m.tokens.DeleteOne(ctx, id(key))
+}
+
+// transitionHappened reports whether review reviewID records the transition key.
+func (m *Moderation) transitionHappened(ctx context.Context, reviewID, key string) (bool, error) {
+	n, err := m.reviews.CountDocuments(ctx, bson.D{{Key: "_id", Value: reviewID}, {Key: "moderation.transitions", Value: key}})
+	if err != nil {
+		return false, Classify("read review transitions", err)
+	}
+	return n > 0, nil
 }
 
 // TransitionReview moves review r (as the caller read it) from its status to status to,
@@ -123,9 +149,9 @@ func (m *Moderation) unclaimToken(ctx context.Context, key string) {
 // backend, so each transition first claims the token "review|version" in
 // "mod_transitions"; only the claimer updates, with the status and version in the filter
 // as well (atomic on MongoDB).
-func (m *Moderation) TransitionReview(ctx context.Context, r *kawan.Review, to kawan.ReviewStatus, set bson.D, unset []string) (*kawan.Review, error) {
-	key := fmt.Sprintf("%s|%d", r.ID, r.Version)
-	ok, err := m.claimToken(ctx, key, bson.D{{Key: "from", Value: r.Status}, {Key: "to", Value: to}}, time.Now().UTC())
+func (m *Moderation) TransitionReview(ctx context.Context, r *kawan.Review, to kawan.ReviewStatus, set bson.D, unset []string, audit *kawan.AuditEntry) (*kawan.Review, error) {
+	key := TransitionKey(r.ID, r.Version)
+	ok, err := m.claimToken(ctx, key, r.ID, tokenFields(bson.D{{Key: "from", Value: r.Status}, {Key: "to", Value: to}}, r.ID, audit), time.Now().UTC())
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +159,8 @@ func (m *Moderation) TransitionReview(ctx context.Context, r *kawan.Review, to k
 		return nil, fmt.Errorf("store: review %s was changed by someone else at the same moment: %w", r.ID, kawan.ErrConflict)
 	}
 	set = append(bson.D{{Key: "status", Value: to}}, set...)
-	up := bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}}
+	up := bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}},
+		{Key: "$push", Value: bson.D{{Key: "moderation.transitions", Value: key}}}}
 	if len(unset) > 0 {
 		u := bson.D{}
 		for _, f := range unset {
@@ -149,13 +176,72 @@ func (m *Moderation) TransitionReview(ctx context.Context, r *kawan.Review, to k
 		return &before, nil
 	}
 	if !errors.Is(err, mongo.ErrNoDocuments) {
-		m.unclaimToken(ctx, key)
+		m.unclaimToken(ctx, r.ID, key)
 		return nil, Classify("review transition", err)
 	}
 	if _, err := m.Review(ctx, r.ID); err != nil {
 		return nil, err
 	}
 	return nil, fmt.Errorf("store: review %s changed since you read it; reload and decide again: %w", r.ID, kawan.ErrConflict)
+}
+
+// TransitionKey and ReplyTransitionKey name the token of a transition of review id from
+// version (in "mod_transitions" and the review's moderation.transitions).
+func TransitionKey(id string, version int64) string { return fmt.Sprintf("%s|%d", id, version) }
+
+func ReplyTransitionKey(id string, version int64) string {
+	return fmt.Sprintf("reply|%s|%d", id, version)
+}
+
+// tokenFields adds the review and the transition's audit entry (with its ID fixed, so it
+// is appended at most once) to a transition token: the entry is written to the audit log
+// after the transition, and should the process stop in between, RecoverAudit writes it.
+func tokenFields(f bson.D, reviewID string, audit *kawan.AuditEntry) bson.D {
+	f = append(f, bson.E{Key: "review_id", Value: reviewID})
+	if audit != nil {
+		if audit.ID == "" {
+			audit.ID = kawan.NewID()
+		}
+		f = append(f, bson.E{Key: "audit", Value: *audit}, bson.E{Key: "audited", Value: false})
+	}
+	return f
+}
+
+// PendingAudit is a transition token whose audit entry is not known to be written.
+type PendingAudit struct {
+	Key      string           `bson:"_id"`
+	ReviewID string           `bson:"review_id"`
+	At       time.Time        `bson:"at"`
+	Entry    kawan.AuditEntry `bson:"audit"`
+}
+
+// UnauditedTransitions lists tokens claimed before before whose audit entry is not marked
+// written, oldest first, at most limit (1..1000).
+func (m *Moderation) UnauditedTransitions(ctx context.Context, before time.Time, limit int) ([]PendingAudit, error) {
+	limit = min(max(limit, 1), 1000)
+	cur, err := m.tokens.Find(ctx, bson.D{{Key: "audited", Value: false}, {Key: "at", Value: bson.D{{Key: "$lt", Value: before}}}},
+		options.Find().SetSort(bson.D{{Key: "at", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, Classify("unaudited transitions", err)
+	}
+	out := []PendingAudit{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, Classify("unaudited transitions", err)
+	}
+	return out, nil
+}
+
+// MarkAudited records that the token's audit entry is in the audit log.
+func (m *Moderation) MarkAudited(ctx context.Context, key string) error {
+	_, err := m.tokens.UpdateOne(ctx, id(key), bson.D{{Key: "$set", Value: bson.D{{Key: "audited", Value: true}}}})
+	return Classify("mark audited", err)
+}
+
+// DropToken deletes a token claimed at at whose transition never happened (the claimer
+// stopped before writing), freeing that review version.
+func (m *Moderation) DropToken(ctx context.Context, key string, at time.Time) error {
+	_, err := m.tokens.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "at", Value: at}})
+	return Classify("drop token", err)
 }
 
 // UpdateModeration sets moderation fields of a review that is still in status (no status
@@ -282,7 +368,7 @@ func (m *Moderation) Claim(ctx context.Context, reviewID, by string, now, until 
 		}
 	default:
 		key := fmt.Sprintf("lease|%s|%d|%d", reviewID, it.Since.UnixNano(), it.LeaseGen)
-		ok, err := m.claimToken(ctx, key, bson.D{{Key: "by", Value: by}}, now)
+		ok, err := m.claimToken(ctx, key, "", bson.D{{Key: "by", Value: by}}, now)
 		if err != nil {
 			return QueueItem{}, err
 		}
@@ -293,7 +379,7 @@ func (m *Moderation) Claim(ctx context.Context, reviewID, by string, now, until 
 			{Key: "$set", Value: bson.D{{Key: "lease_by", Value: by}, {Key: "lease_until", Value: until}}},
 			{Key: "$inc", Value: bson.D{{Key: "lease_gen", Value: int64(1)}}}})
 		if err != nil {
-			m.unclaimToken(ctx, key)
+			m.unclaimToken(ctx, reviewID, key)
 			return QueueItem{}, Classify("claim review", err)
 		}
 	}
@@ -468,9 +554,9 @@ func (m *Moderation) HeldReplies(ctx context.Context, limit int) ([]kawan.Review
 
 // TransitionReply moves the held reply of review r (as read) to status to, guarded like
 // TransitionReview by a unique token, and bumps the review's version.
-func (m *Moderation) TransitionReply(ctx context.Context, r *kawan.Review, to kawan.ReviewStatus, now time.Time) error {
-	key := fmt.Sprintf("reply|%s|%d", r.ID, r.Version)
-	ok, err := m.claimToken(ctx, key, bson.D{{Key: "to", Value: to}}, now)
+func (m *Moderation) TransitionReply(ctx context.Context, r *kawan.Review, to kawan.ReviewStatus, now time.Time, audit *kawan.AuditEntry) error {
+	key := ReplyTransitionKey(r.ID, r.Version)
+	ok, err := m.claimToken(ctx, key, r.ID, tokenFields(bson.D{{Key: "to", Value: to}}, r.ID, audit), now)
 	if err != nil {
 		return err
 	}
@@ -480,9 +566,10 @@ func (m *Moderation) TransitionReply(ctx context.Context, r *kawan.Review, to ka
 	res, err := m.reviews.UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: r.Version}, {Key: "reply.status", Value: kawan.ReviewHeld}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "reply.status", Value: to}, {Key: "updated_at", Value: now}}},
-			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}},
+			{Key: "$push", Value: bson.D{{Key: "moderation.transitions", Value: key}}}})
 	if err != nil {
-		m.unclaimToken(ctx, key)
+		m.unclaimToken(ctx, r.ID, key)
 		return Classify("reply transition", err)
 	}
 	if res.MatchedCount == 0 {

@@ -35,14 +35,14 @@ func TestTransitionTokenLeftByACrash(t *testing.T) {
 		if _, err := tokens.InsertOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "at", Value: now}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := m.TransitionReview(ctx, r, kawan.ReviewPublished, nil, nil); !errors.Is(err, kawan.ErrConflict) {
+		if _, err := m.TransitionReview(ctx, r, kawan.ReviewPublished, nil, nil, nil); !errors.Is(err, kawan.ErrConflict) {
 			t.Fatalf("transition against a live claim: %v", err)
 		}
 		// The same claim, abandoned three minutes ago: taken over.
 		if _, err := tokens.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}}, bson.D{{Key: "$set", Value: bson.D{{Key: "at", Value: now.Add(-3 * time.Minute)}}}}); err != nil {
 			t.Fatal(err)
 		}
-		before, err := m.TransitionReview(ctx, r, kawan.ReviewPublished, nil, nil)
+		before, err := m.TransitionReview(ctx, r, kawan.ReviewPublished, nil, nil, nil)
 		if err != nil || before.Status != kawan.ReviewHeld {
 			t.Fatalf("transition after an abandoned claim: %v %+v", err, before)
 		}
@@ -51,7 +51,7 @@ func TestTransitionTokenLeftByACrash(t *testing.T) {
 			t.Fatalf("after: %+v %v", got, err)
 		}
 		// The version it moved from cannot be used again.
-		if _, err := m.TransitionReview(ctx, r, kawan.ReviewRejected, nil, nil); !errors.Is(err, kawan.ErrConflict) {
+		if _, err := m.TransitionReview(ctx, r, kawan.ReviewRejected, nil, nil, nil); !errors.Is(err, kawan.ErrConflict) {
 			t.Fatalf("second transition from the old version: %v", err)
 		}
 	})
