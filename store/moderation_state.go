@@ -9,6 +9,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Fraud-signal state as append-only chains: a chain is a sequence of small immutable
@@ -377,16 +378,58 @@ func (m *Moderation) RecordBands(ctx context.Context, keys []string, e TextEntry
 		entries []TextEntry
 		err     error
 	}
-	// One band after another: concurrent writes only contend for the embedded SQLite lock.
+	// Most bands of a new text land in buckets nobody (or only this process) has written:
+	// all of them are appended at their cached heads with one InsertMany, not one insert
+	// each (a submission wrote twenty). A band whose slot was taken meanwhile (duplicate
+	// key) goes through chainAppend, which finds the real head.
+	entryDoc := bson.D{{Key: "r", Value: e.ReviewID}, {Key: "a", Value: e.AgencyID}, {Key: "u", Value: e.AuthorID}}
+	heads := make([]int, len(keys))
+	done := make([]bool, len(keys))
+	var batch []any
+	var batchKey []int
+	for i, k := range keys {
+		heads[i] = m.cache.head(k)
+		if heads[i] >= MaxBucket {
+			heads[i], done[i] = MaxBucket, true
+			continue
+		}
+		batch = append(batch, append(bson.D{{Key: "_id", Value: chainID(k, heads[i])}}, entryDoc...))
+		batchKey = append(batchKey, i)
+	}
+	if len(batch) > 0 {
+		_, err := m.lsh.InsertMany(ctx, batch, options.InsertMany().SetOrdered(false))
+		failed := map[int]bool{}
+		if err != nil {
+			var bwe mongo.BulkWriteException
+			if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+				return nil, Classify("record text buckets", err)
+			}
+			for _, we := range bwe.WriteErrors {
+				if !mongo.IsDuplicateKeyError(we) {
+					return nil, Classify("record text buckets", err)
+				}
+				failed[we.Index] = true
+			}
+		}
+		for j, i := range batchKey {
+			if !failed[j] {
+				done[i] = true
+				m.cache.setHead(keys[i], heads[i]+1)
+			}
+		}
+	}
+	// Then each band's earlier entries (mostly cached: chain documents never change).
 	results := make([]result, len(keys))
 	for i, k := range keys {
 		func() {
-			n, err := m.chainAppend(ctx, m.lsh, k, MaxBucket, func(int, bson.Raw) bson.D {
-				return bson.D{{Key: "r", Value: e.ReviewID}, {Key: "a", Value: e.AgencyID}, {Key: "u", Value: e.AuthorID}}
-			})
-			if err != nil {
-				results[i].err = err
-				return
+			n := heads[i]
+			if !done[i] {
+				var err error
+				n, err = m.chainAppend(ctx, m.lsh, k, MaxBucket, func(int, bson.Raw) bson.D { return entryDoc })
+				if err != nil {
+					results[i].err = err
+					return
+				}
 			}
 			for j := 0; j < n; j++ {
 				raw, ok, err := m.chainGet(ctx, m.lsh, k, j)

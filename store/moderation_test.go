@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"testing"
 	"time"
 
@@ -53,6 +54,64 @@ func TestTransitionTokenLeftByACrash(t *testing.T) {
 		// The version it moved from cannot be used again.
 		if _, err := m.TransitionReview(ctx, r, kawan.ReviewRejected, nil, nil, nil); !errors.Is(err, kawan.ErrConflict) {
 			t.Fatalf("second transition from the old version: %v", err)
+		}
+	})
+}
+
+// TestRecordBandsTwoProcesses: two repositories on one database (two processes, each with
+// its own cache of bucket heads) record texts in the same LSH buckets. Each sees the
+// entries the other wrote (checked against a model of the buckets); no entry is lost or
+// written twice; buckets stop at MaxBucket.
+func TestRecordBandsTwoProcesses(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, b := store.NewModeration(s.DB()), store.NewModeration(s.DB())
+		keys := []string{"t|band0|x", "t|band1|y", "t|band2|z"}
+		model := map[string][]string{}
+		for i := 0; i < 3*store.MaxBucket; i++ {
+			m := a
+			if i%2 == 1 {
+				m = b // b's cached heads are behind whatever a wrote
+			}
+			use := keys[:1+i%3]
+			e := store.TextEntry{ReviewID: fmt.Sprintf("r%02d", i), AgencyID: "ag", AuthorID: fmt.Sprintf("u%d", i)}
+			got, err := m.RecordBands(ctx, use, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]bool{}
+			for _, k := range use {
+				for _, r := range model[k] {
+					want[r] = true
+				}
+				if len(model[k]) < store.MaxBucket {
+					model[k] = append(model[k], e.ReviewID)
+				}
+			}
+			gotSet := map[string]bool{}
+			for _, x := range got {
+				if gotSet[x.ReviewID] {
+					t.Fatalf("review %d: candidate %s twice", i, x.ReviewID)
+				}
+				gotSet[x.ReviewID] = true
+			}
+			if len(gotSet) != len(want) {
+				t.Fatalf("review %d: candidates %v, want %v", i, gotSet, want)
+			}
+			for r := range want {
+				if !gotSet[r] {
+					t.Fatalf("review %d: candidate %s missing (got %v)", i, r, gotSet)
+				}
+			}
+		}
+		for _, k := range keys {
+			n, err := s.DB().Collection("mod_lsh").CountDocuments(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(k+"|")}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != int64(len(model[k])) {
+				t.Errorf("bucket %s: %d entries stored, model has %d", k, n, len(model[k]))
+			}
 		}
 	})
 }
