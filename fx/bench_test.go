@@ -61,30 +61,22 @@ func BenchmarkCompareSend50(b *testing.B) {
 // BenchmarkCompareSend50JSON is the goal case with its response written: the comparison
 // and its JSON (AppendJSON into a reused buffer), since amounts are formatted only then.
 func BenchmarkCompareSend50JSON(b *testing.B) {
-	s := benchSnapshot(b)
-	r := Request{SendCurrency: "SGD", ReceiveCurrency: "PHP", Amount: "500", Mode: ModeSend, PayoutMethod: "bank_account"}
-	buf := make([]byte, 0, 64<<10)
-	b.ReportAllocs()
-	for b.Loop() {
-		c, err := s.Compare(r, testNow)
-		if err != nil || len(c.Quotes) != 50 {
-			b.Fatal(err)
-		}
-		buf = c.AppendJSON(buf[:0])
-	}
-	b.SetBytes(int64(len(buf)))
+	benchCompareJSON(b, Request{SendCurrency: "SGD", ReceiveCurrency: "PHP", Amount: "500", Mode: ModeSend, PayoutMethod: "bank_account"}, 50)
 }
 
 // BenchmarkCompareSend150JSON: 50 providers × 3 payout methods, compared and written.
 func BenchmarkCompareSend150JSON(b *testing.B) {
+	benchCompareJSON(b, Request{SendCurrency: "SGD", ReceiveCurrency: "PHP", Amount: "500", Mode: ModeSend}, 150)
+}
+
+func benchCompareJSON(b *testing.B, r Request, quotes int) {
 	s := benchSnapshot(b)
-	r := Request{SendCurrency: "SGD", ReceiveCurrency: "PHP", Amount: "500", Mode: ModeSend}
 	buf := make([]byte, 0, 128<<10)
 	b.ReportAllocs()
 	for b.Loop() {
 		c, err := s.Compare(r, testNow)
-		if err != nil || len(c.Quotes) != 150 {
-			b.Fatal(err)
+		if err != nil || len(c.Quotes) != quotes {
+			b.Fatal(err, len(c.Quotes))
 		}
 		buf = c.AppendJSON(buf[:0])
 	}

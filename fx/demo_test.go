@@ -1,7 +1,6 @@
 package fx
 
 import (
-	"io/fs"
 	"strings"
 	"testing"
 
@@ -12,24 +11,7 @@ import (
 // the bound of mid, at least 12 fictional providers cover the corridors of the issue, and
 // every corridor has a mid-market rate.
 func TestDemoFeeds(t *testing.T) {
-	var provs, rates []*Feed
-	err := fs.WalkDir(demofeeds.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, _ := demofeeds.FS.ReadFile(path)
-		f, err := ParseFeed(data, ParseOptions{Now: demofeeds.Epoch})
-		if err != nil {
-			t.Errorf("%s: %v", path, err)
-			return nil
-		}
-		if f.IsRates() {
-			rates = append(rates, f)
-		} else {
-			provs = append(provs, f)
-		}
-		return nil
-	})
+	provs, rates, err := DemoFeeds()
 	if err != nil {
 		t.Fatal(err)
 	}

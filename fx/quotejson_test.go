@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -95,25 +94,9 @@ func checkJSON(t *testing.T, c Comparison) {
 // demoSnapshot is the bundled demo feeds as one snapshot.
 func demoSnapshot(t testing.TB) *Snapshot {
 	t.Helper()
-	var provs, rates []*Feed
-	err := fs.WalkDir(demofeeds.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, _ := demofeeds.FS.ReadFile(path)
-		f, err := ParseFeed(data, ParseOptions{Now: demofeeds.Epoch})
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		if f.IsRates() {
-			rates = append(rates, f)
-		} else {
-			provs = append(provs, f)
-		}
-		return nil
-	})
+	s, err := DemoSnapshot(demofeeds.Epoch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return BuildSnapshot(provs, rates, DefaultMaxDeviation, demofeeds.Epoch)
+	return s
 }

@@ -275,6 +275,44 @@ func (d *demoSource) fetch(context.Context, map[string]prior) ([]fetched, error)
 	return out, nil
 }
 
+// DemoFeeds parses the bundled fictional feeds as they were at demofeeds.Epoch (tests,
+// benchmarks and tools; the service reads them through its demo source). An error names
+// the file.
+func DemoFeeds() (providers, rates []*Feed, err error) {
+	entries, err := fs.ReadDir(demofeeds.FS, ".")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range entries {
+		if !feedExt(e.Name()) {
+			continue
+		}
+		data, err := demofeeds.FS.ReadFile(e.Name())
+		if err != nil {
+			return nil, nil, err
+		}
+		f, err := ParseFeed(data, ParseOptions{Now: demofeeds.Epoch})
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", e.Name(), err)
+		}
+		if f.IsRates() {
+			rates = append(rates, f)
+		} else {
+			providers = append(providers, f)
+		}
+	}
+	return providers, rates, nil
+}
+
+// DemoSnapshot is the bundled fictional feeds as one snapshot built at at.
+func DemoSnapshot(at time.Time) (*Snapshot, error) {
+	provs, rates, err := DemoFeeds()
+	if err != nil {
+		return nil, err
+	}
+	return BuildSnapshot(provs, rates, DefaultMaxDeviation, at), nil
+}
+
 // shiftTimes moves every time in a feed by d.
 func (f *Feed) shiftTimes(d time.Duration) {
 	for i := range f.Offers {

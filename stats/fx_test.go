@@ -2,7 +2,6 @@ package stats_test
 
 import (
 	"context"
-	"io/fs"
 	"testing"
 	"time"
 
@@ -17,27 +16,11 @@ import (
 
 func demoSnapshot(t testing.TB, at time.Time) *fx.Snapshot {
 	t.Helper()
-	var provs, rates []*fx.Feed
-	err := fs.WalkDir(demofeeds.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, _ := demofeeds.FS.ReadFile(path)
-		f, err := fx.ParseFeed(data, fx.ParseOptions{Now: demofeeds.Epoch})
-		if err != nil {
-			return err
-		}
-		if f.IsRates() {
-			rates = append(rates, f)
-		} else {
-			provs = append(provs, f)
-		}
-		return nil
-	})
+	s, err := fx.DemoSnapshot(at)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fx.BuildSnapshot(provs, rates, fx.DefaultMaxDeviation, at)
+	return s
 }
 
 func TestObserveSnapshot(t *testing.T) {
