@@ -14,8 +14,6 @@ type Options struct {
 	Dir         string // Bleve index directory (used when MeiliURL is empty)
 	MeiliURL    string
 	MeiliAPIKey string
-	// NoFacetCache makes Bleve count facets afresh for every query (measurements).
-	NoFacetCache bool
 }
 
 // Open opens the agency index of the configured backend: Meilisearch when o.MeiliURL is
@@ -24,10 +22,5 @@ func Open(ctx context.Context, o Options) (Index, error) {
 	if o.MeiliURL != "" {
 		return openMeiliAgencies(ctx, o)
 	}
-	b, err := openBleveAgencies(filepath.Join(o.Dir, "agencies.bleve"))
-	if err != nil {
-		return nil, err
-	}
-	b.noFacetCache = o.NoFacetCache
-	return b, nil
+	return openBleveAgencies(filepath.Join(o.Dir, "agencies.bleve"))
 }

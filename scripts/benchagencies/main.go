@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -29,9 +30,12 @@ func main() {
 	facets = flag.Bool("facets", true, "ask for facet counts")
 	settle = flag.Duration("settle", 5*time.Second, "wait after reopening the index, for background merges")
 	keepDir = flag.String("dir", "", "index directory to build or reuse (default: a temporary one, removed)")
+	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the query measurements to this file")
+	rounds = flag.Int("rounds", 2, "measure every kind of query this many times (the spread shows the noise)")
+	only = flag.String("only", "", "measure only the kind of query with this name (e.g. \"one word\")")
 	flag.Parse()
-	if *n < 1 || *n > 2_000_000 || *queries < 1 || *queries > 100000 {
-		fmt.Fprintln(os.Stderr, "benchagencies: -n must be 1..2000000, -queries 1..100000")
+	if *n < 1 || *n > 2_000_000 || *queries < 1 || *queries > 100000 || *rounds < 1 || *rounds > 100 {
+		fmt.Fprintln(os.Stderr, "benchagencies: -n must be 1..2000000, -queries 1..100000, -rounds 1..100")
 		os.Exit(2)
 	}
 	if err := run(*n, *queries); err != nil {
@@ -41,9 +45,12 @@ func main() {
 }
 
 var (
-	facets  *bool
-	keepDir *string
-	settle  *time.Duration
+	facets     *bool
+	keepDir    *string
+	settle     *time.Duration
+	cpuProfile *string
+	only       *string
+	rounds     *int
 )
 
 func run(n, queries int) error {
@@ -81,7 +88,7 @@ func run(n, queries int) error {
 	// bulk load otherwise compete for the CPU) and warm up.
 	if os.Getenv("MEILI_URL") == "" {
 		_ = idx.Close()
-		if idx, err = search.Open(ctx, search.Options{Dir: dir, NoFacetCache: true}); err != nil {
+		if idx, err = search.Open(ctx, search.Options{Dir: dir}); err != nil {
 			return err
 		}
 		time.Sleep(*settle)
@@ -97,16 +104,22 @@ func run(n, queries int) error {
 		{"prefix", []string{"bayan", "himal", "sagar", "man", "nusa", "angk"}},
 		{"filters only", []string{""}},
 	}
-	fmt.Println("\nfacets counted for every query (no facet cache):")
-	if err := measure(ctx, idx, kinds, queries); err != nil {
-		return err
+	if *only != "" {
+		kinds = slices.DeleteFunc(kinds, func(k kind) bool { return k.name != *only })
 	}
-	if os.Getenv("MEILI_URL") == "" {
-		_ = idx.Close()
-		if idx, err = search.Open(ctx, search.Options{Dir: dir}); err != nil {
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
 			return err
 		}
-		fmt.Println("\nwith the facet cache (repeated searches reuse counts until the next index write):")
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	for r := range *rounds {
+		fmt.Printf("\nround %d of %d (facets counted by every query):\n", r+1, *rounds)
 		if err := measure(ctx, idx, kinds, queries); err != nil {
 			return err
 		}
