@@ -249,11 +249,17 @@ func (s *Service) RebuildIfEmpty(ctx context.Context) (int, error) {
 }
 
 // Reindex rebuilds the index copy of every agency in batches of 500 (`kawan reindex`),
-// calling progress after each batch. It returns how many agencies it indexed.
+// calling progress after each batch with an estimated total. It returns how many agencies it
+// indexed.
 func (s *Service) Reindex(ctx context.Context, progress func(done, total int)) (int, error) {
-	total, err := s.st.Count(ctx)
-	if err != nil {
-		return 0, err
+	// An exact count costs FerretDB v1 a read and decode of every document (as much as the
+	// reindex's own read): only a progress bar needs the total, and an estimate will do.
+	var total int64
+	if progress != nil {
+		var err error
+		if total, err = s.st.EstimatedCount(ctx); err != nil {
+			return 0, err
+		}
 	}
 	n, seen := 0, 0
 	var docs []search.AgencyDoc
@@ -264,10 +270,8 @@ func (s *Service) Reindex(ctx context.Context, progress func(done, total int)) (
 				return err
 			}
 		}
-		for id, v := range versions {
-			if _, err := s.st.MarkIndexed(ctx, id, v); err != nil {
-				return err
-			}
+		if err := s.st.MarkIndexedBatch(ctx, versions); err != nil {
+			return err
 		}
 		n = seen
 		docs, versions = docs[:0], map[string]int64{}
@@ -276,7 +280,7 @@ func (s *Service) Reindex(ctx context.Context, progress func(done, total int)) (
 		}
 		return ctx.Err()
 	}
-	err = s.st.Each(ctx, func(a *kawan.Agency, raw bson.Raw) error {
+	err := s.st.Each(ctx, func(a *kawan.Agency, raw bson.Raw) error {
 		if a.MergedInto != "" {
 			if err := s.idx.DeleteAgency(ctx, a.ID); err != nil {
 				return err

@@ -259,6 +259,23 @@ func (s *Agencies) MarkIndexed(ctx context.Context, agencyID string, version int
 	return d.Version == version, nil
 }
 
+// MarkIndexedBatch is MarkIndexed for many agencies (ID → version indexed) in one round trip:
+// one unordered bulk write of $max updates, each by _id alone (so FerretDB uses its primary
+// key for every one). It does not report which agencies changed meanwhile; the reconciler
+// finds those (their version is above the mark).
+func (s *Agencies) MarkIndexedBatch(ctx context.Context, versions map[string]int64) error {
+	if len(versions) == 0 {
+		return nil
+	}
+	models := make([]mongo.WriteModel, 0, len(versions))
+	for agencyID, v := range versions {
+		models = append(models, mongo.NewUpdateOneModel().SetFilter(id(agencyID)).
+			SetUpdate(bson.D{{Key: "$max", Value: bson.D{{Key: "indexed_version", Value: v}}}}))
+	}
+	_, err := s.c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	return Classify("mark agencies indexed", err)
+}
+
 // Behind scans every agency once (one cursor: FerretDB cannot page by _id without scanning)
 // and returns up to limit IDs whose indexed_version is below version.
 func (s *Agencies) Behind(ctx context.Context, limit int) ([]string, error) {
@@ -309,6 +326,21 @@ func (s *Agencies) Each(ctx context.Context, fn func(a *kawan.Agency, raw bson.R
 func (s *Agencies) Count(ctx context.Context) (int64, error) {
 	n, err := s.c.CountDocuments(ctx, bson.D{})
 	return n, Classify("count agencies", err)
+}
+
+// EstimatedCount returns about how many agencies there are, cheaply: the collection's
+// statistics (collStats: SQLite's page statistics on FerretDB, metadata on MongoDB), not a
+// count of the documents (which FerretDB v1 answers by reading and decoding every one). For
+// progress bars; falls back on Count when the statistics are unavailable.
+func (s *Agencies) EstimatedCount(ctx context.Context) (int64, error) {
+	var st struct {
+		Count int64 `bson:"count"`
+	}
+	err := s.c.Database().RunCommand(ctx, bson.D{{Key: "collStats", Value: s.c.Name()}}).Decode(&st)
+	if err != nil || st.Count < 0 {
+		return s.Count(ctx)
+	}
+	return st.Count, nil
 }
 
 // Touch bumps an agency's version without changing it, so the reconciler re-indexes it

@@ -113,6 +113,22 @@ func testAgencies(t *testing.T, single bool) {
 		if behind, _ := ag.Behind(ctx, 100); len(behind) != 1 {
 			t.Fatalf("touch did not put it behind: %v", behind)
 		}
+		// The batch form: $max by _id, an absent agency ignored, an old version never lowers it.
+		if err := ag.MarkIndexedBatch(ctx, map[string]int64{a.ID: 4, "absent": 9}); err != nil {
+			t.Fatalf("mark indexed batch: %v", err)
+		}
+		if behind, _ := ag.Behind(ctx, 100); len(behind) != 0 {
+			t.Fatalf("batch mark: still behind: %v", behind)
+		}
+		if err := ag.MarkIndexedBatch(ctx, map[string]int64{a.ID: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if behind, _ := ag.Behind(ctx, 100); len(behind) != 0 {
+			t.Fatalf("an old batch mark lowered indexed_version: %v", behind)
+		}
+		if _, err := ag.Get(ctx, "absent"); err == nil {
+			t.Fatal("the batch mark created an agency")
+		}
 
 		// Look-up keys: claimed once, stale ones replaceable, deleted only by their holder.
 		k := store.LicenceKey("np-dofe", "1234 / 070-71")
@@ -161,6 +177,10 @@ func testAgencies(t *testing.T, single bool) {
 		}
 		if n, err := ag.Count(ctx); n != 3 || err != nil {
 			t.Fatalf("count %d %v", n, err)
+		}
+		// An estimate, but on a small collection both backends' statistics are exact.
+		if n, err := ag.EstimatedCount(ctx); n != 3 || err != nil {
+			t.Fatalf("estimated count %d %v", n, err)
 		}
 	})
 }

@@ -105,6 +105,28 @@ func checkConsumed(dec *json.Decoder, r *bytes.Reader) error {
 }
 
 // fromSJSON converts sjsontype value to matching built-in or types' package value.
+// unmarshalExact decodes the single JSON value data into v with the strictness of a
+// json.Decoder followed by checkConsumed (nothing may follow the value, not even white
+// space), without a Decoder and its buffer per value.
+//
+// Kawan patch 4 (see third_party/ferretdb/KAWAN.md): every stored document is decoded level by
+// level and value by value, and a Decoder for each value made reads cost most of a full
+// reindex.
+func unmarshalExact(data []byte, v any) error {
+	if n := len(data); n > 0 {
+		switch data[n-1] {
+		case ' ', '\t', '\r', '\n':
+			return lazyerrors.Errorf("%d bytes remains in the decoder: trailing white space", 1)
+		}
+	}
+
+	if err := json.Unmarshal(data, v); err != nil {
+		return lazyerrors.Error(err)
+	}
+
+	return nil
+}
+
 func fromSJSON(v sjsontype) any {
 	switch v := v.(type) {
 	case *documentType:
@@ -176,15 +198,7 @@ func toSJSON(v any) sjsontype {
 // It decodes document's schema from the `$s` field and uses it to decode the data of the document.
 func Unmarshal(data []byte) (*types.Document, error) {
 	var v map[string]json.RawMessage
-	r := bytes.NewReader(data)
-	dec := json.NewDecoder(r)
-
-	err := dec.Decode(&v)
-	if err != nil {
-		return nil, lazyerrors.Error(err)
-	}
-
-	if err = checkConsumed(dec, r); err != nil {
+	if err := unmarshalExact(data, &v); err != nil {
 		return nil, lazyerrors.Error(err)
 	}
 
@@ -195,8 +209,8 @@ func Unmarshal(data []byte) (*types.Document, error) {
 	}
 
 	var sch schema
-	r = bytes.NewReader(jsch)
-	dec = json.NewDecoder(r)
+	r := bytes.NewReader(jsch)
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 
 	if err := dec.Decode(&sch); err != nil {
