@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
+echo "== Kawan's patches to the vendored FerretDB (its own module, not in ./...)"
+(cd third_party/ferretdb && go test ./internal/handler/sjson/)
+
 echo "== fuzz smoke"
 bash scripts/fuzz-smoke.sh
 
