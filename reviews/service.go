@@ -53,7 +53,7 @@ type Service struct {
 }
 
 // maxConcurrentSubmissions is the default bound on submissions writing at once in this
-// process (Options.MaxConcurrentSubmissions). A submission is some thirty database
+// process (Options.MaxConcurrentSubmissions). A submission is some twenty-four database
 // operations; on the embedded store every write takes SQLite's single write lock, and more
 // writers only add lock waits (SQLite's busy handler sleeps in steps of up to 100 ms):
 // with scripts/load at 100 clients, a bound of 4 (or 2) acknowledged 558-577 reviews in
