@@ -125,7 +125,9 @@ func TyposAllowed(term string) int {
 
 // synonymGroups are words a worker may use for the same thing.
 var synonymGroups = [][]string{
-	{"manpower", "recruitment", "placement", "agency", "recruiter", "recruiting"},
+	// With the words for it in Kawan's languages: Indonesian "penempatan" (placement) and
+	// the P3MI/PPTKIS licence types, Filipino "ahensya", Nepali "म्यानपावर".
+	{"manpower", "recruitment", "placement", "agency", "recruiter", "recruiting", "penempatan", "p3mi", "pptkis", "ahensya", "म्यानपावर"},
 	{"overseas", "foreign", "international"},
 	{"maid", "domestic", "household"},
 	{"caregiver", "care", "caregiving"},
@@ -188,8 +190,26 @@ func searchText(d AgencyDoc) string {
 		add(l.Number)
 		add(kawan.NormalizeLicenceNumber(l.Number))
 	}
+	// Who licenses it, by the regulator's code ("dofe", "bp2mi", "dmw"), once per regulator.
+	// (Not the regulators' full names: "Bureau of Manpower, Employment and Training" would
+	// rank every Bangladeshi agency with the Nepali "… Manpower" ones for "manpwer".)
+	seen := map[string]bool{}
+	for _, l := range d.Licences {
+		if code, ok := kawan.NormalizeRegulator(l.Regulator); ok && !seen[code] {
+			seen[code] = true
+			add(code)
+		}
+	}
+	// Every agency in the register is a recruitment agency, whatever its name says: Indonesian
+	// P3MI are "PT Something", many Nepali ones "… Human Resource". With this (and the
+	// synonyms), "placement indonesia" or "manpower nepal" finds them all, and the agencies
+	// whose name has the word rank first.
+	add(agencyDescriptor)
 	return b.String()
 }
+
+// agencyDescriptor is indexed with every agency (see searchText).
+const agencyDescriptor = "recruitment agency"
 
 // sortKey is the name as sorted A–Z.
 func sortKey(name string) string { return kawan.NormalizeName(name) + " " + strings.ToLower(name) }

@@ -26,7 +26,7 @@ import (
 
 // agencyMappingVersion changes whenever agencyMapping does; an index built with another
 // version is rebuilt empty on open (the reconciler then reindexes it from the database).
-const agencyMappingVersion = "4"
+const agencyMappingVersion = "5"
 
 // agencyAnalyzer folds accents and case and splits on Unicode word boundaries; no stop
 // words and no stemming (agency names are names).

@@ -42,12 +42,13 @@ import (
 
 // Relevance weights of one query term, by how it matches (the best one counts).
 const (
-	weightExact    = 10 // the word itself, anywhere (name, trade names, city, countries, sectors, licence numbers)
-	weightPrefix   = 6  // a longer word starting with the last term while typing
-	weightSynonym  = 5  // a synonym (manpower ~ recruitment ~ placement ~ agency …)
-	weightFuzzy1   = 4  // one typo away
-	weightFuzzy2   = 3  // two typos away
-	weightNameWord = 30 // bonus: the exact word is in the name or a trade name
+	weightExact        = 10 // the word itself, anywhere (name, trade names, city, countries, sectors, licence numbers)
+	weightPrefix       = 6  // a longer word starting with the last term while typing
+	weightSynonym      = 5  // a synonym (manpower ~ recruitment ~ placement ~ agency …)
+	weightFuzzy1       = 4  // one typo away
+	weightFuzzy2       = 3  // two typos away
+	weightFuzzySynonym = 2  // a synonym of a word one or two typos away
+	weightNameWord     = 30 // bonus: the exact word is in the name or a trade name
 )
 
 // maxExpansions bounds the words one typo-tolerant or prefix term expands to (the first
@@ -366,6 +367,20 @@ func (b *bleveAgencies) expand(snap *scorch.IndexSnapshot, q string) ([]queryTer
 				return nil, err
 			}
 			qt.alts = append(qt.alts, alternative{terms: ed1, weight: weightFuzzy1}, alternative{terms: ed2, weight: weightFuzzy2})
+			// A misspelt word of a synonym group stands for the group too ("manpwer" is
+			// "manpower", so also "recruitment", "placement", …).
+			var fsyn []string
+			for _, e := range append(slices.Clip(ed1), ed2...) {
+				for _, x := range Synonyms(e) {
+					if !seen[x] {
+						seen[x] = true
+						fsyn = append(fsyn, x)
+					}
+				}
+			}
+			if len(fsyn) > 0 {
+				qt.alts = append(qt.alts, alternative{terms: fsyn, weight: weightFuzzySynonym})
+			}
 		}
 		out = append(out, qt)
 	}

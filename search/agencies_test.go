@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,6 +158,17 @@ func TestAgencyIndexContract(t *testing.T) {
 			}
 			if h := search(AgencyQuery{Q: "placement manila"}); !has(h, "manila-manpower-ph") {
 				t.Errorf("synonym placement→manpower: %v", hitIDs(h))
+			}
+			// Every agency is a recruitment agency, whatever its name: an Indonesian "PT …" is
+			// found as a placement agency, in English or Indonesian, and by its regulator.
+			for _, q := range []string{"placement indonesia", "agency indonesia", "penempatan indonesia", "bp2mi"} {
+				if h := search(AgencyQuery{Q: q}); !has(h, "nusantara-p3mi-id") || has(h, "himalaya-manpower-np") {
+					t.Errorf("%s: %v", q, hitIDs(h))
+				}
+			}
+			// The agencies named with the word rank first.
+			if h := search(AgencyQuery{Q: "manpower nepal"}); len(h.Hits) < 2 || !strings.Contains(strings.ToLower(h.Hits[0].Name), "manpower") {
+				t.Errorf("manpower nepal: %v", hitIDs(h))
 			}
 			// Accents fold; city and destination names are searchable.
 			if h := search(AgencyQuery{Q: "ha noi"}); !has(h, "mekong-labour-vn") {
