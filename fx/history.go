@@ -218,10 +218,8 @@ func (s *Service) DailyCosts(ctx context.Context, corridor string, from, to time
 	}
 	key := corridor + "|" + from.Format(time.DateOnly) + "|" + to.Format(time.DateOnly)
 	gen, now := s.histGen.Load(), s.now()
-	if v, ok := s.dailyCache.Load(key); ok {
-		if e := v.(dailyEntry); e.gen == gen && now.Sub(e.at) >= 0 && now.Sub(e.at) < dailyCacheTTL {
-			return slices.Clone(e.days), nil
-		}
+	if e, ok := s.dailyCache.Get(key); ok && e.gen == gen && now.Sub(e.at) >= 0 && now.Sub(e.at) < dailyCacheTTL {
+		return slices.Clone(e.days), nil
 	}
 	days, err := s.days(ctx, corridor, from, to)
 	if err != nil {
@@ -233,11 +231,7 @@ func (s *Service) DailyCosts(ctx context.Context, corridor string, from, to time
 			out = append(out, dailyCost(d))
 		}
 	}
-	if s.dailyCacheSize.Add(1) > maxDailyCached {
-		s.dailyCache.Clear()
-		s.dailyCacheSize.Store(1)
-	}
-	s.dailyCache.Store(key, dailyEntry{gen: gen, at: now, days: slices.Clone(out)})
+	s.dailyCache.Put(key, dailyEntry{gen: gen, at: now, days: slices.Clone(out)})
 	return out, nil
 }
 
@@ -252,7 +246,7 @@ const (
 	// dailyCacheTTL bounds how stale a cached DailyCosts result may be (history written by
 	// another process, days finishing); this process's own writes clear it at once.
 	dailyCacheTTL = time.Minute
-	// maxDailyCached bounds the cache's entries (corridor × range); past it, it starts over.
+	// maxDailyCached bounds the cache's entries (corridor × range).
 	maxDailyCached = 1024
 )
 
@@ -275,8 +269,8 @@ func (s *Service) days(ctx context.Context, corridor string, from, to time.Time)
 			continue
 		}
 		id := corridor + "|" + day
-		if v, ok := s.dayCache.Load(id); ok {
-			out = append(out, v.(HistoryDay))
+		if d, ok := s.dayCache.Get(id); ok {
+			out = append(out, d)
 			continue
 		}
 		d, err := s.o.Store.Day(ctx, corridor, day)
@@ -287,11 +281,7 @@ func (s *Service) days(ctx context.Context, corridor string, from, to time.Time)
 			return nil, fmt.Errorf("fx: history: %w", err)
 		}
 		if day <= finished {
-			if s.dayCacheSize.Add(1) > maxCachedDays {
-				s.dayCache.Clear()
-				s.dayCacheSize.Store(1)
-			}
-			s.dayCache.Store(id, d)
+			s.dayCache.Put(id, d)
 		}
 		out = append(out, d)
 	}

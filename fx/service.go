@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/internal/bounded"
 )
 
 // HistoryStore is what the service keeps in the database: accepted feeds (so a restart
@@ -71,14 +72,12 @@ type Service struct {
 	recorded map[string]time.Time
 	// dayCache holds finished history days (before yesterday, so no process still writes
 	// them) by _id: charts re-read the same days often, and each read costs a round trip.
-	dayCache     sync.Map
-	dayCacheSize atomic.Int64
+	dayCache *bounded.Map[HistoryDay]
 	// dailyCache holds DailyCosts results by corridor and day range for dailyCacheTTL, or
 	// until this process records history again (histGen moves): /send shows a corridor's
 	// chart on every comparison, and the result changes at most hourly.
-	dailyCache     sync.Map
-	dailyCacheSize atomic.Int64
-	histGen        atomic.Int64
+	dailyCache *bounded.Map[dailyEntry]
+	histGen    atomic.Int64
 }
 
 // feedState is what the service knows about one feed (one file, URL or pushed document).
@@ -134,7 +133,8 @@ func New(o Options) (*Service, error) {
 	if len(o.Sources) == 0 {
 		o.Sources = []string{DemoSource}
 	}
-	s := &Service{o: o, log: o.Logger, feeds: map[string]*feedState{}, srcs: map[string]*sourceState{}, recorded: map[string]time.Time{}}
+	s := &Service{o: o, log: o.Logger, feeds: map[string]*feedState{}, srcs: map[string]*sourceState{}, recorded: map[string]time.Time{},
+		dayCache: bounded.New[HistoryDay](maxCachedDays), dailyCache: bounded.New[dailyEntry](maxDailyCached)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

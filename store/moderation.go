@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/internal/bounded"
 )
 
 // Moderation is the repository of moderation: review status transitions (on "reviews"),
@@ -30,7 +31,7 @@ type Moderation struct {
 	lsh     *mongo.Collection
 	sigs    *mongo.Collection
 	cache   *chainCache
-	sigMemo *sigCache
+	sigMemo *bounded.Map[StoredSignature]
 	queue   *mongo.Collection
 	flags   *mongo.Collection
 	appeals *mongo.Collection

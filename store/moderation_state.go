@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kawan-labs/kawan/internal/bounded"
 )
 
 // Fraud-signal state as append-only chains: a chain is a sequence of small immutable
@@ -19,50 +20,30 @@ import (
 // the head index it last saw (a cache any process can rebuild: the database decides).
 // Several processes therefore agree on the state without any update.
 
-// chainCache caches immutable chain documents and head hints, bounded (cleared when full).
+// chainCache caches immutable chain documents and head hints (bounded).
 type chainCache struct {
-	mu    sync.Mutex
-	docs  map[string]bson.Raw
-	heads map[string]int
+	docs  *bounded.Map[bson.Raw]
+	heads *bounded.Map[int]
 }
 
 const chainCacheMax = 200_000
 
 func newChainCache() *chainCache {
-	return &chainCache{docs: map[string]bson.Raw{}, heads: map[string]int{}}
+	return &chainCache{docs: bounded.New[bson.Raw](chainCacheMax), heads: bounded.New[int](chainCacheMax)}
 }
 
-func (c *chainCache) get(id string) (bson.Raw, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	d, ok := c.docs[id]
-	return d, ok
-}
+func (c *chainCache) get(id string) (bson.Raw, bool) { return c.docs.Get(id) }
 
-func (c *chainCache) put(id string, d bson.Raw) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.docs) >= chainCacheMax {
-		c.docs = map[string]bson.Raw{}
-	}
-	c.docs[id] = d
-}
+func (c *chainCache) put(id string, d bson.Raw) { c.docs.Put(id, d) }
 
 func (c *chainCache) head(prefix string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.heads[prefix]
+	n, _ := c.heads.Get(prefix)
+	return n
 }
 
+// setHead raises the head hint of prefix to n (never lowers it).
 func (c *chainCache) setHead(prefix string, n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.heads) >= chainCacheMax {
-		c.heads = map[string]int{}
-	}
-	if n > c.heads[prefix] {
-		c.heads[prefix] = n
-	}
+	c.heads.Update(prefix, func(old int, _ bool) int { return max(old, n) })
 }
 
 func chainID(prefix string, n int) string { return fmt.Sprintf("%s|%d", prefix, n) }
@@ -477,7 +458,7 @@ func (m *Moderation) SaveSignature(ctx context.Context, e TextEntry, sig []int64
 		{Key: "o", Value: e.Overall}, {Key: "s", Value: sig}})
 	switch {
 	case err == nil:
-		m.sigMemo.put(e.ReviewID, StoredSignature{Sig: sig, Overall: e.Overall})
+		m.sigMemo.Put(e.ReviewID, StoredSignature{Sig: sig, Overall: e.Overall})
 	case mongo.IsDuplicateKeyError(err):
 		return nil // the first save stands (and is what Signatures reads)
 	}
@@ -488,7 +469,7 @@ func (m *Moderation) SaveSignature(ctx context.Context, e TextEntry, sig []int64
 func (m *Moderation) Signatures(ctx context.Context, reviewIDs []string) (map[string]StoredSignature, error) {
 	out := make(map[string]StoredSignature, len(reviewIDs))
 	for _, rid := range reviewIDs {
-		if d, ok := m.sigMemo.get(rid); ok {
+		if d, ok := m.sigMemo.Get(rid); ok {
 			out[rid] = d
 			continue
 		}
@@ -500,7 +481,7 @@ func (m *Moderation) Signatures(ctx context.Context, reviewIDs []string) (map[st
 		if err != nil {
 			return nil, Classify("read text signature", err)
 		}
-		m.sigMemo.put(rid, d)
+		m.sigMemo.Put(rid, d)
 		out[rid] = d
 	}
 	return out, nil
@@ -509,44 +490,11 @@ func (m *Moderation) Signatures(ctx context.Context, reviewIDs []string) (map[st
 // maxCachedSignatures bounds the in-process signature cache (64 int64s each: about 40 MB).
 const maxCachedSignatures = 80_000
 
-// sigCache keeps text signatures in memory. A signature is written once per review and
+// newSigCache keeps text signatures in memory. A signature is written once per review and
 // never changed (SaveSignature ignores a second save), so a cached copy cannot go stale,
 // in this process or another: near-duplicate screening then reads each candidate's
 // signature from the database once instead of once per screened review.
-type sigCache struct {
-	mu  sync.RWMutex
-	max int
-	m   map[string]StoredSignature
-}
-
-func newSigCache(max int) *sigCache {
-	return &sigCache{max: max, m: make(map[string]StoredSignature)}
-}
-
-func (c *sigCache) get(id string) (StoredSignature, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	d, ok := c.m[id]
-	return d, ok
-}
-
-func (c *sigCache) put(id string, d StoredSignature) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		// Drop about a tenth, arbitrarily (map order is random): cheaper than LRU
-		// bookkeeping, and a dropped signature is only read again from the database.
-		n := c.max / 10
-		for k := range c.m {
-			if n == 0 {
-				break
-			}
-			delete(c.m, k)
-			n--
-		}
-	}
-	c.m[id] = d
-}
+func newSigCache(limit int) *bounded.Map[StoredSignature] { return bounded.New[StoredSignature](limit) }
 
 // SeedSignatures bulk-inserts signatures and bucket entries into empty state, all in one
 // call (benchmarks and imports only).

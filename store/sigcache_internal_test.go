@@ -10,12 +10,12 @@ import (
 func TestSigCacheBounded(t *testing.T) {
 	c := newSigCache(100)
 	for i := range 1000 {
-		c.put(fmt.Sprint("r", i), StoredSignature{Sig: []int64{int64(i)}, Overall: 1 + i%5})
-		if len(c.m) > 100 {
-			t.Fatalf("cache holds %d entries, bound 100", len(c.m))
+		c.Put(fmt.Sprint("r", i), StoredSignature{Sig: []int64{int64(i)}, Overall: 1 + i%5})
+		if c.Len() > 100 {
+			t.Fatalf("cache holds %d entries, bound 100", c.Len())
 		}
 	}
-	d, ok := c.get("r999")
+	d, ok := c.Get("r999")
 	if !ok || d.Sig[0] != 999 || d.Overall != 5 {
 		t.Fatalf("latest entry: %+v %v", d, ok)
 	}
