@@ -242,9 +242,8 @@ func (s *Service) RebuildIfEmpty(ctx context.Context) (int, error) {
 	if err != nil || h.Total > 0 {
 		return 0, err
 	}
-	if n, err := s.st.Count(ctx); err != nil || n == 0 {
-		return 0, err
-	}
+	// No count first: FerretDB counts by reading every document, as Reindex then does
+	// again; over an empty database Reindex reads nothing and returns 0.
 	return s.Reindex(ctx, nil)
 }
 

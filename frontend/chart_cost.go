@@ -44,8 +44,6 @@ const (
 	costChartBottom = 146 // plot area's lowest y; day labels below it
 )
 
-var sdgTarget = decimal.NewFromInt(5)
-
 // newCostChart draws days (oldest first); nil when fewer than two days have samples.
 func newCostChart(v *view, corridor fx.Corridor, days []fx.DailyCost) *costChart {
 	type pt struct {
@@ -68,7 +66,7 @@ func newCostChart(v *view, corridor fx.Corridor, days []fx.DailyCost) *costChart
 	}
 	// The y axis runs from 0 to the dearest value or the target, rounded up to a whole
 	// percent with a little headroom, so the 5% line is always visible.
-	top := sdgTarget
+	top := fx.SDGTarget
 	for _, p := range pts {
 		top = decimal.Max(top, p.hi, p.avg)
 	}
@@ -84,7 +82,7 @@ func newCostChart(v *view, corridor fx.Corridor, days []fx.DailyCost) *costChart
 		return decimal.NewFromInt(int64(i)).Div(n).Mul(plotW).Add(decimal.NewFromInt(costChartLeft)).StringFixed(1)
 	}
 	ch := &costChart{Width: costChartW, Height: costChartH, Left: costChartLeft, Right: costChartRight,
-		TargetY: y(sdgTarget), TargetLabel: v.T("send.chart.target")}
+		TargetY: y(fx.SDGTarget), TargetLabel: v.T("send.chart.target")}
 	var line, lower, upper []string
 	for i, p := range pts {
 		line = append(line, x(i)+","+y(p.avg))

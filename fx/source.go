@@ -255,53 +255,57 @@ func (d *demoSource) id() string   { return DemoSource }
 func (d *demoSource) kind() string { return "bundled demo (fictional)" }
 
 func (d *demoSource) fetch(context.Context, map[string]prior) ([]fetched, error) {
-	entries, err := fs.ReadDir(demofeeds.FS, ".")
+	shift := d.now().Truncate(time.Minute).Sub(demofeeds.Epoch)
+	var out []fetched
+	err := eachDemoFeed(func(name string, data []byte) error {
+		out = append(out, fetched{key: DemoSource + "|" + name, name: name, data: data, shift: shift})
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	shift := d.now().Truncate(time.Minute).Sub(demofeeds.Epoch)
-	var out []fetched
+	slices.SortFunc(out, func(a, b fetched) int { return strings.Compare(a.key, b.key) })
+	return out, nil
+}
+
+// eachDemoFeed calls fn with every bundled fictional feed file.
+func eachDemoFeed(fn func(name string, data []byte) error) error {
+	entries, err := fs.ReadDir(demofeeds.FS, ".")
+	if err != nil {
+		return err
+	}
 	for _, e := range entries {
 		if !feedExt(e.Name()) {
 			continue
 		}
 		data, err := demofeeds.FS.ReadFile(e.Name())
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, fetched{key: DemoSource + "|" + e.Name(), name: e.Name(), data: data, shift: shift})
+		if err := fn(e.Name(), data); err != nil {
+			return err
+		}
 	}
-	slices.SortFunc(out, func(a, b fetched) int { return strings.Compare(a.key, b.key) })
-	return out, nil
+	return nil
 }
 
 // DemoFeeds parses the bundled fictional feeds as they were at demofeeds.Epoch (tests,
 // benchmarks and tools; the service reads them through its demo source). An error names
 // the file.
 func DemoFeeds() (providers, rates []*Feed, err error) {
-	entries, err := fs.ReadDir(demofeeds.FS, ".")
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, e := range entries {
-		if !feedExt(e.Name()) {
-			continue
-		}
-		data, err := demofeeds.FS.ReadFile(e.Name())
-		if err != nil {
-			return nil, nil, err
-		}
+	err = eachDemoFeed(func(name string, data []byte) error {
 		f, err := ParseFeed(data, ParseOptions{Now: demofeeds.Epoch})
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", e.Name(), err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		if f.IsRates() {
 			rates = append(rates, f)
 		} else {
 			providers = append(providers, f)
 		}
-	}
-	return providers, rates, nil
+		return nil
+	})
+	return providers, rates, err
 }
 
 // DemoSnapshot is the bundled fictional feeds as one snapshot built at at.

@@ -317,20 +317,23 @@ func (s *Service) record(ctx context.Context, e kawan.AuditEntry) {
 	}
 }
 
-// recordTransition appends a transition's audit entry (carried by its token) and marks the
-// token audited; on failure the entry stays with the token and RecoverAudit writes it.
+// recordTransition writes a transition's audit entry (carried by its token) right after the
+// transition; on failure the entry stays with the token and RecoverAudit writes it.
 func (s *Service) recordTransition(ctx context.Context, key string, e kawan.AuditEntry) {
 	if s.audit == nil {
 		return
 	}
-	ctx = context.WithoutCancel(ctx)
+	if err := s.writeAudit(context.WithoutCancel(ctx), key, e); err != nil {
+		s.log.Error("moderation: audit write failed; recovery will retry it", "subject", e.Subject, "action", e.Action, "err", err)
+	}
+}
+
+// writeAudit appends a token's audit entry (once: its ID is fixed) and marks the token audited.
+func (s *Service) writeAudit(ctx context.Context, key string, e kawan.AuditEntry) error {
 	if err := s.audit.AppendOnce(ctx, e); err != nil {
-		s.log.Error("moderation: audit append failed; recovery will write it", "subject", e.Subject, "action", e.Action, "err", err)
-		return
+		return err
 	}
-	if err := s.st.MarkAudited(ctx, key); err != nil {
-		s.log.Warn("moderation: mark transition audited", "subject", e.Subject, "err", err)
-	}
+	return s.st.MarkAudited(ctx, key)
 }
 
 // auditGrace is how long a transition's audit entry may be pending before RecoverAudit
@@ -372,10 +375,7 @@ func (s *Service) RecoverAudit(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		if err := s.audit.AppendOnce(ctx, p.Entry); err != nil {
-			return written, err
-		}
-		if err := s.st.MarkAudited(ctx, p.Key); err != nil {
+		if err := s.writeAudit(ctx, p.Key, p.Entry); err != nil {
 			return written, err
 		}
 		written++

@@ -42,10 +42,10 @@ type Service struct {
 	// locks serialise SyncReview per review within this process, so an older version can
 	// never overwrite a newer one in the index.
 	locks [64]sync.Mutex
+	// writers bounds the submissions writing at once (see maxConcurrentSubmissions).
+	writers chan struct{}
 	// syncing coalesces best-effort syncs of one review: review id → "written again while
 	// a sync was running" (see syncBestEffort).
-	// writers bounds the submissions writing at once (see maxConcurrentSubmissions).
-	writers   chan struct{}
 	syncingMu sync.Mutex
 	syncing   map[string]bool
 	prior     priorCache

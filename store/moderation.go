@@ -67,17 +67,14 @@ func moderationIndexes(ctx context.Context, db *mongo.Database) error {
 
 // ---- review transitions ----
 
-// staleToken is how old a token in "mod_transitions" must be before a new claim may take it
-// over: a claim whose holder crashed, or whose write failed without undoing the claim,
-// would otherwise block that review (or reply, or lease) for good. Live claims last
-// milliseconds; requests time out long before this.
-const staleToken = 2 * time.Minute
-
-// StaleToken is staleToken for moderation's audit recovery.
-const StaleToken = staleToken
+// StaleToken is how old a token in "mod_transitions" must be before a new claim may take it
+// over (or audit recovery drop it): a claim whose holder crashed, or whose write failed
+// without undoing the claim, would otherwise block that review (or reply, or lease) for
+// good. Live claims last milliseconds; requests time out long before this.
+const StaleToken = 2 * time.Minute
 
 // claimToken inserts the unique token key (with fields and "at": now) in "mod_transitions".
-// false: someone else holds it. A token older than staleToken is taken over (deleted, on
+// false: someone else holds it. A token older than StaleToken is taken over (deleted, on
 // its "at", and claimed again, once), unless reviewID is set and that review's
 // moderation.transitions shows the transition it guarded did happen (then the version is
 // gone: a conflict; and the token still carries that transition's audit entry).
@@ -103,7 +100,7 @@ func (m *Moderation) claimToken(ctx context.Context, key, reviewID string, field
 			}
 			return false, Classify("read "+key, err)
 		}
-		if now.Sub(held.At) < staleToken {
+		if now.Sub(held.At) < StaleToken {
 			return false, nil
 		}
 		if reviewID != "" {
@@ -121,11 +118,13 @@ func (m *Moderation) claimToken(ctx context.Context, key, reviewID string, field
 // unclaimToken gives a token back after the write it guarded failed (not on a conflict:
 // then the guarded version is gone anyway), so that a retry can claim it at once. A write
 // that failed on the client may still have been applied: the token stays if the review
-// shows the transition, or cannot be read (then staleToken's take-over frees it).
+// shows the transition, or cannot be read (then the StaleToken take-over frees it).
 func (m *Moderation) unclaimToken(ctx context.Context, reviewID, key string) {
 	ctx = context.WithoutCancel(ctx)
-	if happened, err := m.transitionHappened(ctx, reviewID, key); err != nil || happened {
-		return
+	if reviewID != "" {
+		if happened, err := m.transitionHappened(ctx, reviewID, key); err != nil || happened {
+			return
+		}
 	}
 	_, _ = m.tokens.DeleteOne(ctx, id(key))
 }
@@ -380,7 +379,7 @@ func (m *Moderation) Claim(ctx context.Context, reviewID, by string, now, until 
 			{Key: "$set", Value: bson.D{{Key: "lease_by", Value: by}, {Key: "lease_until", Value: until}}},
 			{Key: "$inc", Value: bson.D{{Key: "lease_gen", Value: int64(1)}}}})
 		if err != nil {
-			m.unclaimToken(ctx, reviewID, key)
+			m.unclaimToken(ctx, "", key) // a lease is not a transition
 			return QueueItem{}, Classify("claim review", err)
 		}
 	}
