@@ -70,16 +70,8 @@ func (s *Users) ListClaims(ctx context.Context, status string, skip, limit int) 
 
 // UserClaims lists one user's claims (at most 100, newest first).
 func (s *Users) UserClaims(ctx context.Context, userID string) ([]Claim, error) {
-	cur, err := s.claims.Find(ctx, bson.D{{Key: "user_id", Value: userID}},
+	return all[Claim](ctx, s.claims, bson.D{{Key: "user_id", Value: userID}},
 		options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}}).SetLimit(100))
-	if err != nil {
-		return nil, Classify("list agency claims", err)
-	}
-	out := []Claim{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, Classify("read agency claims", err)
-	}
-	return out, nil
 }
 
 // DecideClaim moves a pending claim to status (compare-and-set on pending).

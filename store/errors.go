@@ -1,12 +1,15 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"sync"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kawan-labs/kawan"
 )
@@ -43,4 +46,17 @@ func lockInc(key string) func() {
 	mu := &incLocks[h.Sum32()%uint32(len(incLocks))]
 	mu.Lock()
 	return mu.Unlock
+}
+
+// all reads every document of c matching f (with opts: sort, limit) into a []T, never nil.
+func all[T any](ctx context.Context, c *mongo.Collection, f bson.D, opts *options.FindOptionsBuilder) ([]T, error) {
+	cur, err := c.Find(ctx, f, opts)
+	if err != nil {
+		return nil, Classify("find "+c.Name(), err)
+	}
+	out := []T{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, Classify("read "+c.Name(), err)
+	}
+	return out, nil
 }

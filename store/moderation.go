@@ -219,16 +219,8 @@ type PendingAudit struct {
 // written, oldest first, at most limit (1..1000).
 func (m *Moderation) UnauditedTransitions(ctx context.Context, before time.Time, limit int) ([]PendingAudit, error) {
 	limit = min(max(limit, 1), 1000)
-	cur, err := m.tokens.Find(ctx, bson.D{{Key: "audited", Value: false}, {Key: "at", Value: bson.D{{Key: "$lt", Value: before}}}},
+	return all[PendingAudit](ctx, m.tokens, bson.D{{Key: "audited", Value: false}, {Key: "at", Value: bson.D{{Key: "$lt", Value: before}}}},
 		options.Find().SetSort(bson.D{{Key: "at", Value: 1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, Classify("unaudited transitions", err)
-	}
-	out := []PendingAudit{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, Classify("unaudited transitions", err)
-	}
-	return out, nil
 }
 
 // MarkAudited records that the token's audit entry is in the audit log.

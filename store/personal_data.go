@@ -43,21 +43,9 @@ type ExportedReview struct {
 	Decision    string             `json:"moderation_reason,omitempty"`
 }
 
-func all[T any](ctx context.Context, c *mongo.Collection, f bson.D, limit int64) ([]T, error) {
-	cur, err := c.Find(ctx, f, options.Find().SetLimit(limit))
-	if err != nil {
-		return nil, Classify("find "+c.Name(), err)
-	}
-	out := []T{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, Classify("read "+c.Name(), err)
-	}
-	return out, nil
-}
-
 // Export returns the account's reviews, votes, flags and appeals.
 func (p *PersonalData) Export(ctx context.Context, userID string) (map[string]any, error) {
-	revs, err := all[kawan.Review](ctx, p.reviews, bson.D{{Key: "author_id", Value: userID}}, 10000)
+	revs, err := all[kawan.Review](ctx, p.reviews, bson.D{{Key: "author_id", Value: userID}}, options.Find().SetLimit(10000))
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +58,7 @@ func (p *PersonalData) Export(ctx context.Context, userID string) (map[string]an
 		ReviewID string    `bson:"review_id" json:"review_id"`
 		At       time.Time `bson:"at" json:"at"`
 	}
-	votes, err := all[vote](ctx, p.votes, bson.D{{Key: "user_id", Value: userID}}, 100000)
+	votes, err := all[vote](ctx, p.votes, bson.D{{Key: "user_id", Value: userID}}, options.Find().SetLimit(100000))
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +67,7 @@ func (p *PersonalData) Export(ctx context.Context, userID string) (map[string]an
 		Reason   string    `bson:"reason" json:"reason"`
 		At       time.Time `bson:"at" json:"at"`
 	}
-	flags, err := all[flag](ctx, p.flags, bson.D{{Key: "user_id", Value: userID}}, 100000)
+	flags, err := all[flag](ctx, p.flags, bson.D{{Key: "user_id", Value: userID}}, options.Find().SetLimit(100000))
 	if err != nil {
 		return nil, err
 	}
@@ -88,11 +76,11 @@ func (p *PersonalData) Export(ctx context.Context, userID string) (map[string]an
 		Note     string    `bson:"note" json:"note,omitempty"`
 		At       time.Time `bson:"at" json:"at"`
 	}
-	appeals, err := all[appeal](ctx, p.appeals, bson.D{{Key: "author_id", Value: userID}}, 10000)
+	appeals, err := all[appeal](ctx, p.appeals, bson.D{{Key: "author_id", Value: userID}}, options.Find().SetLimit(10000))
 	if err != nil {
 		return nil, err
 	}
-	replies, err := all[kawan.Review](ctx, p.reviews, bson.D{{Key: "reply.author_id", Value: userID}}, 10000)
+	replies, err := all[kawan.Review](ctx, p.reviews, bson.D{{Key: "reply.author_id", Value: userID}}, options.Find().SetLimit(10000))
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +109,7 @@ func (p *PersonalData) EraseAuthor(ctx context.Context, userID, pseudonym string
 	revs, err := all[struct {
 		ID       string `bson:"_id"`
 		AgencyID string `bson:"agency_id"`
-	}](ctx, p.reviews, bson.D{{Key: "author_id", Value: userID}}, 100000)
+	}](ctx, p.reviews, bson.D{{Key: "author_id", Value: userID}}, options.Find().SetLimit(100000))
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +171,7 @@ func (p *PersonalData) EraseAuthor(ctx context.Context, userID, pseudonym string
 // rekey moves documents whose _id is "<thing>|<userID>" and field user_id = userID to the
 // pseudonym (insert the copy, then delete the original).
 func (p *PersonalData) rekey(ctx context.Context, c *mongo.Collection, userID, pseudonym string) error {
-	docs, err := all[bson.D](ctx, c, bson.D{{Key: "user_id", Value: userID}}, 100000)
+	docs, err := all[bson.D](ctx, c, bson.D{{Key: "user_id", Value: userID}}, options.Find().SetLimit(100000))
 	if err != nil {
 		return err
 	}

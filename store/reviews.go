@@ -142,16 +142,8 @@ const MaxByAuthor = 200
 // superseded versions are left out (the newer version stands for them).
 func (s *Reviews) ByAuthor(ctx context.Context, authorID string, limit int) ([]kawan.Review, error) {
 	limit = min(max(limit, 1), MaxByAuthor)
-	cur, err := s.c.Find(ctx, bson.D{{Key: "author_id", Value: authorID}, {Key: "status", Value: bson.D{{Key: "$ne", Value: kawan.ReviewSuperseded}}}},
+	return all[kawan.Review](ctx, s.c, bson.D{{Key: "author_id", Value: authorID}, {Key: "status", Value: bson.D{{Key: "$ne", Value: kawan.ReviewSuperseded}}}},
 		options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, Classify("reviews by author", err)
-	}
-	out := []kawan.Review{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, Classify("reviews by author", err)
-	}
-	return out, nil
 }
 
 // supersedable are the statuses a newer version of the same author's review replaces.
