@@ -89,7 +89,7 @@ func newFixture(t *testing.T) *fixture {
 	f.reviews = reviews.New(store.NewReviews(f.s.DB()), ri, reviews.Options{Now: clock})
 	f.reviews.SetScreener(publishAll{})
 	f.reviews.SetExclusion(agencies.Exclusion)
-	f.svc = agencies.New(store.NewAgencies(f.s.DB()).SingleProcess(), f.idx, agencies.Options{Now: clock})
+	f.svc = agencies.New(store.NewAgencies(f.s.DB()), f.idx, agencies.Options{Now: clock})
 	f.svc.SetScorer(f.reviews)
 	srv := api.New(api.Deps{Tokens: staticTokens{
 		"admin":  {UserID: "a1", Role: kawan.RoleAdmin},

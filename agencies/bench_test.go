@@ -21,7 +21,7 @@ func benchService(b *testing.B) *agencies.Service {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = idx.Close() })
-	return agencies.New(store.NewAgencies(s.DB()).SingleProcess(), idx, agencies.Options{})
+	return agencies.New(store.NewAgencies(s.DB()), idx, agencies.Options{})
 }
 
 // BenchmarkImport imports a 1,000-row generic list into an empty registry (first import)

@@ -238,7 +238,7 @@ func (a *App) wireReviews(ctx context.Context, deps *api.Deps, modules *[]api.Mo
 // routes and its reconciler (re-indexes agencies whose indexed_version is behind, which
 // also carries review aggregates into search).
 func (a *App) wireAgencies(ctx context.Context, deps *api.Deps, modules *[]api.Module) error {
-	a.Agencies = agencies.New(store.NewAgenciesFor(a.Store), a.Search, agencies.Options{Logger: a.Log.With("component", "agencies")})
+	a.Agencies = agencies.New(store.NewAgencies(a.Store.DB()), a.Search, agencies.Options{Logger: a.Log.With("component", "agencies")})
 	*modules = append(*modules, &api.AgenciesModule{Svc: a.Agencies})
 	a.AddJob(func(ctx context.Context) { a.Agencies.Reconcile(ctx, agencies.ReconcileOptions{}) })
 	return nil

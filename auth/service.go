@@ -112,12 +112,6 @@ type Service struct {
 	eraser ReviewEraser
 	export []ExportSource
 
-	// refreshLocks serialise refreshes of one session within this process. The rotation is
-	// a compare-and-set in the database, which MongoDB applies atomically; FerretDB v1's
-	// SQLite backend reads and writes an update in two steps, so two concurrent refreshes
-	// of one token in the embedded (single-process) setup could both pass without this.
-	refreshLocks [64]sync.Mutex
-
 	// verified caches tokens whose signature and claims were already checked: a client
 	// sends the same access token for up to 15 minutes, so most requests skip the Ed25519
 	// verification. Expiry and revocation are still checked on every hit.
@@ -583,9 +577,6 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (TokenPai
 	if !ok {
 		return TokenPair{}, errBadRefresh
 	}
-	mu := &s.refreshLocks[fnv32(sid)%uint32(len(s.refreshLocks))]
-	mu.Lock()
-	defer mu.Unlock()
 	ss, err := s.st.Session(ctx, sid)
 	if errors.Is(err, kawan.ErrNotFound) {
 		return TokenPair{}, errBadRefresh
@@ -629,15 +620,6 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (TokenPai
 		return TokenPair{}, errBadRefresh
 	}
 	return s.pair(u, sid, newSecret)
-}
-
-func fnv32(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return h
 }
 
 func (s *Service) revokeFamily(ctx context.Context, ss *store.Session, reason string, now time.Time) {

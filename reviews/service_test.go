@@ -647,3 +647,46 @@ func TestRebuildIfEmpty(t *testing.T) {
 		}
 	})
 }
+
+// 24 workers reviewing one agency at the same time are 24 reviews in its aggregates (the
+// embedded store once counted 20-23: FerretDB applied $inc as a read-modify-write).
+func TestConcurrentReviewsOfOneAgencyAllCounted(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, s, true)
+		const n = 24
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				in := sub(1 + i%5)
+				in.Text = fmt.Sprintf("Worker %d: they kept my passport and the salary was lower than promised.", i)
+				var res Result
+				res, errs[i] = f.svc.Submit(ctx, "ag1", Author{UserID: fmt.Sprintf("u%d", i)}, in, "")
+				if errs[i] == nil && res.Status != kawan.ReviewPublished {
+					errs[i] = fmt.Errorf("review %d: status %s", i, res.Status)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		a := f.agency(t, "ag1")
+		wantSum := int64(0)
+		for i := range n {
+			wantSum += int64(1 + i%5)
+		}
+		if a.Ratings.Count != n || a.Ratings.Sums.Overall != wantSum {
+			t.Fatalf("after %d concurrent reviews the agency counts %d (sum %d), want %d (sum %d)", n, a.Ratings.Count, a.Ratings.Sums.Overall, n, wantSum)
+		}
+		if fs := a.Ratings.Fees["NPR"]; fs.Count != n {
+			t.Fatalf("fee stats count %d, want %d", fs.Count, n)
+		}
+	})
+}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strings"
-	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -24,41 +22,16 @@ import (
 // never writes those fields: every write $sets only the registry's own fields and $incs
 // "version" in the same update.
 //
-// FerretDB v1 (SQLite) answers a filter of _id equality alone from its primary key, but any
-// filter with another condition ({_id, version}) scans the whole collection (measured with 200
-// agencies: 1.3 ms by _id, 11–67 ms with a version condition). So reads and writes here filter
-// by _id only, except the compare-and-set of Update, which on a shared MongoDB must be atomic
-// and keeps its version condition unless the repository is single-process (see SingleProcess).
+// Update is a compare-and-set on {_id, version}: atomic on MongoDB and on the embedded
+// FerretDB alike (KAWAN.md patch 5), and answered from the _id index on both (patch 2).
 type Agencies struct {
 	c    *mongo.Collection
 	keys *mongo.Collection
-	// local serialises writers per agency in this process, replacing the version filter.
-	local *[64]sync.Mutex
 }
 
 // NewAgencies returns the agencies repository of db.
 func NewAgencies(db *mongo.Database) *Agencies {
 	return &Agencies{c: db.Collection("agencies"), keys: db.Collection("agency_keys")}
-}
-
-// SingleProcess returns the repository for a database only this process writes (the embedded
-// FerretDB): Update's compare-and-set checks the version under an in-process lock and then
-// updates by _id, which FerretDB answers without scanning the collection. (FerretDB v1's own
-// conditional updates are not atomic either, so the lock is also the stronger guarantee.)
-// The reviews area's $inc of the aggregates needs no lock: Update never writes "ratings".
-func (s *Agencies) SingleProcess() *Agencies {
-	cp := *s
-	cp.local = new([64]sync.Mutex)
-	return &cp
-}
-
-// NewAgenciesFor returns the repository of st, single-process when st runs the embedded FerretDB.
-func NewAgenciesFor(st *Store) *Agencies {
-	a := NewAgencies(st.DB())
-	if st.Embedded() {
-		a = a.SingleProcess()
-	}
-	return a
 }
 
 // agencyIndexes serve MongoDB deployments (admin listings, stats by origin); FerretDB creates
@@ -132,27 +105,6 @@ func (s *Agencies) Insert(ctx context.Context, a *kawan.Agency) error {
 // (a concurrent import, or a review moving the ratings): re-read and retry.
 func (s *Agencies) Update(ctx context.Context, a *kawan.Agency) (bool, error) {
 	filter := bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}}
-	if s.local != nil {
-		h := fnv.New32a()
-		_, _ = h.Write([]byte(a.ID))
-		mu := &s.local[h.Sum32()%uint32(len(s.local))]
-		mu.Lock()
-		defer mu.Unlock()
-		var cur struct {
-			Version int64 `bson:"version"`
-		}
-		err := s.c.FindOne(ctx, id(a.ID), options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&cur)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			return false, nil
-		}
-		if err != nil {
-			return false, Classify("update agency "+a.ID, err)
-		}
-		if cur.Version != a.Version {
-			return false, nil
-		}
-		filter = id(a.ID)
-	}
 	res, err := s.c.UpdateOne(ctx, filter,
 		bson.D{{Key: "$set", Value: ownedFields(a)}, {Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
 	if err != nil {

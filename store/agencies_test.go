@@ -24,17 +24,9 @@ func testAgency(id string) *kawan.Agency {
 }
 
 func TestAgenciesRepository(t *testing.T) {
-	t.Run("shared", func(t *testing.T) { testAgencies(t, false) })
-	t.Run("single-process", func(t *testing.T) { testAgencies(t, true) })
-}
-
-func testAgencies(t *testing.T, single bool) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		ag := store.NewAgencies(s.DB())
-		if single {
-			ag = ag.SingleProcess()
-		}
 		a := testAgency("himalaya-manpower-np")
 		if err := ag.Insert(ctx, a); err != nil {
 			t.Fatal(err)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -31,21 +29,6 @@ func Classify(what string, err error) error {
 		return fmt.Errorf("store: %s: %w", what, u)
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
-}
-
-// incLocks serialise read-modify-write increments on one document within this process.
-// FerretDB v1 applies $inc by reading the document and writing it back, so two concurrent
-// increments of one document can lose one (MongoDB needs no lock; the embedded store is
-// only ever used by one process). Package-level, so every repository value shares them.
-var incLocks [64]sync.Mutex
-
-// lockInc locks the stripe of key (collection and _id) and returns its unlock.
-func lockInc(key string) func() {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(key))
-	mu := &incLocks[h.Sum32()%uint32(len(incLocks))]
-	mu.Lock()
-	return mu.Unlock
 }
 
 // all reads every document of c matching f (with opts: sort, limit) into a []T, never nil.

@@ -508,7 +508,6 @@ func (m *Moderation) IncStats(ctx context.Context, period string, inc map[string
 	for k, v := range inc {
 		d = append(d, bson.E{Key: k, Value: v})
 	}
-	defer lockInc("mod_stats|" + period)()
 	_, err := m.stats.UpdateOne(ctx, id(period), bson.D{{Key: "$inc", Value: d}}, options.UpdateOne().SetUpsert(true))
 	return Classify("count moderation stats", err)
 }

@@ -205,7 +205,6 @@ func (s *Reviews) DeleteVote(ctx context.Context, reviewID, userID string) error
 
 // IncHelpful adds one helpful vote to a review and bumps its version.
 func (s *Reviews) IncHelpful(ctx context.Context, reviewID string) error {
-	defer lockInc("reviews|" + reviewID)()
 	_, err := s.c.UpdateOne(ctx, id(reviewID),
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "helpful_count", Value: 1}, {Key: "version", Value: 1}}}})
 	return Classify("count vote", err)

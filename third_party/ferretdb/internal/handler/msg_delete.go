@@ -70,7 +70,10 @@ func (h *Handler) MsgDelete(connCtx context.Context, msg *wire.OpMsg) (*wire.OpM
 
 	for i, p := range params.Deletes {
 		var d int32
+		// Kawan patch 5 (kawan_atomic.go): no update of a matched document runs in between.
+		unlock := kawanLockStatement(params.DB, params.Collection, p.Filter)
 		d, err = h.execDelete(connCtx, c, &p)
+		unlock()
 
 		deleted += d
 

@@ -127,6 +127,9 @@ func (h *Handler) findAndModifyDocument(ctx context.Context, params *common.Find
 	closer := iterator.NewMultiCloser(iterator.CloserFunc(cancel))
 	defer closer.Close()
 
+	// Kawan patch 5 (kawan_atomic.go): the read, the change and the write are one atomic step.
+	defer kawanLockStatement(params.DB, params.Collection, params.Query)()
+
 	var qp backends.QueryParams
 	if !h.DisablePushdown {
 		qp.Filter = params.Query
