@@ -6,11 +6,9 @@ import (
 	"encoding/base32"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
-	"golang.org/x/text/currency"
 )
 
 // ReviewStatus is where a review is in its moderation lifecycle (moderation/ owns the
@@ -215,43 +213,6 @@ func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return strings.ToLower(idEnc.EncodeToString(b[:]))
-}
-
-// isoMinorUnits corrects CLDR's "practical" digits (what golang.org/x/text/currency
-// reports) to the ISO 4217 minor units where the two differ for currencies Kawan's users
-// pay fees in. ISO 4217 decides how many decimals an amount may have.
-var isoMinorUnits = map[string]int{
-	"IDR": 2, "MMK": 2, "PKR": 2, "LAK": 2, "IQD": 3, "LBP": 2, "YER": 2, "SYP": 2,
-	"IRR": 2, "SOS": 2, "HUF": 2, "COP": 2, "RSD": 2, "AMD": 2, "ALL": 2, "MGA": 2,
-	"KPW": 2, "SLE": 2, "AFN": 2, "MNT": 2, "UZS": 2, "TZS": 2, "KES": 2, "RWF": 0,
-}
-
-var (
-	tenderOnce sync.Once
-	tender     map[string]bool
-)
-
-// CurrencyMinorUnits returns the ISO 4217 minor units (decimal places) of a currency that is
-// legal tender somewhere today, given as its upper-case three-letter code.
-func CurrencyMinorUnits(code string) (int, error) {
-	tenderOnce.Do(func() {
-		tender = map[string]bool{}
-		for it := currency.Query(); it.Next(); {
-			tender[it.Unit().String()] = true
-		}
-	})
-	if len(code) != 3 || strings.ToUpper(code) != code || !tender[code] {
-		return 0, fmt.Errorf("kawan: %q is not an ISO 4217 currency in use", code)
-	}
-	if d, ok := isoMinorUnits[code]; ok {
-		return d, nil
-	}
-	u, err := currency.ParseISO(code)
-	if err != nil {
-		return 0, fmt.Errorf("kawan: %q is not an ISO 4217 currency: %w", code, err)
-	}
-	scale, _ := currency.Standard.Rounding(u)
-	return scale, nil
 }
 
 // maxMoneyDigits bounds the integer digits of any amount (fees, salaries): 10^12 of any

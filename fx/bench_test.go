@@ -1,6 +1,8 @@
 package fx
 
 import (
+	"github.com/kawan-labs/kawan"
+
 	"fmt"
 	"strings"
 	"testing"
@@ -88,8 +90,8 @@ func BenchmarkQuoteExact(b *testing.B) {
 	s := benchSnapshot(b)
 	c := s.corridors["SGD-PHP"]
 	amt := mustDec("500")
-	sgd, _ := LookupCurrency("SGD")
-	php, _ := LookupCurrency("PHP")
+	sgd, _ := kawan.LookupCurrency("SGD")
+	php, _ := kawan.LookupCurrency("PHP")
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, ok := c.offers[0].quote(amt, sgd, php, testNow); !ok {
@@ -126,8 +128,8 @@ func BenchmarkParseFeed1000(b *testing.B) {
 func BenchmarkQuoteFast(b *testing.B) {
 	s := benchSnapshot(b)
 	c := s.corridors["SGD-PHP"]
-	sgd, _ := LookupCurrency("SGD")
-	php, _ := LookupCurrency("PHP")
+	sgd, _ := kawan.LookupCurrency("SGD")
+	php, _ := kawan.LookupCurrency("PHP")
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, in, ok := c.offers[0].quoteFast(50000, ModeSend, sgd, php, testNow); !ok || !in {

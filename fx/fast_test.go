@@ -12,7 +12,7 @@ import (
 // decimal currencies, in send and receive mode.
 func TestFastMatchesExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	curs := []Currency{{"JPY", 0}, {"SGD", 2}, {"KWD", 3}, {"VND", 0}, {"IDR", 2}, {"CLF", 4}}
+	curs := []Currency{{Code: "JPY", Minor: 0}, {Code: "SGD", Minor: 2}, {Code: "KWD", Minor: 3}, {Code: "VND", Minor: 0}, {Code: "IDR", Minor: 2}, {Code: "CLF", Minor: 4}}
 	dec := func(maxUnits int64, places int32) decimal.Decimal { return decimal.New(1+r.Int64N(maxUnits), -places) }
 	fastCount := 0
 	for i := 0; i < 3000; i++ {

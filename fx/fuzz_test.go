@@ -25,7 +25,7 @@ func checkFeed(t *testing.T, f *Feed, err error) {
 		if !o.Rate.IsPositive() || !o.MinSend.IsPositive() || o.MinSend.GreaterThan(o.MaxSend) || len(o.Fees) == 0 {
 			t.Fatalf("accepted a bad offer: %+v", o)
 		}
-		if _, err := LookupCurrency(o.Send.Code); err != nil {
+		if _, err := kawan.LookupCurrency(o.Send.Code); err != nil {
 			t.Fatalf("accepted send currency %q", o.Send.Code)
 		}
 		for i, b := range o.Fees {
@@ -118,7 +118,7 @@ func FuzzParseAmount(f *testing.F) {
 	f.Add("1000", "JPY")
 	f.Add("1.234", "KWD")
 	f.Fuzz(func(t *testing.T, s, code string) {
-		c, err := LookupCurrency(code)
+		c, err := kawan.LookupCurrency(code)
 		if err != nil {
 			return
 		}

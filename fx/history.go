@@ -21,7 +21,7 @@ var referenceUSD = decimal.NewFromInt(200)
 // at mid to the send currency and rounded to two significant digits (SGD 270, JPY 30000,
 // KWD 62), or 200 units when no USD rate is known; kept inside what some provider accepts.
 func (s *Snapshot) ReferenceAmount(send, receive string) decimal.Decimal {
-	cur, _ := LookupCurrency(send)
+	cur, _ := kawan.LookupCurrency(send)
 	amt := referenceUSD
 	if send != "USD" {
 		if m, ok := midFor("USD", send, s.rateSets); ok {
@@ -52,7 +52,7 @@ func (snap *Snapshot) points(at time.Time) map[string][]HistoryPoint {
 		if !info.HasMidRate {
 			continue
 		}
-		send, _ := LookupCurrency(info.SendCurrency)
+		send, _ := kawan.LookupCurrency(info.SendCurrency)
 		ref := snap.ReferenceAmount(info.SendCurrency, info.ReceiveCurrency)
 		c, err := snap.Compare(Request{SendCurrency: info.SendCurrency, ReceiveCurrency: info.ReceiveCurrency, Amount: ref.StringFixed(send.Minor)}, at)
 		if err != nil || len(c.Quotes) == 0 {
@@ -94,10 +94,10 @@ func ParseCorridor(field, key string) (send, receive Currency, err error) {
 	if !corridorPattern.MatchString(key) {
 		return send, receive, kawan.Invalid(field, "must be two ISO 4217 codes joined by a dash, like SGD-PHP")
 	}
-	if send, err = LookupCurrency(key[:3]); err != nil {
+	if send, err = kawan.LookupCurrency(key[:3]); err != nil {
 		return send, receive, kawan.Invalid(field, "%v", err)
 	}
-	if receive, err = LookupCurrency(key[4:]); err != nil {
+	if receive, err = kawan.LookupCurrency(key[4:]); err != nil {
 		return send, receive, kawan.Invalid(field, "%v", err)
 	}
 	if send == receive {

@@ -16,6 +16,8 @@ import (
 
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/language"
+
+	"github.com/kawan-labs/kawan"
 )
 
 // Bounds on a single feed, so a hostile or broken feed cannot exhaust memory or CPU.
@@ -227,10 +229,10 @@ type rawBand struct{ upTo, flat, percent, minFee, maxFee *string }
 func (r *rawOffer) offer(e *FeedError, path, providerID string, gen time.Time, validFor time.Duration) Offer {
 	o := Offer{ProviderID: providerID, PayoutMethod: r.payout, FundingMethod: r.funding, Delivery: r.delivery, GeneratedAt: gen, ValidFor: validFor}
 	var err error
-	if o.Send, err = LookupCurrency(r.send); err != nil {
+	if o.Send, err = kawan.LookupCurrency(r.send); err != nil {
 		e.add("%s.send_currency: %v", path, err)
 	}
-	if o.Receive, err = LookupCurrency(r.receive); err != nil {
+	if o.Receive, err = kawan.LookupCurrency(r.receive); err != nil {
 		e.add("%s.receive_currency: %v", path, err)
 	}
 	if o.Send.Code != "" && o.Send.Code == o.Receive.Code {
@@ -395,7 +397,7 @@ func parseRatesJSON(data []byte, o ParseOptions) (*Feed, error) {
 	}
 	e := &FeedError{}
 	rs := RateSet{Source: strings.TrimSpace(in.Source), Base: in.Base, Rates: make(map[string]decimal.Decimal, len(in.Rates))}
-	if _, err := LookupCurrency(in.Base); err != nil {
+	if _, err := kawan.LookupCurrency(in.Base); err != nil {
 		e.add("base: %v", err)
 	}
 	if n := utf8.RuneCountInString(rs.Source); n == 0 || n > 120 {
@@ -406,7 +408,7 @@ func parseRatesJSON(data []byte, o ParseOptions) (*Feed, error) {
 		e.add("rates: must hold 1-%d currencies", maxRates)
 	}
 	for _, code := range sortedKeys(in.Rates) {
-		if _, err := LookupCurrency(code); err != nil {
+		if _, err := kawan.LookupCurrency(code); err != nil {
 			e.add("rates.%.8s: %v", code, err)
 			continue
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/kawan-labs/kawan"
 )
 
 // ecbPublishedUTC is when in the day the ECB's reference rates are taken to hold: they are
@@ -90,7 +92,7 @@ func parseECB(data []byte, o ParseOptions) (*Feed, error) {
 				}
 				code := attrs["currency"]
 				path := fmt.Sprintf("Cube time=%s currency=%.8q", day.AsOf.Format(time.DateOnly), code)
-				if _, err := LookupCurrency(code); err != nil {
+				if _, err := kawan.LookupCurrency(code); err != nil {
 					e.add("%s: %v", path, err)
 					continue
 				}

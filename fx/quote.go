@@ -183,12 +183,12 @@ func (r Request) validate() (parsed, error) {
 	var err error
 	if r.SendCurrency == "" {
 		v.Add("send_currency", "is required")
-	} else if p.send, err = LookupCurrency(r.SendCurrency); err != nil {
+	} else if p.send, err = kawan.LookupCurrency(r.SendCurrency); err != nil {
 		v.Add("send_currency", "%v", err)
 	}
 	if r.ReceiveCurrency == "" {
 		v.Add("receive_currency", "is required")
-	} else if p.receive, err = LookupCurrency(r.ReceiveCurrency); err != nil {
+	} else if p.receive, err = kawan.LookupCurrency(r.ReceiveCurrency); err != nil {
 		v.Add("receive_currency", "%v", err)
 	} else if p.receive.Code == p.send.Code {
 		v.Add("receive_currency", "must differ from send_currency")

@@ -1,6 +1,8 @@
 package fx
 
 import (
+	"github.com/kawan-labs/kawan"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -29,8 +31,8 @@ func TestComparisonJSON(t *testing.T) {
 	checked, decimalPath := 0, 0
 	for _, s := range snaps {
 		for _, info := range s.Corridors() {
-			send, _ := LookupCurrency(info.SendCurrency)
-			recv, _ := LookupCurrency(info.ReceiveCurrency)
+			send, _ := kawan.LookupCurrency(info.SendCurrency)
+			recv, _ := kawan.LookupCurrency(info.ReceiveCurrency)
 			for _, mode := range []string{ModeSend, ModeReceive} {
 				for _, sortBy := range append([]string{""}, Sorts...) {
 					for k := 0; k < 4; k++ {

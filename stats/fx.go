@@ -1,6 +1,8 @@
 package stats
 
 import (
+	"github.com/kawan-labs/kawan"
+
 	"context"
 	"slices"
 	"sort"
@@ -81,7 +83,7 @@ func ObserveSnapshot(snap *fx.Snapshot, now time.Time) []CostObservation {
 		if !info.HasMidRate {
 			continue
 		}
-		cur, err := fx.LookupCurrency(info.SendCurrency)
+		cur, err := kawan.LookupCurrency(info.SendCurrency)
 		if err != nil {
 			continue
 		}

@@ -1,8 +1,10 @@
-package fx
+package kawan
 
 import (
 	"slices"
 	"testing"
+
+	"golang.org/x/text/currency"
 )
 
 // TestMinorUnitsISO pins the minor units the issue names and a few more, from the ISO 4217
@@ -51,5 +53,35 @@ func TestMinorUnitsAgainstXText(t *testing.T) {
 	}
 	if !slices.Equal(missing, wantMissing) {
 		t.Errorf("x/text lacks %q, want exactly %q", missing, wantMissing)
+	}
+}
+
+// cldrDigits returns the CLDR (golang.org/x/text/currency) standard number of decimals
+// for code, and whether x/text knows the code.
+func cldrDigits(code string) (int, bool) {
+	u, err := currency.ParseISO(code)
+	if err != nil {
+		return 0, false
+	}
+	scale, _ := currency.Standard.Rounding(u)
+	return scale, true
+}
+
+// TestOneCurrencyTable: the reviews' and the frontend's minor units are the fx table's (GYD and
+// MUR once had 2 minor units in fx and 0 in the root package, which the frontend used).
+func TestOneCurrencyTable(t *testing.T) {
+	for code, want := range iso4217 {
+		got, err := CurrencyMinorUnits(code)
+		if err != nil || int32(got) != want {
+			t.Errorf("%s: CurrencyMinorUnits %d, %v; the table says %d", code, got, err, want)
+		}
+	}
+	for _, code := range []string{"GYD", "MUR"} {
+		if got, _ := CurrencyMinorUnits(code); got != 2 {
+			t.Errorf("%s: %d minor units, ISO 4217 says 2", code, got)
+		}
+	}
+	if _, err := CurrencyMinorUnits("php"); err == nil {
+		t.Error("lower-case code accepted")
 	}
 }
