@@ -46,21 +46,7 @@ type SearchResult struct {
 // Validate checks q and returns the index query.
 func (q *SearchQuery) Validate() (search.AgencyQuery, error) {
 	v := &kawan.ValidationError{}
-	if q.Page == 0 {
-		q.Page = 1
-	}
-	if q.PerPage == 0 {
-		q.PerPage = 20
-	}
-	if q.Page < 1 {
-		v.Add("page", "must be 1 or more")
-	}
-	if q.PerPage < 1 || q.PerPage > 100 {
-		v.Add("per_page", "must be from 1 to 100")
-	}
-	if q.Page >= 1 && q.PerPage >= 1 && q.PerPage <= 100 && q.Page > search.MaxAgencyWindow/q.PerPage {
-		v.Add("page", "is too deep: page × per_page must be at most %d; narrow the search instead", search.MaxAgencyWindow)
-	}
+	kawan.CheckPaging(v, &q.Page, &q.PerPage, search.MaxAgencyWindow)
 	if !utf8.ValidString(q.Q) || utf8.RuneCountInString(q.Q) > search.MaxQueryRunes {
 		v.Add("q", "must be valid UTF-8, at most %d characters", search.MaxQueryRunes)
 	}
@@ -146,22 +132,9 @@ type Profile struct {
 	Regulators []kawan.Regulator `json:"regulators"`
 }
 
-// ValidID reports whether id can be an agency ID (checked before any database read).
-func ValidID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for _, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 // Profile reads one agency by ID (by _id, the one hot read allowed on the database).
 func (s *Service) Profile(ctx context.Context, id string) (Profile, error) {
-	if !ValidID(id) {
+	if !kawan.ValidID(id) {
 		return Profile{}, fmt.Errorf("agencies: agency %q: %w", id, kawan.ErrNotFound)
 	}
 	a, raw, err := s.st.GetRaw(ctx, id)

@@ -204,7 +204,7 @@ func (s *Service) Create(ctx context.Context, in AgencyInput) (*kawan.Agency, er
 
 // Update replaces an agency's registry fields (admin); ratings, versions and sources stay.
 func (s *Service) Update(ctx context.Context, id string, in AgencyInput) (*kawan.Agency, error) {
-	if !ValidID(id) {
+	if !kawan.ValidID(id) {
 		return nil, fmt.Errorf("agencies: agency %q: %w", id, kawan.ErrNotFound)
 	}
 	want := in.agency()

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,43 +34,13 @@ func (h *AgenciesModule) Register(r *Router) {
 	r.API(http.MethodPost, "/admin/agency-imports", h.importList, Roles(kawan.RoleAdmin), WithBodyLimit(MaxImportBytes))
 }
 
-// onlyParams refuses unknown query parameters (a typo such as ?orign= must not silently
-// return everything) and repeated ones.
-func onlyParams(c echo.Context, allowed ...string) error {
-	v := &kawan.ValidationError{}
-	for name, vals := range c.QueryParams() {
-		known := false
-		for _, a := range allowed {
-			known = known || a == name
-		}
-		switch {
-		case !known:
-			v.Add(name, "is not a known query parameter (allowed: %s)", strings.Join(allowed, ", "))
-		case len(vals) > 1:
-			v.Add(name, "must be given once")
-		}
-	}
-	return v.Err()
-}
-
 func (h *AgenciesModule) search(c echo.Context) error {
-	if err := onlyParams(c, "q", "origin", "destination", "sector", "standing", "licence_status", "min_rating", "sort", "page", "per_page"); err != nil {
+	if err := queryParams(c, "q", "origin", "destination", "sector", "standing", "licence_status", "min_rating", "sort", "page", "per_page"); err != nil {
 		return err
 	}
 	qs := c.QueryParams()
 	v := &kawan.ValidationError{}
-	num := func(name string) int {
-		s := qs.Get(name)
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			v.Add(name, "must be a whole number of 1 or more")
-			return 1
-		}
-		return n
-	}
+	num := func(name string) int { return intParam(v, c, name) }
 	q := agencies.SearchQuery{Q: qs.Get("q"), Origin: qs.Get("origin"), Destination: qs.Get("destination"), Sector: qs.Get("sector"),
 		Standing: qs.Get("standing"), LicenceStatus: qs.Get("licence_status"), MinRating: qs.Get("min_rating"), Sort: qs.Get("sort"),
 		Page: num("page"), PerPage: num("per_page")}
@@ -86,7 +55,7 @@ func (h *AgenciesModule) search(c echo.Context) error {
 }
 
 func (h *AgenciesModule) profile(c echo.Context) error {
-	if err := onlyParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	p, err := h.Svc.Profile(c.Request().Context(), c.Param("id"))
@@ -103,7 +72,7 @@ func (e licenceNotFound) Error() string { return e.warning }
 func (e licenceNotFound) Unwrap() error { return kawan.ErrNotFound }
 
 func (h *AgenciesModule) licence(c echo.Context) error {
-	if err := onlyParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	// Licence numbers contain slashes (Nepal: "1234/070/71"); clients send them escaped.
@@ -159,7 +128,7 @@ func (h *AgenciesModule) update(c echo.Context) error {
 // regulator's spreadsheet) with ?profile=, optionally ?dry_run=true, ?retrieved_at=YYYY-MM-DD
 // (when the list was downloaded; default today) and ?encoding=.
 func (h *AgenciesModule) importList(c echo.Context) error {
-	if err := onlyParams(c, "profile", "dry_run", "retrieved_at", "encoding"); err != nil {
+	if err := queryParams(c, "profile", "dry_run", "retrieved_at", "encoding"); err != nil {
 		return err
 	}
 	qs := c.QueryParams()

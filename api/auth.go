@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -218,35 +217,22 @@ func (h *AuthModule) claim(c echo.Context) error {
 	return c.JSON(http.StatusCreated, cl)
 }
 
-// pageQuery reads page and per_page (and the named extra parameters); unknown parameters are 400s.
+// pageQuery reads page and per_page (and the named extra parameters); unknown and repeated
+// parameters are 400s.
 func pageQuery(c echo.Context, extra ...string) (page, perPage int, vals map[string]string, err error) {
+	if err := queryParams(c, append([]string{"page", "per_page"}, extra...)...); err != nil {
+		return 0, 0, nil, err
+	}
 	v := &kawan.ValidationError{}
+	page, perPage = intParam(v, c, "page"), intParam(v, c, "per_page")
+	kawan.CheckPaging(v, &page, &perPage, 0)
+	if page > 10000 {
+		v.Add("page", "must be a whole number from 1 to 10000")
+	}
 	vals = map[string]string{}
-	page, perPage = 1, 20
-	for name, vs := range c.QueryParams() {
-		val := vs[0]
-		switch name {
-		case "page", "per_page":
-			n, perr := strconv.Atoi(val)
-			if perr != nil || n < 1 || (name == "per_page" && n > 100) || (name == "page" && n > 10000) {
-				v.Add(name, "must be a whole number from 1 to %d", map[string]int{"page": 10000, "per_page": 100}[name])
-				continue
-			}
-			if name == "page" {
-				page = n
-			} else {
-				perPage = n
-			}
-		default:
-			known := false
-			for _, e := range extra {
-				known = known || e == name
-			}
-			if !known {
-				v.Add(name, "is not a known query parameter")
-				continue
-			}
-			vals[name] = val
+	for _, e := range extra {
+		if s := c.QueryParam(e); s != "" {
+			vals[e] = s
 		}
 	}
 	return page, perPage, vals, v.Err()

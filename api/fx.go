@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -33,32 +32,8 @@ func (h *FXModule) Register(r *Router) {
 	r.API(http.MethodPut, "/admin/feeds/:name", h.push, Roles(kawan.RoleAdmin), WithBodyLimit(fx.MaxFeedBytes))
 }
 
-// fxParams refuses unknown and repeated query parameters, so a typo never silently changes
-// the answer.
-func fxParams(c echo.Context, allowed ...string) error {
-	v := &kawan.ValidationError{}
-	for name, vals := range c.QueryParams() {
-		switch {
-		case !contains(allowed, name):
-			v.Add(name, "is not a known query parameter (allowed: %s)", strings.Join(allowed, ", "))
-		case len(vals) > 1:
-			v.Add(name, "must be given once")
-		}
-	}
-	return v.Err()
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 func (h *FXModule) quotes(c echo.Context) error {
-	if err := fxParams(c, "send_currency", "receive_currency", "amount", "mode", "payout_method", "funding_method", "sort"); err != nil {
+	if err := queryParams(c, "send_currency", "receive_currency", "amount", "mode", "payout_method", "funding_method", "sort"); err != nil {
 		return err
 	}
 	q := c.QueryParams()
@@ -88,7 +63,7 @@ var quoteBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return
 const maxPooledQuoteBuf = 256 << 10
 
 func (h *FXModule) corridors(c echo.Context) error {
-	if err := fxParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	list := h.Svc.Corridors()
@@ -99,7 +74,7 @@ func (h *FXModule) corridors(c echo.Context) error {
 }
 
 func (h *FXModule) providers(c echo.Context) error {
-	if err := fxParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	list := h.Svc.Providers()
@@ -110,7 +85,7 @@ func (h *FXModule) providers(c echo.Context) error {
 }
 
 func (h *FXModule) provider(c echo.Context) error {
-	if err := fxParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	d, err := h.Svc.Provider(c.Param("id"))
@@ -151,7 +126,7 @@ func (h *FXModule) rangeParams(c echo.Context) (from, to time.Time, err error) {
 }
 
 func (h *FXModule) history(c echo.Context) error {
-	if err := fxParams(c, "provider", "from", "to"); err != nil {
+	if err := queryParams(c, "provider", "from", "to"); err != nil {
 		return err
 	}
 	from, to, err := h.rangeParams(c)
@@ -166,7 +141,7 @@ func (h *FXModule) history(c echo.Context) error {
 }
 
 func (h *FXModule) dailyCosts(c echo.Context) error {
-	if err := fxParams(c, "from", "to"); err != nil {
+	if err := queryParams(c, "from", "to"); err != nil {
 		return err
 	}
 	from, to, err := h.rangeParams(c)
@@ -183,14 +158,14 @@ func (h *FXModule) dailyCosts(c echo.Context) error {
 }
 
 func (h *FXModule) status(c echo.Context) error {
-	if err := fxParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, h.Svc.Status())
 }
 
 func (h *FXModule) push(c echo.Context) error {
-	if err := fxParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	data, err := io.ReadAll(c.Request().Body)

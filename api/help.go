@@ -3,7 +3,6 @@ package api
 import (
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -29,45 +28,14 @@ func (h *HelpModule) Register(r *Router) {
 	r.API(http.MethodGet, "/rights/:destination", h.rights, Public)
 }
 
-// knownParams refuses query parameters outside allowed (a typo must not silently widen a search).
-func knownParams(c echo.Context, allowed ...string) error {
-	v := &kawan.ValidationError{}
-	for name, vals := range c.QueryParams() {
-		known := false
-		for _, a := range allowed {
-			known = known || a == name
-		}
-		switch {
-		case !known:
-			v.Add(name, "is not a known query parameter (allowed: %s)", strings.Join(allowed, ", "))
-		case len(vals) > 1:
-			v.Add(name, "must be given once")
-		}
-	}
-	return v.Err()
-}
-
-func positiveInt(v *kawan.ValidationError, c echo.Context, name string) int {
-	s := c.QueryParam(name)
-	if s == "" {
-		return 0
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		v.Add(name, "must be a whole number of 1 or more")
-		return 1
-	}
-	return n
-}
-
 func (h *HelpModule) search(c echo.Context) error {
-	if err := knownParams(c, "country", "nationality", "need", "kind", "lang", "q", "page", "per_page"); err != nil {
+	if err := queryParams(c, "country", "nationality", "need", "kind", "lang", "q", "page", "per_page"); err != nil {
 		return err
 	}
 	v := &kawan.ValidationError{}
 	q := help.Query{Country: c.QueryParam("country"), Nationality: c.QueryParam("nationality"), Need: c.QueryParam("need"),
 		Kind: c.QueryParam("kind"), Lang: c.QueryParam("lang"), Q: c.QueryParam("q"),
-		Page: positiveInt(v, c, "page"), PerPage: positiveInt(v, c, "per_page")}
+		Page: intParam(v, c, "page"), PerPage: intParam(v, c, "per_page")}
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -130,14 +98,14 @@ func (h *HelpModule) importFile(c echo.Context) error {
 }
 
 func (h *HelpModule) rightsList(c echo.Context) error {
-	if err := knownParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": h.Svc.RightsPages()})
 }
 
 func (h *HelpModule) rights(c echo.Context) error {
-	if err := knownParams(c, "lang"); err != nil {
+	if err := queryParams(c, "lang"); err != nil {
 		return err
 	}
 	p, err := h.Svc.Rights(c.Param("destination"), c.QueryParam("lang"))

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -65,24 +64,11 @@ func (h *ModerationModule) appeal(c echo.Context) error {
 }
 
 func (h *ModerationModule) queue(c echo.Context) error {
-	if err := onlyParams(c, "kind", "page", "per_page"); err != nil {
+	if err := queryParams(c, "kind", "page", "per_page"); err != nil {
 		return err
 	}
-	qs := c.QueryParams()
 	v := &kawan.ValidationError{}
-	num := func(name string) int {
-		s := qs.Get(name)
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			v.Add(name, "must be a whole number of 1 or more")
-			return 1
-		}
-		return n
-	}
-	q := moderation.QueueQuery{Kind: qs.Get("kind"), Page: num("page"), PerPage: num("per_page")}
+	q := moderation.QueueQuery{Kind: c.QueryParam("kind"), Page: intParam(v, c, "page"), PerPage: intParam(v, c, "per_page")}
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -148,7 +134,7 @@ func (h *ModerationModule) decide(c echo.Context) error {
 }
 
 func (h *ModerationModule) replies(c echo.Context) error {
-	if err := onlyParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	p, _ := PrincipalFrom(c)
@@ -178,7 +164,7 @@ func (h *ModerationModule) decideReply(c echo.Context) error {
 }
 
 func (h *ModerationModule) transparency(c echo.Context) error {
-	if err := onlyParams(c, "from", "to"); err != nil {
+	if err := queryParams(c, "from", "to"); err != nil {
 		return err
 	}
 	rep, err := h.Svc.Transparency(c.Request().Context(), c.QueryParam("from"), c.QueryParam("to"))

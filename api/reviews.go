@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -98,34 +97,15 @@ func (h *ReviewsModule) search(c echo.Context) error {
 	return c.JSON(http.StatusOK, page)
 }
 
-// listQuery reads the allowed query parameters; an unknown one is a 400 (a typo such as
-// ?orign= must not silently return everything).
+// listQuery reads the allowed query parameters (queryParams refuses others and repeats).
 func listQuery(c echo.Context, allowed ...string) (reviews.ListQuery, error) {
+	if err := queryParams(c, allowed...); err != nil {
+		return reviews.ListQuery{}, err
+	}
 	qs := c.QueryParams()
 	v := &kawan.ValidationError{}
-	for name := range qs {
-		known := false
-		for _, a := range allowed {
-			known = known || a == name
-		}
-		if !known {
-			v.Add(name, "is not a known query parameter (allowed: %s)", strings.Join(allowed, ", "))
-		}
-	}
-	num := func(name string) int {
-		s := qs.Get(name)
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			v.Add(name, "must be a whole number of 1 or more")
-			return 1
-		}
-		return n
-	}
 	q := reviews.ListQuery{Q: qs.Get("q"), Origin: qs.Get("origin"), Destination: qs.Get("destination"),
-		Sort: qs.Get("sort"), Lang: qs.Get("lang"), Page: num("page"), PerPage: num("per_page")}
+		Sort: qs.Get("sort"), Lang: qs.Get("lang"), Page: intParam(v, c, "page"), PerPage: intParam(v, c, "per_page")}
 	return q, v.Err()
 }
 
@@ -170,12 +150,12 @@ func (h *ReviewsModule) vote(c echo.Context) error {
 }
 
 func (h *ReviewsModule) topRated(c echo.Context) error {
+	if err := queryParams(c, "limit"); err != nil {
+		return err
+	}
 	limit := 20
-	for name, vals := range c.QueryParams() {
-		if name != "limit" {
-			return kawan.Invalid(name, "is not a known query parameter (allowed: limit)")
-		}
-		n, err := strconv.Atoi(vals[0])
+	if s := c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 100 {
 			return kawan.Invalid("limit", "must be a whole number from 1 to 100")
 		}

@@ -27,7 +27,7 @@ func (h *StatsModule) Register(r *Router) {
 }
 
 func (h *StatsModule) catalogue(c echo.Context) error {
-	if err := knownParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "public, max-age=300")
@@ -54,7 +54,7 @@ func (h *StatsModule) reviewTable(name string) echo.HandlerFunc {
 	}
 	allowed := append([]string{"by", "format"}, dims...)
 	return func(c echo.Context) error {
-		if err := knownParams(c, allowed...); err != nil {
+		if err := queryParams(c, allowed...); err != nil {
 			return err
 		}
 		csv, err := wantCSV(c)
@@ -82,7 +82,7 @@ func (h *StatsModule) reviewTable(name string) echo.HandlerFunc {
 }
 
 func (h *StatsModule) costs(c echo.Context) error {
-	if err := knownParams(c, "corridor", "amount", "period", "since", "until", "format"); err != nil {
+	if err := queryParams(c, "corridor", "amount", "period", "since", "until", "format"); err != nil {
 		return err
 	}
 	csv, err := wantCSV(c)

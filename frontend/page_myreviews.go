@@ -88,7 +88,7 @@ func (f *Frontend) myReviews(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if id := c.QueryParam("appealed"); agenciesValidID(id) {
+	if id := c.QueryParam("appealed"); kawan.ValidID(id) {
 		d.Appealed = id
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")

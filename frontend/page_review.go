@@ -269,22 +269,10 @@ func (f *Frontend) reviewSent(c echo.Context) error {
 		st = string(kawan.ReviewHeld)
 	}
 	id := c.QueryParam("review")
-	if !agenciesValidID(id) {
+	if !kawan.ValidID(id) {
 		id = ""
 	}
 	return f.render(c, http.StatusOK, "review_sent", v, sentPage{AgencyID: c.Param("id"), ReviewID: id, Status: st})
-}
-
-func agenciesValidID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // back returns the page the form was on (the Referer is not sent: Referrer-Policy is
@@ -331,7 +319,7 @@ func flagReasons() []string {
 func (f *Frontend) flagForm(c echo.Context) error {
 	v := f.newView(c)
 	v.Title = v.T("flag.title")
-	if !agenciesValidID(c.Param("id")) {
+	if !kawan.ValidID(c.Param("id")) {
 		return echo.ErrNotFound
 	}
 	b := c.QueryParam("back")

@@ -37,7 +37,6 @@ var ChannelTypes = []string{"phone", "whatsapp", "viber", "line", "telegram", "m
 // Limits on an entry and on the directory.
 const (
 	MaxEntries      = 5000
-	MaxIDLen        = 64
 	MaxNameRunes    = 200
 	MaxTextRunes    = 1000
 	MaxListLen      = 30
@@ -189,8 +188,8 @@ func (e *Entry) Validate(now time.Time) error {
 }
 
 func (e *Entry) validate(v *kawan.ValidationError, p string, now time.Time) {
-	if !ValidID(e.ID) {
-		v.Add(p+"id", "must be 1 to %d characters of a-z, 0-9 and -", MaxIDLen)
+	if !kawan.ValidSlug(e.ID) {
+		v.Add(p+"id", "must be 1 to %d characters of a-z, 0-9 and -", kawan.MaxIDLen)
 	}
 	text(v, p+"name", e.Name, MaxNameRunes, true)
 	if !slices.Contains(Kinds, e.Kind) {
@@ -243,19 +242,6 @@ func (e *Entry) validate(v *kawan.ValidationError, p string, now time.Time) {
 	case d.Year() < 2000:
 		v.Add(p+"last_checked", "must be a date from 2000 on")
 	}
-}
-
-// ValidID reports whether id is a directory entry ID: 1–64 of a-z, 0-9 and '-'.
-func ValidID(id string) bool {
-	if id == "" || len(id) > MaxIDLen {
-		return false
-	}
-	for _, c := range id {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
-			return false
-		}
-	}
-	return true
 }
 
 func text(v *kawan.ValidationError, field, s string, max int, required bool) {

@@ -127,15 +127,7 @@ func (q *Query) Validate() error {
 	if len(q.Q) > 200 {
 		v.Add("q", "must be at most 200 characters")
 	}
-	if q.Page == 0 {
-		q.Page = 1
-	}
-	if q.PerPage == 0 {
-		q.PerPage = 20
-	}
-	if q.PerPage > 100 {
-		v.Add("per_page", "must be at most 100")
-	}
+	kawan.CheckPaging(v, &q.Page, &q.PerPage, 0)
 	if q.Page > 10000 {
 		v.Add("page", "must be at most 10000")
 	}
@@ -214,7 +206,7 @@ func allWords(hay string, words []string) bool {
 
 // Entry returns one entry.
 func (s *Service) Entry(ctx context.Context, id string) (Entry, error) {
-	if !ValidID(id) {
+	if !kawan.ValidID(id) {
 		return Entry{}, fmt.Errorf("help: entry %q: %w", truncate(id), kawan.ErrNotFound)
 	}
 	all, err := s.load(ctx)
@@ -265,7 +257,7 @@ func (s *Service) Put(ctx context.Context, by kawan.Principal, id string, e Entr
 
 // Delete removes entry id (admins).
 func (s *Service) Delete(ctx context.Context, id string) error {
-	if !ValidID(id) {
+	if !kawan.ValidID(id) {
 		return fmt.Errorf("help: entry %q: %w", truncate(id), kawan.ErrNotFound)
 	}
 	err := s.st.DeleteHelpEntry(ctx, id)

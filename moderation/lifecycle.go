@@ -49,19 +49,6 @@ func checkNote(field, note string) error {
 	return nil
 }
 
-// validID: review IDs are short and plain; anything else cannot exist.
-func validID(id string) bool {
-	if id == "" || len(id) > 64 || strings.Trim(id, ".") == "" {
-		return false // "." and ".." are path segments, never ids
-	}
-	for _, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 func notFound(reviewID string) error {
 	return fmt.Errorf("moderation: review %q: %w", reviewID, kawan.ErrNotFound)
 }
@@ -100,7 +87,7 @@ func (s *Service) Decide(ctx context.Context, p kawan.Principal, reviewID string
 	if err := v.Err(); err != nil {
 		return DecisionResult{}, err
 	}
-	if !validID(reviewID) {
+	if !kawan.ValidID(reviewID) {
 		return DecisionResult{}, notFound(reviewID)
 	}
 	r, err := s.st.Review(ctx, reviewID)
@@ -196,7 +183,7 @@ func (s *Service) Flag(ctx context.Context, p kawan.Principal, reviewID string, 
 	if err := checkNote("note", note); err != nil {
 		return FlagResult{}, err
 	}
-	if !validID(reviewID) {
+	if !kawan.ValidID(reviewID) {
 		return FlagResult{}, notFound(reviewID)
 	}
 	r, err := s.st.Review(ctx, reviewID)
@@ -262,7 +249,7 @@ func (s *Service) Appeal(ctx context.Context, p kawan.Principal, reviewID, note 
 	if err := checkNote("note", note); err != nil {
 		return AppealResult{}, err
 	}
-	if !validID(reviewID) {
+	if !kawan.ValidID(reviewID) {
 		return AppealResult{}, notFound(reviewID)
 	}
 	r, err := s.st.Review(ctx, reviewID)
@@ -323,7 +310,7 @@ func (s *Service) Claim(ctx context.Context, p kawan.Principal, reviewID string)
 	if !isModerator(p) {
 		return Claim{}, fmt.Errorf("moderation: only moderators claim reviews: %w", kawan.ErrForbidden)
 	}
-	if !validID(reviewID) {
+	if !kawan.ValidID(reviewID) {
 		return Claim{}, notFound(reviewID)
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
@@ -339,7 +326,7 @@ func (s *Service) Release(ctx context.Context, p kawan.Principal, reviewID strin
 	if !isModerator(p) {
 		return fmt.Errorf("moderation: only moderators release reviews: %w", kawan.ErrForbidden)
 	}
-	if !validID(reviewID) {
+	if !kawan.ValidID(reviewID) {
 		return notFound(reviewID)
 	}
 	return s.st.Release(ctx, reviewID, p.UserID)
@@ -417,11 +404,9 @@ func (s *Service) Queue(ctx context.Context, p kawan.Principal, q QueueQuery) (Q
 	if q.Kind != "" && !slices.Contains(QueueKinds, q.Kind) {
 		v.Add("kind", "must be one of %s", strings.Join(QueueKinds, ", "))
 	}
-	if q.Page < 1 || q.Page > store.MaxQueueScan {
+	kawan.CheckPaging(v, &q.Page, &q.PerPage, 0)
+	if q.Page > store.MaxQueueScan {
 		v.Add("page", "must be from 1 to %d", store.MaxQueueScan)
-	}
-	if q.PerPage < 1 || q.PerPage > 100 {
-		v.Add("per_page", "must be from 1 to 100")
 	}
 	if err := v.Err(); err != nil {
 		return QueuePage{}, err
@@ -521,7 +506,7 @@ func (s *Service) Item(ctx context.Context, p kawan.Principal, reviewID string) 
 	if !isModerator(p) {
 		return ItemDetail{}, fmt.Errorf("moderation: only moderators: %w", kawan.ErrForbidden)
 	}
-	if !validID(reviewID) {
+	if !kawan.ValidID(reviewID) {
 		return ItemDetail{}, notFound(reviewID)
 	}
 	qi, err := s.st.QueueEntry(ctx, reviewID)
@@ -559,7 +544,7 @@ func (s *Service) History(ctx context.Context, p kawan.Principal, reviewID strin
 	if !isModerator(p) {
 		return nil, fmt.Errorf("moderation: only moderators: %w", kawan.ErrForbidden)
 	}
-	if !validID(reviewID) {
+	if !kawan.ValidID(reviewID) {
 		return nil, notFound(reviewID)
 	}
 	out, err := s.audit.BySubject(ctx, "review:"+reviewID, 1000)

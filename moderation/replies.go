@@ -53,7 +53,7 @@ func (s *Service) DecideReply(ctx context.Context, p kawan.Principal, reviewID s
 	if err := checkNote("note", d.Note); err != nil {
 		return DecisionResult{}, err
 	}
-	if !validID(reviewID) {
+	if !kawan.ValidID(reviewID) {
 		return DecisionResult{}, notFound(reviewID)
 	}
 	r, err := s.st.Review(ctx, reviewID)

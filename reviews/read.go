@@ -45,7 +45,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 		return Page{}, err
 	}
 	if q.AgencyID != "" {
-		if !validID(q.AgencyID) {
+		if !kawan.ValidID(q.AgencyID) {
 			return Page{}, fmt.Errorf("reviews: agency %q: %w", q.AgencyID, kawan.ErrNotFound)
 		}
 		ok, err := s.st.AgencyExists(ctx, q.AgencyID)
@@ -65,21 +65,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 
 func (q *ListQuery) validate() (search.ReviewQuery, error) {
 	v := &kawan.ValidationError{}
-	if q.Page == 0 {
-		q.Page = 1
-	}
-	if q.PerPage == 0 {
-		q.PerPage = 20
-	}
-	if q.Page < 1 {
-		v.Add("page", "must be 1 or more")
-	}
-	if q.PerPage < 1 || q.PerPage > 100 {
-		v.Add("per_page", "must be from 1 to 100")
-	}
-	if q.Page >= 1 && q.PerPage >= 1 && q.PerPage <= 100 && q.Page > search.MaxReviewWindow/q.PerPage { // no multiplication: it overflows for huge pages
-		v.Add("page", "is too deep: page × per_page must be at most %d; narrow the query instead", search.MaxReviewWindow)
-	}
+	kawan.CheckPaging(v, &q.Page, &q.PerPage, search.MaxReviewWindow)
 	sorts := []string{search.SortRecent, search.SortHelpful, search.SortRating}
 	if q.AgencyID == "" {
 		sorts = append(sorts, search.SortRelevance)
@@ -140,7 +126,7 @@ type AgencyRatings struct {
 // Ratings returns agencyID's summary and explained score (GET /v1/agencies/{id}/ratings;
 // the agencies area embeds Score in GET /v1/agencies/{id}).
 func (s *Service) Ratings(ctx context.Context, agencyID string) (AgencyRatings, error) {
-	if !validID(agencyID) {
+	if !kawan.ValidID(agencyID) {
 		return AgencyRatings{}, fmt.Errorf("reviews: agency %q: %w", agencyID, kawan.ErrNotFound)
 	}
 	a, err := s.st.AgencyRatings(ctx, agencyID)

@@ -80,7 +80,7 @@ func (s *Service) Reply(ctx context.Context, p kawan.Principal, reviewID, text s
 
 // published reads a review that the public may see; anything else is not found.
 func (s *Service) published(ctx context.Context, reviewID string) (*kawan.Review, error) {
-	if !validID(reviewID) {
+	if !kawan.ValidID(reviewID) {
 		return nil, fmt.Errorf("reviews: review %q: %w", reviewID, kawan.ErrNotFound)
 	}
 	r, err := s.st.Review(ctx, reviewID)
@@ -91,17 +91,4 @@ func (s *Service) published(ctx context.Context, reviewID string) (*kawan.Review
 		return nil, fmt.Errorf("reviews: review %s: %w", reviewID, kawan.ErrNotFound)
 	}
 	return r, nil
-}
-
-// validID: IDs are short and plain; anything else cannot exist.
-func validID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for _, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
