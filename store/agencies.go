@@ -444,9 +444,9 @@ func (s *Agencies) MarkIndexedMany(ctx context.Context, ids []string, version in
 // as of when the regulator says its facts were true, and how many rows it had. The licence
 // check names these when it finds nothing; /v1/registry/status lists them.
 type ImportRecord struct {
-	Profile   string    `json:"profile" bson:"_id"`
-	Regulator string    `json:"regulator" bson:"regulator"`
-	SourceURL string    `json:"source_url" bson:"source_url"`
+	Profile   string `json:"profile" bson:"_id"`
+	Regulator string `json:"regulator" bson:"regulator"`
+	SourceURL string `json:"source_url" bson:"source_url"`
 	// RetrievedAt is when the list was read from the regulator; AsOf when the regulator says
 	// its data is from (zero when the list does not say).
 	RetrievedAt time.Time `json:"retrieved_at" bson:"retrieved_at"`
