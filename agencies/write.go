@@ -42,6 +42,15 @@ const (
 	maxLicenceNo = 64
 )
 
+// statusList names every licence status (validation messages).
+func statusList() string {
+	out := make([]string, len(kawan.LicenceStatuses))
+	for i, s := range kawan.LicenceStatuses {
+		out[i] = string(s)
+	}
+	return strings.Join(out, ", ")
+}
+
 func validURL(s string) bool {
 	if len(s) > 500 {
 		return false
@@ -76,6 +85,15 @@ func validate(a *kawan.Agency) error {
 	text(v, "city", a.City, maxName, false)
 	text(v, "contact.phone", a.Contact.Phone, 100, false)
 	text(v, "contact.email", a.Contact.Email, 200, false)
+	if len(a.Contact.Phones) > maxList || len(a.Contact.Emails) > maxList {
+		v.Add("contact", "must list at most %d phones and %d e-mails", maxList, maxList)
+	}
+	for i, p := range a.Contact.Phones {
+		text(v, fmt.Sprintf("contact.phones[%d]", i), p, 100, true)
+	}
+	for i, e := range a.Contact.Emails {
+		text(v, fmt.Sprintf("contact.emails[%d]", i), e, 200, true)
+	}
 	if a.Contact.Website != "" && !validURL(a.Contact.Website) {
 		v.Add("contact.website", "must be an http(s) URL")
 	}
@@ -110,12 +128,19 @@ func validate(a *kawan.Agency) error {
 		if _, ok := kawan.Regulators[l.Regulator]; !ok {
 			v.Add(f+".regulator", "must be a known regulator code such as PH-DMW, NP-DOFE or ID-BP2MI")
 		}
-		if kawan.NormalizeLicenceNumber(l.Number) == "" || utf8.RuneCountInString(l.Number) > maxLicenceNo || !utf8.ValidString(l.Number) {
+		switch {
+		case l.Number == "" && l.Key != "":
+			if !strings.HasPrefix(l.Key, "n:") || utf8.RuneCountInString(l.Key) > maxName+maxLicenceNo || !utf8.ValidString(l.Key) {
+				v.Add(f+".key", "must be a registry key n:NAME|CLASSIFICATION of at most %d characters", maxName+maxLicenceNo)
+			}
+		case kawan.LicenceNumberKey(l.Regulator, l.Number) == "" || utf8.RuneCountInString(l.Number) > maxLicenceNo || !utf8.ValidString(l.Number):
 			v.Add(f+".number", "must be 1 to %d characters with letters or digits", maxLicenceNo)
 		}
 		if !l.Status.Valid() {
-			v.Add(f+".status", "must be one of active, suspended, revoked, cancelled, expired, pending")
+			v.Add(f+".status", "must be one of %s", statusList())
 		}
+		text(v, f+".status_text", l.StatusText, maxName, false)
+		text(v, f+".classification", l.Classification, maxName, false)
 		if !validURL(l.SourceURL) {
 			v.Add(f+".source_url", "must be the http(s) URL of the list or page this licence was read from")
 		}
@@ -125,7 +150,7 @@ func validate(a *kawan.Agency) error {
 		if !l.ValidFrom.IsZero() && !l.ValidTo.IsZero() && l.ValidTo.Before(l.ValidFrom) {
 			v.Add(f+".valid_to", "is before valid_from")
 		}
-		k := store.LicenceKey(l.Regulator, l.Number)
+		k := store.LicenceKeyOf(l)
 		if j, dup := seen[k]; dup {
 			v.Add(f+".number", "repeats licences[%d]", j)
 		}
@@ -240,7 +265,7 @@ func copyRegistry(dst, src *kawan.Agency) {
 func keysOf(a *kawan.Agency) []string {
 	keys := []string{store.NameKey(a.Origin, a.NormName)}
 	for _, l := range a.Licences {
-		keys = append(keys, store.LicenceKey(l.Regulator, l.Number))
+		keys = append(keys, store.LicenceKeyOf(l))
 	}
 	return keys
 }
@@ -264,7 +289,7 @@ func (s *Service) lookupLive(ctx context.Context, key string) (id, stale string,
 // (regulator + number), else the agency with the same normalised name in the same origin.
 func (s *Service) findExisting(ctx context.Context, a *kawan.Agency) (string, error) {
 	for _, l := range a.Licences {
-		id, _, err := s.lookupLive(ctx, store.LicenceKey(l.Regulator, l.Number))
+		id, _, err := s.lookupLive(ctx, store.LicenceKeyOf(l))
 		if err != nil || id != "" {
 			return id, err
 		}
@@ -274,13 +299,18 @@ func (s *Service) findExisting(ctx context.Context, a *kawan.Agency) (string, er
 }
 
 // claimKeys points a's keys at a (replacing stale ones) and releases keys it no longer has.
-// A key held by another live agency is ErrConflict.
-func (s *Service) claimKeys(ctx context.Context, a *kawan.Agency, prev []string) error {
+// A key held by another live agency is ErrConflict, except the name key when sharedName is
+// set: an import keeps two agencies of one name apart (different licence numbers), and only
+// the first holds the name key.
+func (s *Service) claimKeys(ctx context.Context, a *kawan.Agency, prev []string, sharedName ...bool) error {
 	keys := keysOf(a)
 	for _, k := range keys {
 		cur, stale, err := s.lookupLive(ctx, k)
 		if err != nil {
 			return err
+		}
+		if cur != "" && cur != a.ID && strings.HasPrefix(k, "name|") && len(sharedName) > 0 && sharedName[0] {
+			continue
 		}
 		if cur != "" && cur != a.ID {
 			what := "licence " + strings.TrimPrefix(k, "lic|")
@@ -307,8 +337,8 @@ func (s *Service) claimKeys(ctx context.Context, a *kawan.Agency, prev []string)
 	return nil
 }
 
-// insert stores a new agency under a free slug ID, claiming its keys first.
-func (s *Service) insert(ctx context.Context, a *kawan.Agency) error {
+// insert stores a new agency under a free slug ID, claiming its keys first (sharedName: see claimKeys).
+func (s *Service) insert(ctx context.Context, a *kawan.Agency, sharedName ...bool) error {
 	now := s.now().UTC().Truncate(time.Millisecond)
 	a.CreatedAt, a.UpdatedAt = now, now
 	base := kawan.Slug(a.LegalName, a.Origin)
@@ -322,7 +352,7 @@ func (s *Service) insert(ctx context.Context, a *kawan.Agency) error {
 		} else if !errors.Is(err, kawan.ErrNotFound) {
 			return err
 		}
-		if err := s.claimKeys(ctx, a, nil); err != nil {
+		if err := s.claimKeys(ctx, a, nil, sharedName...); err != nil {
 			return err
 		}
 		err := s.st.Insert(ctx, a)
