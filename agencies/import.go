@@ -312,8 +312,11 @@ func (t *target) compatible(row Row) (rule, reason string, ok bool) {
 		if l.Regulator != row.Regulator || l.RegistryKey() == row.key() {
 			continue
 		}
-		if row.Key == "" || l.Key == "" {
-			return "", "", false
+		switch {
+		case row.Key == "" && l.Key == "":
+			return "", "", false // two licence numbers: two agencies
+		case row.Key == "" || l.Key == "":
+			continue // a numbered licence and a listing without numbers: the name decides
 		}
 		if row.Address == "" || kawan.NormalizeName(row.Address) != kawan.NormalizeName(addr) {
 			return "", "", false

@@ -74,7 +74,7 @@ func (q *SearchQuery) Validate() (search.AgencyQuery, error) {
 		v.Add("standing", "must be one of licensed, sanctioned, licence_problem, blacklisted, unknown")
 	}
 	if q.LicenceStatus != "" && !kawan.LicenceStatus(q.LicenceStatus).Valid() {
-		v.Add("licence_status", "must be one of active, suspended, revoked, cancelled, expired, pending")
+		v.Add("licence_status", "must be one of %s", statusList())
 	}
 	var minRating float64
 	if q.MinRating != "" {

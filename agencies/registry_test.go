@@ -3,6 +3,7 @@ package agencies_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -284,5 +285,149 @@ func TestLicenceCheckWhatWorkersType(t *testing.T) {
 		if _, err := f.svc.CheckLicence(ctx, bad.reg, bad.q); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
+	}
+}
+
+// Bad input: clear messages with row numbers, nothing half-written, the previous data kept.
+func TestImportBadRegistryInput(t *testing.T) {
+	f := newFixture(t)
+	f.now = dmwDay
+	ctx := context.Background()
+	page := readFixture(t, "ph-dmw-page1.json")
+	f.importBytes(t, "ph-dmw", page, dmwDay)
+	before := versions(t, f)
+	imp := func(profile string, data []byte, enc string) (*agencies.ImportReport, error) {
+		return f.svc.Import(ctx, profile, data, agencies.ImportOptions{ParseOptions: agencies.ParseOptions{RetrievedAt: dmwDay.AddDate(0, 0, 1), Encoding: enc}})
+	}
+	// A page cut off in the middle of a record.
+	cut := page[:len(page)*2/3]
+	if _, err := imp("ph-dmw", cut, ""); err == nil || !strings.Contains(err.Error(), "the file is cut off") || !strings.Contains(err.Error(), "after record 8") {
+		t.Errorf("truncated JSON: %v", err)
+	}
+	// Windows-1252 (Excel's CSV): refused with the fix, read when the encoding is given.
+	csv := readFixture(t, "ph-dmw.csv")
+	cp := []byte(strings.ReplaceAll(string(csv), "Ñ", "\xd1"))
+	if _, err := imp("ph-dmw", cp, ""); err == nil || !strings.Contains(err.Error(), "is not UTF-8") || !strings.Contains(err.Error(), "windows-1252") {
+		t.Errorf("windows-1252 without encoding: %v", err)
+	}
+	// A 40 MB list.
+	big := append([]byte(`{"meta":{"total":1},"data":[`), make([]byte, 40<<20)...)
+	if _, err := imp("ph-dmw", big, ""); err == nil || !strings.Contains(err.Error(), "at most 32 MB") {
+		t.Errorf("40 MB: %v", err)
+	}
+	if after := versions(t, f); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatal("a refused file changed the registry")
+	}
+	if rep, err := imp("ph-dmw", cp, "windows-1252"); err != nil || rep.Rejected != 2 || profileOf(t, f, "penafrancia-overseas-employment-agency-ph").LegalName != "PEÑAFRANCIA OVERSEAS EMPLOYMENT AGENCY" {
+		t.Errorf("windows-1252 with encoding: %+v %v", rep, err)
+	}
+	// Every row of one status: imported, but a filtered export is said to be one and missing
+	// licences are not reported.
+	var recs []string
+	for i := range 25 {
+		recs = append(recs, fmt.Sprintf(`{"name":"ONE STATUS AGENCY %d INC.","classification":"Private Employment Agency","license_status":"Cancelled","license_status_date":"2020-01-01T00:00:00.000Z","license_expiration_date":null,"is_valid":false,"representative":null,"address":"","municipality_province":"","city_province":"MANILA","contact_number":"NA","eMail":"","data_as_of":"2026-09-07T00:00:00.000Z"}`, i))
+	}
+	rep, err := imp("ph-dmw", []byte(`{"meta":{"total":25},"data":[`+strings.Join(recs, ",")+`]}`), "")
+	if err != nil || rep.Created != 25 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], `all 25 rows have the status "Cancelled"`) || len(rep.Missing) != 0 {
+		t.Errorf("one status: %+v %v", rep, err)
+	}
+	// Two rows for one licence with conflicting statuses: both refused with both row numbers,
+	// the licence keeps what Kawan had.
+	g := newFixture(t)
+	g.importBytes(t, "np-dofe", readFixture(t, "np-dofe.json"), listDay)
+	conflict := `[{"id":1,"name":"Gorkha Human Resource Pvt. Ltd.","permissionNo":"257/058/059","district":"Lalitpur","email":"","mobileNo":null,"telephone":"","address":"Pulchowk","website":"","statusName":"Cancelled"},
+	 {"id":2,"name":"Other Name Pvt. Ltd.","permissionNo":"0257/58/059","district":"Lalitpur","email":"","mobileNo":null,"telephone":"","address":"Pulchowk","website":"","statusName":"Active"}]`
+	rep = g.importBytes(t, "np-dofe", []byte(conflict), listDay.AddDate(0, 0, 1))
+	why := reasons(rep)
+	if rep.Rejected != 2 || !strings.Contains(why[1], `is on row 1 as "Cancelled" and on row 2 as "Active"`) || !strings.Contains(why[2], "neither row was imported") {
+		t.Errorf("conflict: %s %v", counts(rep), why)
+	}
+	if p := profileOf(t, g, "gorkha-human-resource-np"); p.Licences[0].Status != kawan.LicenceActive {
+		t.Errorf("conflict changed the licence: %+v", p.Licences)
+	}
+	// The admin upload answers the same messages as problem+json.
+	f.c.Headers["Content-Type"] = "application/json"
+	r := f.c.As("admin").Do("POST", "/v1/admin/agency-imports?profile=ph-dmw", string(cut))
+	if r.Status != 400 || !strings.Contains(r.Header.Get("Content-Type"), "application/problem+json") ||
+		!strings.Contains(string(r.Body), `"field":"file"`) || !strings.Contains(string(r.Body), "cut off") {
+		t.Errorf("upload truncated: %d %s", r.Status, r.Body)
+	}
+	r = f.c.As("admin").Do("POST", "/v1/admin/agency-imports?profile=ph-dmw", string(page))
+	var up agencies.ImportReport
+	r.JSON(t, &up)
+	if r.Status != 200 || up.Rejected != 0 {
+		t.Errorf("upload JSON: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestRegistryAPI(t *testing.T) {
+	f := newFixture(t)
+	f.now = dmwDay
+	f.importBytes(t, "ph-dmw-licensed", readFixture(t, "ph-dmw-licensed.csv"), listDay)
+	// A DMW registry listing of an agency Kawan has from an older numbered list joins it by
+	// name, with the rule on the record; an admin splits it off again.
+	rec := `{"meta":{"total":1},"data":[{"name":"BAYANIHAN MANPOWER SERVICES INC.","classification":"Private Employment Agency","license_status":"Expired","license_status_date":"1901-01-01T00:00:00.000Z","license_expiration_date":"2026-09-06T00:00:00.000Z","is_valid":false,"representative":null,"address":"UNIT 5, ERMITA","municipality_province":"ERMITA","city_province":"MANILA","contact_number":"(02) 555 0101","eMail":"info@bayanihan.example","data_as_of":"2026-09-07T00:00:00.000Z"}]}`
+	rep := f.importBytes(t, "ph-dmw", []byte(rec), dmwDay)
+	if rep.Updated != 1 || rep.Changes[0].AgencyID != "bayanihan-manpower-services-ph" {
+		t.Fatalf("merge: %s %+v", counts(rep), rep.Changes)
+	}
+	var p agencies.Profile
+	f.c.Do("GET", "/v1/agencies/bayanihan-manpower-services-ph", nil).JSON(t, &p)
+	if len(p.Licences) != 2 || len(p.Merges) != 1 || p.Merges[0].Rule != kawan.MergeSameNameOrigin || !strings.Contains(p.Merges[0].Reason, "same normalised name") {
+		t.Fatalf("merge note: %+v", p)
+	}
+	var h struct {
+		Events []kawan.AgencyEvent `json:"events"`
+	}
+	r := f.c.Do("GET", "/v1/agencies/bayanihan-manpower-services-ph/history", nil)
+	r.JSON(t, &h)
+	if r.Status != 200 || len(h.Events) != 3 || h.Events[0].Kind != "merged" && h.Events[1].Kind != "merged" {
+		t.Fatalf("history: %d %s", r.Status, r.Body)
+	}
+	if r := f.c.Do("GET", "/v1/agencies/nobody-ph/history", nil); r.Status != 404 {
+		t.Errorf("history of nobody: %d", r.Status)
+	}
+	if r := f.c.Do("GET", "/v1/agencies/bayanihan-manpower-services-ph/history?limit=0", nil); r.Status != 400 {
+		t.Errorf("limit 0: %d", r.Status)
+	}
+	key := p.Merges[0].Key
+	if r := f.c.As("w1").Do("POST", "/v1/admin/agencies/bayanihan-manpower-services-ph/split", `{"regulator":"PH-DMW","key":"x"}`); r.Status != 403 {
+		t.Errorf("worker split: %d", r.Status)
+	}
+	if r := f.c.As("admin").Do("POST", "/v1/admin/agencies/bayanihan-manpower-services-ph/split", `{"regulator":"PH-DMW","key":"nope"}`); r.Status != 400 {
+		t.Errorf("split of nothing: %d %s", r.Status, r.Body)
+	}
+	var sp struct{ Agency, Split agencies.Profile }
+	r = f.c.As("admin").Do("POST", "/v1/admin/agencies/bayanihan-manpower-services-ph/split", `{"regulator":"PH-DMW","key":"`+key+`"}`)
+	r.JSON(t, &sp)
+	if r.Status != 200 || len(sp.Agency.Licences) != 1 || len(sp.Agency.Merges) != 0 || len(sp.Split.Licences) != 1 || sp.Split.Licences[0].Key != key ||
+		sp.Split.LegalName != "BAYANIHAN MANPOWER SERVICES INC." {
+		t.Fatalf("split: %d %s", r.Status, r.Body)
+	}
+	// The split stays split: the next import finds the listing by its own key (and fills in
+	// the split-off agency's city and contact), the original keeps its one licence.
+	again := f.importBytes(t, "ph-dmw", []byte(rec), dmwDay)
+	if again.Created != 0 || len(again.Changes) != 1 || again.Changes[0].AgencyID != sp.Split.ID {
+		t.Errorf("re-import after split: %s %+v", counts(again), again.Changes)
+	}
+	if p := profileOf(t, f, "bayanihan-manpower-services-ph"); len(p.Licences) != 1 || len(p.Merges) != 0 {
+		t.Errorf("re-merged: %+v", p.Licences)
+	}
+	// The query form of the licence check: always 200, nothing found says where it looked.
+	var lc agencies.LicenceCheck
+	f.c.Do("GET", "/v1/licence-check?regulator=PH-DMW&number="+url.QueryEscape("bayanihan manpower services"), nil).JSON(t, &lc)
+	if !lc.Found || lc.Agency == nil {
+		t.Errorf("licence-check by name: %+v", lc)
+	}
+	r = f.c.Do("GET", "/v1/licence-check?number=ZZ-404", nil)
+	r.JSON(t, &lc)
+	if r.Status != 200 || lc.Found || len(lc.Searched) != 2 {
+		t.Errorf("licence-check nothing: %d %s", r.Status, r.Body)
+	}
+	if r := f.c.Do("GET", "/v1/licence-check?regulator=XX&number=1", nil); r.Status != 400 {
+		t.Errorf("bad regulator: %d", r.Status)
+	}
+	if r := f.c.Do("GET", "/v1/licences/any/"+url.PathEscape("POEA-101-LB-010124-R"), nil); r.Status != 200 {
+		t.Errorf("any in the path: %d %s", r.Status, r.Body)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -387,4 +388,110 @@ func (s *Service) apply(ctx context.Context, id string, mutate func(a *kawan.Age
 		}
 	}
 	return nil, false, fmt.Errorf("agencies: agency %s keeps changing; try again: %w", id, kawan.ErrConflict)
+}
+
+// SplitInput names the listing an admin splits off an agency record: its regulator and its
+// key (the licence number as printed, or the registry key of a list without numbers).
+type SplitInput struct {
+	Regulator string `json:"regulator"`
+	Key       string `json:"key"`
+}
+
+// Split undoes a merge (admin): the licence of in.Regulator with key in.Key leaves agency id
+// and becomes an agency of its own, named and addressed as the list gave it (the merge
+// note), with the sanctions of that licence. Both records keep their sources; the history of
+// both records says what happened. The next import finds the split-off licence by its key,
+// so the split stays. It returns the agency after the split and the new agency.
+func (s *Service) Split(ctx context.Context, id string, in SplitInput) (*kawan.Agency, *kawan.Agency, error) {
+	if !ValidID(id) {
+		return nil, nil, fmt.Errorf("agencies: agency %q: %w", id, kawan.ErrNotFound)
+	}
+	v := &kawan.ValidationError{}
+	code, ok := kawan.NormalizeRegulator(in.Regulator)
+	if !ok {
+		v.Add("regulator", "must be one of %s", strings.Join(regulatorCodes(), ", "))
+	}
+	if strings.TrimSpace(in.Key) == "" || utf8.RuneCountInString(in.Key) > maxName+maxLicenceNo {
+		v.Add("key", "is required: the licence number, or the key of a listing without numbers")
+	}
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	match := func(l kawan.Licence) bool {
+		return l.Regulator == code && (l.RegistryKey() == in.Key || l.Number != "" && l.RegistryKey() == kawan.LicenceNumberKey(code, in.Key))
+	}
+	var moved kawan.Licence
+	var sanctions []kawan.Sanction
+	var note *kawan.MergeNote
+	var sources []kawan.Source
+	origin, fictional := "", false
+	a, _, err := s.apply(ctx, id, func(a *kawan.Agency) (bool, error) {
+		i := slices.IndexFunc(a.Licences, match)
+		if i < 0 {
+			return false, kawan.Invalid("key", "agency %s has no %s licence or listing %q", a.ID, code, in.Key)
+		}
+		if len(a.Licences) == 1 {
+			return false, kawan.Invalid("key", "it is agency %s's only licence: there is nothing to split it from", a.ID)
+		}
+		prev := keysOf(a)
+		moved, origin, fictional, sources = a.Licences[i], a.Origin, a.Fictional, slices.Clone(a.Sources)
+		a.Licences = slices.Delete(slices.Clone(a.Licences), i, i+1)
+		key := moved.RegistryKey()
+		sanctions = nil
+		keep := a.Sanctions[:0:0]
+		for _, sn := range a.Sanctions {
+			if sn.Licence != "" && kawan.LicenceNumberKey(code, sn.Licence) == key && moved.Number != "" {
+				sanctions = append(sanctions, sn)
+			} else {
+				keep = append(keep, sn)
+			}
+		}
+		a.Sanctions = keep
+		note = nil
+		if j := slices.IndexFunc(a.Merges, func(m kawan.MergeNote) bool { return m.Regulator == code && m.Key == key }); j >= 0 {
+			n := a.Merges[j]
+			note = &n
+			a.Merges = slices.Delete(slices.Clone(a.Merges), j, j+1)
+		}
+		return true, s.claimKeys(ctx, a, prev, true)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	name, address := a.LegalName, ""
+	if note != nil {
+		name, address = note.Name, note.Address
+	}
+	b := &kawan.Agency{LegalName: name, Origin: origin, Address: address, Licences: []kawan.Licence{moved}, Sanctions: sanctions,
+		Sources: sources, Fictional: fictional}
+	normalise(b)
+	if err := s.insert(ctx, b, true); err != nil {
+		// Put the licence back: nothing is half-done.
+		_, _, rerr := s.apply(ctx, id, func(a *kawan.Agency) (bool, error) {
+			prev := keysOf(a)
+			a.Licences = append(a.Licences, moved)
+			a.Sanctions = append(a.Sanctions, sanctions...)
+			if note != nil {
+				a.Merges = append(a.Merges, *note)
+			}
+			return true, s.claimKeys(ctx, a, prev, true)
+		})
+		return nil, nil, errors.Join(err, rerr)
+	}
+	now := s.now().UTC()
+	evs := []kawan.AgencyEvent{
+		{AgencyID: a.ID, Kind: EventSplit, Regulator: code, Licence: moved.Label(), To: b.ID, Source: "admin", SeenOn: utcDay(now), RecordedAt: now,
+			Summary: fmt.Sprintf("an admin split the %s licence %s off this record: it is agency %s", code, moved.Label(), b.ID)},
+		{AgencyID: b.ID, Kind: EventSplit, Regulator: code, Licence: moved.Label(), From: a.ID, Source: "admin", SeenOn: utcDay(now), RecordedAt: now,
+			Summary: fmt.Sprintf("an admin split this %s licence %s off agency %s, which it had been merged into", code, moved.Label(), a.ID)},
+	}
+	for i := range evs {
+		evs[i].ID = eventID(evs[i]) + strconv.FormatInt(now.UnixNano(), 36)
+	}
+	if err := s.history.Append(ctx, evs...); err != nil {
+		s.log.Warn("agencies: recording a split in the history failed", "agency", a.ID, "err", err)
+	}
+	s.syncAfterWrite(ctx, a.ID)
+	s.syncAfterWrite(ctx, b.ID)
+	return a, b, nil
 }
