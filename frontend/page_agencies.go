@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/text/language"
@@ -247,6 +248,35 @@ type profilePage struct {
 	Sort       string
 	Prev, Next string
 	CanWrite   bool
+	// Stale holds, by regulator code, the scheduled source of that regulator's list that
+	// could not be read again: its licence facts show their age.
+	Stale map[string]*staleNote
+}
+
+// staleNote is a stale registry source's age as the agency page shows it.
+type staleNote struct {
+	Since       time.Time
+	Days, Hours int
+}
+
+// staleNotes maps the stale registry sources of an agency's regulators to their age.
+func (f *Frontend) staleNotes(c echo.Context, p agencies.Profile) map[string]*staleNote {
+	if f.o.Registry == nil || len(p.Licences) == 0 {
+		return nil
+	}
+	regs := make([]string, 0, len(p.Licences))
+	for _, l := range p.Licences {
+		regs = append(regs, l.Regulator)
+	}
+	out := map[string]*staleNote{}
+	for _, st := range f.o.Registry.StaleFor(c.Request().Context(), regs) {
+		age := time.Duration(*st.AgeSeconds) * time.Second
+		n := &staleNote{Since: *st.LastSuccess, Days: int(age / (24 * time.Hour)), Hours: max(1, int(age/time.Hour))}
+		if old, ok := out[st.Regulator]; !ok || n.Since.Before(old.Since) {
+			out[st.Regulator] = n
+		}
+	}
+	return out
 }
 
 const reviewsPerPage = 10
@@ -260,7 +290,8 @@ func (f *Frontend) agencyProfile(c echo.Context) error {
 		return err
 	}
 	v.Title = p.LegalName
-	data := profilePage{P: p, Badge: standingClass(p.Standing.Standing), Regulators: kawan.Regulators, CanWrite: f.has("write")}
+	data := profilePage{P: p, Badge: standingClass(p.Standing.Standing), Regulators: kawan.Regulators, CanWrite: f.has("write"),
+		Stale: f.staleNotes(c, p)}
 	if f.o.Reviews != nil {
 		r, err := f.o.Reviews.Ratings(ctx, p.ID)
 		if err != nil {
