@@ -146,7 +146,7 @@ func TestImportPhilippineLists(t *testing.T) {
 	// implicitly, and that is what it says about Visayas), so this is an update back to active.
 	// Full lists report licences on record they no longer name.
 	rep = f.importList(t, "ph-dmw-licensed", "ph-dmw-licensed.csv", false)
-	if len(rep.Missing) != 1 || rep.Missing[0] != "PH-DMW|POEA999LB010110R" {
+	if len(rep.Missing) != 1 || rep.Missing[0] != "PH-DMW|POEA-999-LB-10110-R" {
 		t.Errorf("missing: %v", rep.Missing)
 	}
 	// Search follows the import at once.

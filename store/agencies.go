@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"strings"
 	"sync"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -32,13 +33,15 @@ import (
 type Agencies struct {
 	c    *mongo.Collection
 	keys *mongo.Collection
+	// imports holds one ImportRecord per import profile ("agency_imports").
+	imports *mongo.Collection
 	// local serialises writers per agency in this process, replacing the version filter.
 	local *[64]sync.Mutex
 }
 
 // NewAgencies returns the agencies repository of db.
 func NewAgencies(db *mongo.Database) *Agencies {
-	return &Agencies{c: db.Collection("agencies"), keys: db.Collection("agency_keys")}
+	return &Agencies{c: db.Collection("agencies"), keys: db.Collection("agency_keys"), imports: db.Collection("agency_imports")}
 }
 
 // SingleProcess returns the repository for a database only this process writes (the embedded
@@ -74,9 +77,38 @@ func agencyIndexes(ctx context.Context, db *mongo.Database) error {
 		mongo.IndexModel{Keys: bson.D{{Key: "agency_id", Value: 1}}})
 }
 
-// LicenceKey is the agency_keys _id of a licence.
+// LicenceKey is the agency_keys _id of a licence number (compared in kawan.LicenceNumberKey form).
 func LicenceKey(regulator, number string) string {
-	return "lic|" + strings.ToUpper(regulator) + "|" + kawan.NormalizeLicenceNumber(number)
+	return RegistryKey(regulator, kawan.LicenceNumberKey(regulator, number))
+}
+
+// RegistryKey is the agency_keys _id of a regulator's own key for a row (kawan.Licence.RegistryKey).
+func RegistryKey(regulator, key string) string {
+	return "lic|" + strings.ToUpper(regulator) + "|" + key
+}
+
+// LicenceKeyOf is the agency_keys _id of a licence.
+func LicenceKeyOf(l kawan.Licence) string { return RegistryKey(l.Regulator, l.RegistryKey()) }
+
+// rekeyLicences points every licence at its key in the kawan.LicenceNumberKey form (set-up
+// step 202: keys were letters and digits run together before, so "RL-0010" and "10" differed)
+// and drops the old keys. Idempotent.
+func rekeyLicences(ctx context.Context, db *mongo.Database) error {
+	s := NewAgencies(db)
+	return s.Each(ctx, func(a *kawan.Agency, _ bson.Raw) error {
+		for _, l := range a.Licences {
+			k := LicenceKeyOf(l)
+			if _, err := s.SetKey(ctx, k, a.ID, ""); err != nil {
+				return err
+			}
+			if old := "lic|" + strings.ToUpper(l.Regulator) + "|" + kawan.NormalizeLicenceNumber(l.Number); old != k && l.Number != "" {
+				if err := s.DeleteKey(ctx, old, a.ID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // NameKey is the agency_keys _id of an agency's normalised name within its origin country.
@@ -103,6 +135,10 @@ func ownedFields(a *kawan.Agency) bson.D {
 	if src == nil {
 		src = []kawan.Source{}
 	}
+	merges := a.Merges
+	if merges == nil {
+		merges = []kawan.MergeNote{}
+	}
 	return bson.D{
 		{Key: "legal_name", Value: a.LegalName}, {Key: "trade_names", Value: nz(a.TradeNames)},
 		{Key: "origin", Value: a.Origin}, {Key: "address", Value: a.Address}, {Key: "city", Value: a.City},
@@ -110,7 +146,7 @@ func ownedFields(a *kawan.Agency) bson.D {
 		{Key: "licences", Value: lic}, {Key: "sanctions", Value: san},
 		{Key: "destinations", Value: nz(a.Destinations)}, {Key: "sectors", Value: nz(a.Sectors)},
 		{Key: "sources", Value: src}, {Key: "fictional", Value: a.Fictional}, {Key: "norm_name", Value: a.NormName},
-		{Key: "merged_into", Value: a.MergedInto}, {Key: "updated_at", Value: a.UpdatedAt},
+		{Key: "merged_into", Value: a.MergedInto}, {Key: "merges", Value: merges}, {Key: "updated_at", Value: a.UpdatedAt},
 	}
 }
 
@@ -402,4 +438,31 @@ func (s *Agencies) MarkIndexedMany(ctx context.Context, ids []string, version in
 	_, err := s.c.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "version", Value: version}},
 		bson.D{{Key: "$max", Value: bson.D{{Key: "indexed_version", Value: version}}}})
 	return Classify("mark agencies indexed", err)
+}
+
+// ImportRecord is the last import of one list (profile) of a regulator: when it was read,
+// as of when the regulator says its facts were true, and how many rows it had. The licence
+// check names these when it finds nothing; /v1/registry/status lists them.
+type ImportRecord struct {
+	Profile   string `json:"profile" bson:"_id"`
+	Regulator string `json:"regulator" bson:"regulator"`
+	SourceURL string `json:"source_url" bson:"source_url"`
+	// RetrievedAt is when the list was read from the regulator; AsOf when the regulator says
+	// its data is from (zero when the list does not say).
+	RetrievedAt time.Time `json:"retrieved_at" bson:"retrieved_at"`
+	AsOf        time.Time `json:"as_of,omitzero" bson:"as_of,omitempty"`
+	Rows        int       `json:"rows" bson:"rows"`
+	Agencies    int       `json:"agencies" bson:"agencies"`
+	ImportedAt  time.Time `json:"imported_at" bson:"imported_at"`
+}
+
+// RecordImport stores rec as the last import of its profile.
+func (s *Agencies) RecordImport(ctx context.Context, rec ImportRecord) error {
+	_, err := s.imports.ReplaceOne(ctx, id(rec.Profile), rec, options.Replace().SetUpsert(true))
+	return Classify("record agency import", err)
+}
+
+// Imports lists the last import of every profile, by profile name.
+func (s *Agencies) Imports(ctx context.Context) ([]ImportRecord, error) {
+	return all[ImportRecord](ctx, s.imports, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(1000))
 }

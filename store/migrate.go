@@ -30,6 +30,8 @@ var steps = []Step{
 
 	// agencies steps:
 	{200, "agency and agency key indexes", agencyIndexes},
+	{201, "agency history index", agencyHistoryIndexes},
+	{202, "licence keys in LicenceNumberKey form", rekeyLicences},
 
 	// auth steps:
 	{300, "account, session, claim and rate-limit indexes", userIndexes},
