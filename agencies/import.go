@@ -23,6 +23,9 @@ type ImportOptions struct {
 	Fictional bool
 	// Progress, when set, is called as rows are applied (done of total).
 	Progress func(done, total int)
+	// Regulator is the regulator code of every row for a profile that has none (generic):
+	// the list's regulator column may then be left out.
+	Regulator string
 }
 
 // Change is one agency the import adds or changes.
@@ -95,7 +98,7 @@ func (r *ImportReport) unknownRows() int {
 // line and reason while good rows import; a file-level problem imports nothing.
 func (s *Service) Import(ctx context.Context, profile string, data []byte, opts ImportOptions) (*ImportReport, error) {
 	start := time.Now()
-	p, err := LookupProfile(profile)
+	p, err := profileFor(profile, opts.Regulator)
 	if err != nil {
 		return nil, err
 	}

@@ -370,3 +370,25 @@ func Profiles() []*ImportProfile {
 	}
 	return out
 }
+
+// profileFor is the named profile, given a regulator when it has none of its own (its
+// regulator column then becomes optional). A regulator the profile fixes must match it.
+func profileFor(name, regulator string) (*ImportProfile, error) {
+	p, err := LookupProfile(name)
+	if err != nil || regulator == "" {
+		return p, err
+	}
+	code, ok := kawan.NormalizeRegulator(regulator)
+	switch {
+	case !ok:
+		return nil, kawan.Invalid("regulator", "is not a known regulator code")
+	case p.Regulator != "" && p.Regulator != code:
+		return nil, kawan.Invalid("regulator", "profile %s reads the %s list only", p.Name, p.Regulator)
+	case p.Regulator != "":
+		return p, nil
+	}
+	cp := *p
+	cp.Regulator = code
+	cp.Required = slices.DeleteFunc(slices.Clone(p.Required), func(f string) bool { return f == FieldRegulator })
+	return &cp, nil
+}

@@ -49,6 +49,9 @@ type App struct {
 	// Agencies is the agency registry (search, profiles, licence checks, imports); its
 	// search index is Search.
 	Agencies *agencies.Service
+	// Registry fetches the regulators' lists of KAWAN_REGISTRY_SOURCES on a schedule
+	// (none configured: it does nothing and its status is empty).
+	Registry *agencies.Sources
 
 	// ---- auth service field: keep this marker ----
 	// Auth is accounts, sessions, fingerprints and rate limits; AuthAPI its routes (and the
@@ -241,6 +244,18 @@ func (a *App) wireAgencies(ctx context.Context, deps *api.Deps, modules *[]api.M
 	a.Agencies = agencies.New(store.NewAgencies(a.Store.DB()), a.Search, agencies.Options{Logger: a.Log.With("component", "agencies")})
 	*modules = append(*modules, &api.AgenciesModule{Svc: a.Agencies})
 	a.AddJob(func(ctx context.Context) { a.Agencies.Reconcile(ctx, agencies.ReconcileOptions{}) })
+	specs := make([]agencies.SourceSpec, 0, len(a.Config.RegistrySources))
+	for _, rs := range a.Config.RegistrySources {
+		specs = append(specs, agencies.SourceSpec{Profile: rs.Profile, Regulator: rs.Regulator, Location: rs.Location})
+	}
+	reg, err := agencies.NewSources(a.Agencies, store.NewRegistrySources(a.Store.DB()), agencies.SourcesOptions{
+		Specs: specs, Interval: a.Config.RegistryInterval, Logger: a.Log.With("component", "registry")})
+	if err != nil {
+		return fmt.Errorf("KAWAN_REGISTRY_SOURCES: %w", err)
+	}
+	a.Registry = reg
+	*modules = append(*modules, &api.RegistryModule{Sources: reg})
+	a.AddJob(reg.Run)
 	return nil
 }
 
@@ -267,6 +282,7 @@ func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 		Moderation: a.Moderation,
 		Help:       a.Help,
 		FX:         a.FX,
+		Registry:   a.Registry,
 	})
 	if err != nil {
 		return err

@@ -11,23 +11,29 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kawan-labs/kawan"
 )
 
 // Config is the whole runtime configuration.
 type Config struct {
-	Addr           string
-	DataDir        string
-	MongoURI       string // empty: start the embedded FerretDB
-	MongoDatabase  string
-	MeiliURL       string // empty: embedded Bleve
-	MeiliAPIKey    string
-	Feeds          []string // empty: the bundled demo feeds
-	FeedInterval   time.Duration
-	Demo           bool
-	TrustedProxies []*net.IPNet
-	LogLevel       slog.Level
-	BodyLimit      int64
-	BaseURL        string
+	Addr          string
+	DataDir       string
+	MongoURI      string // empty: start the embedded FerretDB
+	MongoDatabase string
+	MeiliURL      string // empty: embedded Bleve
+	MeiliAPIKey   string
+	Feeds         []string // empty: the bundled demo feeds
+	FeedInterval  time.Duration
+	// RegistrySources are the regulators' lists fetched on a schedule (KAWAN_REGISTRY_SOURCES;
+	// empty: none, the registry changes only by import). RegistryInterval is how often.
+	RegistrySources  []RegistrySource
+	RegistryInterval time.Duration
+	Demo             bool
+	TrustedProxies   []*net.IPNet
+	LogLevel         slog.Level
+	BodyLimit        int64
+	BaseURL          string
 
 	// Moderation: fraud-score thresholds (0..1) and the flags that put a review under review.
 	ModerationHoldAt  float64
@@ -121,6 +127,20 @@ var Options = []Option{
 			return fmt.Errorf("want a duration of at least 10s, like 15m")
 		}
 		c.FeedInterval = d
+		return nil
+	}},
+	{"KAWAN_REGISTRY_SOURCES", "", "comma-separated regulator lists fetched on a schedule, each PROFILE[:REGULATOR]=LOCATION: an import profile " +
+		"(kawan import --help lists them), the regulator code when the profile has none (generic), and an http(s) URL or a file; unset: none", func(c *Config, v string) error {
+		var err error
+		c.RegistrySources, err = ParseRegistrySources(v)
+		return err
+	}},
+	{"KAWAN_REGISTRY_INTERVAL", "6h", "how often registry sources are fetched (Go duration, 1m to 168h)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 168*time.Hour {
+			return fmt.Errorf("want a duration from 1m to 168h, like 6h")
+		}
+		c.RegistryInterval = d
 		return nil
 	}},
 	{"KAWAN_DEMO", "true", "load the fictional demo data on first start (true/false)", func(c *Config, v string) error {
@@ -221,6 +241,69 @@ var Options = []Option{
 	}},
 }
 
+// RegistrySource is one KAWAN_REGISTRY_SOURCES entry.
+type RegistrySource struct {
+	Profile   string // import profile name (checked against the profiles when the registry is wired)
+	Regulator string // regulator code for profiles without one; "" otherwise
+	Location  string // http(s) URL or file path
+}
+
+// ParseRegistrySources reads a KAWAN_REGISTRY_SOURCES value: comma-separated
+// PROFILE[:REGULATOR]=LOCATION entries, each location at most once.
+func ParseRegistrySources(v string) ([]RegistrySource, error) {
+	var out []RegistrySource
+	seen := map[string]bool{}
+	for i, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		head, loc, ok := strings.Cut(s, "=")
+		head, loc = strings.TrimSpace(head), strings.TrimSpace(loc)
+		if !ok || head == "" || loc == "" {
+			return nil, fmt.Errorf("entry %d: want PROFILE[:REGULATOR]=URL-or-file, like ph-dmw=https://example.org/registry.json", i+1)
+		}
+		prof, reg, _ := strings.Cut(head, ":")
+		if !validProfileName(prof) {
+			return nil, fmt.Errorf("entry %d: %q is not a profile name (lower-case letters, digits and -)", i+1, prof)
+		}
+		if reg != "" {
+			code, ok := kawan.NormalizeRegulator(reg)
+			if !ok {
+				return nil, fmt.Errorf("entry %d: %q is not a known regulator code", i+1, reg)
+			}
+			reg = code
+		}
+		if strings.Contains(loc, "://") {
+			u, err := url.Parse(loc)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, fmt.Errorf("entry %d: want an http(s) URL or a file path", i+1)
+			}
+		}
+		if seen[loc] {
+			return nil, fmt.Errorf("entry %d: this location is already listed", i+1)
+		}
+		seen[loc] = true
+		if len(out) >= 100 {
+			return nil, fmt.Errorf("at most 100 registry sources")
+		}
+		out = append(out, RegistrySource{Profile: prof, Regulator: reg, Location: loc})
+	}
+	return out, nil
+}
+
+func validProfileName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // parseScore parses a fraud-score threshold: a decimal from 0 to 1 (a score, not money).
 func parseScore(v string, dst *float64) error {
 	f, err := strconv.ParseFloat(v, 64)
@@ -263,7 +346,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		if err := o.parse(c, v); err != nil {
 			shown := v
-			if strings.Contains(o.Name, "KEY") || strings.Contains(o.Name, "URI") {
+			if strings.Contains(o.Name, "KEY") || strings.Contains(o.Name, "URI") || strings.Contains(o.Name, "SOURCES") {
 				shown = "(hidden)"
 			}
 			return nil, &Error{Name: o.Name, Value: shown, Err: err}

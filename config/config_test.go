@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,8 @@ func TestBadValues(t *testing.T) {
 		"KAWAN_MODERATION_FLAGS":    "0",
 		"KAWAN_STATS_K":             "2",
 		"KAWAN_STATS_REFRESH":       "5s",
+		"KAWAN_REGISTRY_SOURCES":    "ph-dmw=ftp://x/y",
+		"KAWAN_REGISTRY_INTERVAL":   "10s",
 	}
 	for name, val := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -115,5 +118,33 @@ func TestStatsOptions(t *testing.T) {
 		}); err == nil {
 			t.Errorf("KAWAN_STATS_K=%s accepted", bad)
 		}
+	}
+}
+
+func TestRegistrySources(t *testing.T) {
+	got, err := ParseRegistrySources(" ph-dmw=https://example.org/registry.json?page=1 , generic:mm-mol=/srv/lists/mm.csv,")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []RegistrySource{{"ph-dmw", "", "https://example.org/registry.json?page=1"}, {"generic", "MM-MOL", "/srv/lists/mm.csv"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for _, bad := range []string{"ph-dmw", "=x.csv", "PH DMW=x.csv", "generic:XX-NONE=x.csv", "ph-dmw=gopher://x", "a=x.csv,b=x.csv"} {
+		if _, err := ParseRegistrySources(bad); err == nil {
+			t.Errorf("%q: want an error", bad)
+		}
+	}
+	_, err = Load(func(k string) string {
+		if k == "KAWAN_REGISTRY_SOURCES" {
+			return "ph-dmw=https://user:secret@host/x?token=secret,bad"
+		}
+		return ""
+	})
+	if err == nil || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("error must not echo the sources (they may hold tokens): %v", err)
+	}
+	if c := Default(); len(c.RegistrySources) != 0 || c.RegistryInterval != 6*time.Hour {
+		t.Fatalf("defaults: %+v %v", c.RegistrySources, c.RegistryInterval)
 	}
 }

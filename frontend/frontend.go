@@ -56,6 +56,8 @@ type Options struct {
 	Help *help.Service
 	// Moderation takes flags and runs the moderator console and the transparency report.
 	Moderation *moderation.Service
+	// Registry is the scheduled registry sources: the agency page shows a stale one's age.
+	Registry *agencies.Sources
 }
 
 // Frontend is the set of page handlers; it is an api.Module.

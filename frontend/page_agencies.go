@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/text/language"
@@ -247,6 +249,35 @@ type profilePage struct {
 	Sort       string
 	Prev, Next string
 	CanWrite   bool
+	// Stale holds, by regulator code, the scheduled source of that regulator's list that
+	// could not be read again: its licence facts show their age.
+	Stale map[string]*staleNote
+}
+
+// staleNote is a stale registry source's age as the agency page shows it.
+type staleNote struct {
+	Since       time.Time
+	Days, Hours int
+}
+
+// staleNotes maps the stale registry sources of an agency's regulators to their age.
+func (f *Frontend) staleNotes(c echo.Context, p agencies.Profile) map[string]*staleNote {
+	if f.o.Registry == nil || len(p.Licences) == 0 {
+		return nil
+	}
+	regs := make([]string, 0, len(p.Licences))
+	for _, l := range p.Licences {
+		regs = append(regs, l.Regulator)
+	}
+	out := map[string]*staleNote{}
+	for _, st := range f.o.Registry.StaleFor(c.Request().Context(), regs) {
+		age := time.Duration(*st.AgeSeconds) * time.Second
+		n := &staleNote{Since: *st.LastSuccess, Days: int(age / (24 * time.Hour)), Hours: max(1, int(age/time.Hour))}
+		if old, ok := out[st.Regulator]; !ok || n.Since.Before(old.Since) {
+			out[st.Regulator] = n
+		}
+	}
+	return out
 }
 
 const reviewsPerPage = 10
@@ -260,7 +291,8 @@ func (f *Frontend) agencyProfile(c echo.Context) error {
 		return err
 	}
 	v.Title = p.LegalName
-	data := profilePage{P: p, Badge: standingClass(p.Standing.Standing), Regulators: kawan.Regulators, CanWrite: f.has("write")}
+	data := profilePage{P: p, Badge: standingClass(p.Standing.Standing), Regulators: kawan.Regulators, CanWrite: f.has("write"),
+		Stale: f.staleNotes(c, p)}
 	if f.o.Reviews != nil {
 		r, err := f.o.Reviews.Ratings(ctx, p.ID)
 		if err != nil {
@@ -395,10 +427,39 @@ func (v *view) Regulators() []kawan.Regulator {
 }
 
 type licencePage struct {
+	// Regulator is the select's value: a regulator code or AnyRegulator.
 	Regulator, Number string
 	Errors            fieldErrors
 	Check             *agencies.LicenceCheck
 	Verdict           string // good, bad, unknown, warn
+	// Elsewhere is the regulator chosen when the number was found under another one.
+	Elsewhere string
+	// Searched lists the regulators whose lists were searched, for a number not found.
+	Searched []kawan.Regulator
+}
+
+// AnyRegulator is the licence form's value for "search every regulator's list".
+const AnyRegulator = "any"
+
+// langRegulator is the regulator of the country whose workers read Kawan in a language:
+// the licence form starts on it (English readers start on every regulator).
+var langRegulator = map[string]string{"ne": "NP-DOFE", "fil": "PH-DMW", "id": "ID-BP2MI", "my": "MM-MOL", "km": "KH-MLVT",
+	"th": "TH-DOE", "vi": "VN-DOLAB"}
+
+// defaultRegulator is the regulator the licence form starts on: that of the worker's
+// nationality when known, else of the page's language, else every regulator.
+func defaultRegulator(lang, nationality string) string {
+	for code, r := range kawan.Regulators {
+		if nationality != "" && r.Country == nationality {
+			return code
+		}
+	}
+	if code, ok := langRegulator[lang]; ok {
+		if _, known := kawan.Regulators[code]; known {
+			return code
+		}
+	}
+	return AnyRegulator
 }
 
 var licenceFieldMsgs = map[string]string{"regulator": "licence.err.regulator", "number": "licence.err.number"}
@@ -407,17 +468,24 @@ func (f *Frontend) licenceCheck(c echo.Context) error {
 	v := f.newView(c)
 	v.Nav = "agencies"
 	v.Title = v.T("licence.title")
-	data := licencePage{Regulator: c.QueryParam("regulator"), Number: c.QueryParam("number"), Errors: fieldErrors{}}
+	qs := c.QueryParams()
+	data := licencePage{Regulator: qs.Get("regulator"), Number: qs.Get("number"), Errors: fieldErrors{}}
+	if !qs.Has("regulator") || data.Regulator == "" {
+		data.Regulator = defaultRegulator(v.Loc.Code, "")
+	}
 	status := http.StatusOK
-	if data.Regulator != "" || data.Number != "" || c.QueryParams().Has("number") {
-		res, err := f.o.Agencies.CheckLicence(c.Request().Context(), data.Regulator, data.Number)
+	if qs.Has("number") || qs.Has("regulator") {
+		res, searched, err := f.checkLicenceAnywhere(c.Request().Context(), data.Regulator, data.Number)
 		if fe, ok := formErrors(err, licenceFieldMsgs); ok {
 			data.Errors = fe
 			status = http.StatusBadRequest
 		} else if err != nil {
 			return err
 		} else {
-			data.Check = &res
+			data.Check, data.Searched = &res, searched
+			if res.Found && data.Regulator != AnyRegulator && res.Regulator.Code != data.Regulator {
+				data.Elsewhere = data.Regulator
+			}
 			switch {
 			case !res.Found:
 				data.Verdict = "unknown"
@@ -431,6 +499,46 @@ func (f *Frontend) licenceCheck(c echo.Context) error {
 		}
 	}
 	return f.render(c, status, "licence", v, data)
+}
+
+// checkLicenceAnywhere checks a number with the chosen regulator first and then with every
+// other one (all of them for AnyRegulator), so a number typed under the wrong office still
+// finds its agency. Not found, it returns the regulators searched.
+func (f *Frontend) checkLicenceAnywhere(ctx context.Context, regulator, number string) (agencies.LicenceCheck, []kawan.Regulator, error) {
+	order := make([]string, 0, len(kawan.Regulators))
+	if regulator != AnyRegulator {
+		code, ok := kawan.NormalizeRegulator(regulator)
+		if !ok {
+			// CheckLicence words the error for the field.
+			_, err := f.o.Agencies.CheckLicence(ctx, regulator, number)
+			return agencies.LicenceCheck{}, nil, err
+		}
+		order = append(order, code)
+	}
+	rest := make([]string, 0, len(kawan.Regulators))
+	for code := range kawan.Regulators {
+		if len(order) == 0 || code != order[0] {
+			rest = append(rest, code)
+		}
+	}
+	slices.Sort(rest)
+	order = append(order, rest...)
+	var first agencies.LicenceCheck
+	searched := make([]kawan.Regulator, 0, len(order))
+	for i, code := range order {
+		res, err := f.o.Agencies.CheckLicence(ctx, code, number)
+		if err != nil {
+			return res, nil, err
+		}
+		if res.Found {
+			return res, nil, nil
+		}
+		if i == 0 {
+			first = res
+		}
+		searched = append(searched, res.Regulator)
+	}
+	return first, searched, nil
 }
 
 // Pct formats a whole percentage in the locale.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kawan-labs/kawan/fx/demofeeds"
+	"github.com/kawan-labs/kawan/internal/fetch"
 )
 
 // fetched is one feed as a source returned it.
@@ -78,18 +78,6 @@ func newSource(spec string, client *http.Client, maxBytes int64) (source, error)
 	return &fileSource{path: spec, maxBytes: maxBytes}, nil
 }
 
-// readBounded reads at most max bytes; tooBig reports that there was more.
-func readBounded(r io.Reader, max int64) (data []byte, tooBig bool, err error) {
-	data, err = io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, false, err
-	}
-	if int64(len(data)) > max {
-		return nil, true, nil
-	}
-	return data, false, nil
-}
-
 type dirSource struct {
 	path     string
 	maxBytes int64
@@ -124,30 +112,21 @@ func (d *dirSource) fetch(ctx context.Context, priors map[string]prior) ([]fetch
 }
 
 func readFile(path, key, name string, maxBytes int64, priors map[string]prior) (fetched, error) {
-	f := fetched{key: key, name: name}
-	fh, err := os.Open(path)
+	var pv *fetch.Validators
+	if p, ok := priors[key]; ok {
+		pv = &fetch.Validators{ModTime: p.modTime, Size: p.size}
+	}
+	res, err := fetch.File(path, maxBytes, pv)
 	if err != nil {
-		return f, fmt.Errorf("fx: open feed %s: %w", name, errors.Unwrap(err))
+		return fetched{key: key, name: name}, fmt.Errorf("fx: feed %s: %w", name, err)
 	}
-	defer fh.Close()
-	fi, err := fh.Stat()
-	if err != nil {
-		return f, fmt.Errorf("fx: stat feed %s: %w", name, err)
-	}
-	f.modTime, f.size = fi.ModTime(), fi.Size()
-	if p, ok := priors[key]; ok && p.modTime.Equal(f.modTime) && p.size == f.size {
-		f.unchanged = true
-		return f, nil
-	}
-	if fi.Size() > maxBytes {
-		f.tooBig = true
-		return f, nil
-	}
-	f.data, f.tooBig, err = readBounded(fh, maxBytes)
-	if err != nil {
-		return f, fmt.Errorf("fx: read feed %s: %w", name, err)
-	}
-	return f, nil
+	return fromResult(key, name, res), nil
+}
+
+// fromResult is a fetched feed from what the fetch package read.
+func fromResult(key, name string, r fetch.Result) fetched {
+	return fetched{key: key, name: name, data: r.Data, unchanged: r.Unchanged, tooBig: r.TooBig,
+		etag: r.ETag, lastModified: r.LastModified, modTime: r.ModTime, size: r.Size}
 }
 
 type fileSource struct {
@@ -177,50 +156,16 @@ func (s *httpSource) kind() string { return "url" }
 
 func (s *httpSource) fetch(ctx context.Context, priors map[string]prior) ([]fetched, error) {
 	key := s.id() + "|"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
-	if err != nil {
-		return nil, fmt.Errorf("fx: feed URL: %w", err)
-	}
-	req.Header.Set("Accept", "application/json, text/csv, application/xml;q=0.9, */*;q=0.1")
-	req.Header.Set("User-Agent", "kawan-fx-refresher/1")
+	req := fetch.Request{URL: s.url, Accept: "application/json, text/csv, application/xml;q=0.9, */*;q=0.1",
+		UserAgent: "kawan-fx-refresher/1", MaxBytes: s.maxBytes}
 	if p, ok := priors[key]; ok {
-		if p.etag != "" {
-			req.Header.Set("If-None-Match", p.etag)
-		}
-		if p.lastModified != "" {
-			req.Header.Set("If-Modified-Since", p.lastModified)
-		}
+		req.Prior = &fetch.Validators{ETag: p.etag, LastModified: p.lastModified}
 	}
-	res, err := s.client.Do(req)
+	res, err := fetch.URL(ctx, s.client, req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL may carry a token; never repeat it
-		}
-		return nil, fmt.Errorf("fx: fetch feed: %w", err)
+		return nil, fmt.Errorf("fx: feed: %w", err)
 	}
-	defer res.Body.Close()
-	f := fetched{key: key, name: s.id(), etag: res.Header.Get("ETag"), lastModified: res.Header.Get("Last-Modified")}
-	switch {
-	case res.StatusCode == http.StatusNotModified:
-		f.unchanged = true
-		if p, ok := priors[key]; ok {
-			f.etag, f.lastModified = cmpOr(f.etag, p.etag), cmpOr(f.lastModified, p.lastModified)
-		}
-		return []fetched{f}, nil
-	case res.StatusCode != http.StatusOK:
-		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-		return nil, fmt.Errorf("fx: fetch feed: HTTP %d", res.StatusCode)
-	}
-	if res.ContentLength > s.maxBytes {
-		f.tooBig = true
-		return []fetched{f}, nil
-	}
-	f.data, f.tooBig, err = readBounded(res.Body, s.maxBytes)
-	if err != nil {
-		return nil, fmt.Errorf("fx: read feed body: %w", err)
-	}
-	return []fetched{f}, nil
+	return []fetched{fromResult(key, s.id(), res)}, nil
 }
 
 func cmpOr(a, b string) string {
@@ -231,18 +176,7 @@ func cmpOr(a, b string) string {
 }
 
 // redactURL drops user info and the query (either may hold a token) from a URL for display.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.User = nil
-	if u.RawQuery != "" {
-		u.RawQuery = "…"
-	}
-	u.Fragment = ""
-	return u.String()
-}
+func redactURL(s string) string { return fetch.Redact(s) }
 
 // DemoSource is the KAWAN_FEEDS entry naming the bundled demo feeds (also the default).
 const DemoSource = "demo"
