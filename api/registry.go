@@ -30,7 +30,7 @@ type registryStatus struct {
 }
 
 func (h *RegistryModule) status(c echo.Context) error {
-	if err := onlyParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	list, err := h.Sources.Status(c.Request().Context())
@@ -41,7 +41,7 @@ func (h *RegistryModule) status(c echo.Context) error {
 }
 
 func (h *RegistryModule) apply(c echo.Context) error {
-	if err := onlyParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	rep, err := h.Sources.ApplyHeld(c.Request().Context(), c.Param("id"))
@@ -52,7 +52,7 @@ func (h *RegistryModule) apply(c echo.Context) error {
 }
 
 func (h *RegistryModule) discard(c echo.Context) error {
-	if err := onlyParams(c); err != nil {
+	if err := queryParams(c); err != nil {
 		return err
 	}
 	if err := h.Sources.DiscardHeld(c.Request().Context(), c.Param("id")); err != nil {
