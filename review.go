@@ -40,6 +40,10 @@ type Ratings struct {
 type Money struct {
 	Amount   string `json:"amount" bson:"amount"`
 	Currency string `json:"currency" bson:"currency"`
+	// Implausible marks a review figure far outside the usual range for its currency
+	// (reviews.Implausible), kept because the worker confirmed it; open data and agency fee
+	// statistics leave it out.
+	Implausible bool `json:"implausible,omitempty" bson:"implausible,omitempty"`
 }
 
 // Signal is one fraud or abuse signal's verdict on a review, with a reason a moderator can read.

@@ -3,8 +3,11 @@ package frontend_test
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kawan-labs/kawan/frontend"
 )
 
 func TestAgencyPages(t *testing.T) {
@@ -56,7 +59,7 @@ func TestAgencyPages(t *testing.T) {
 	if p.status != 200 {
 		t.Fatalf("profile: %d", p.status)
 	}
-	for _, want := range []string{"<h1>Himalaya Manpower Pvt. Ltd.</h1>", `class="badge good">Licensed`, "1234/070/71",
+	for _, want := range []string{"<h1>Himalaya Manpower Pvt. Ltd.</h1>", `class="badge good"><span aria-hidden="true">✓</span> Licensed`, "1234/070/71",
 		"Department of Foreign Employment, Nepal", "https://dofe.gov.np/", "Checked on 1 May 2026", `role="img"`,
 		"3 reviews", "NPR\u00a0150,000.00", "Review number A", "Would recommend", "Demo data"} {
 		if !strings.Contains(p.body, want) {
@@ -64,7 +67,7 @@ func TestAgencyPages(t *testing.T) {
 		}
 	}
 	p = s.get(nil, "/agencies/"+ids.bayanihan+"?lang=fil")
-	for _, want := range []string{`class="badge bad">Naka-blacklist`, "Blacklisted for illegal recruitment (fictional).", `lang="en"`, "Pebrero 1, 2025"} {
+	for _, want := range []string{`class="badge bad"><span aria-hidden="true">✕</span> Naka-blacklist`, "Blacklisted for illegal recruitment (fictional).", `lang="en"`, "Pebrero 1, 2025"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("Filipino blacklisted profile lacks %q", want)
 		}
@@ -127,5 +130,35 @@ func TestLicencePage(t *testing.T) {
 				t.Errorf("%s: lacks %q", tc.query, w)
 			}
 		}
+	}
+}
+
+// TestBadgesWarn: "no licence found" and every licence problem wear a warning badge with an
+// icon and words, never the neutral or the "licensed" style; the score is explained in one
+// sentence with its numbers.
+func TestBadgesWarn(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	ids := s.seedAgencies(t)
+	s.seedReviews(t, ids.himalaya, 5, 4)
+	p := s.get(nil, "/agencies/"+ids.everest) // licence suspended
+	for _, want := range []string{`class="badge bad"><span aria-hidden="true">✕</span> Licence problem`, `class="badge bad"><span aria-hidden="true">✕</span> Suspended`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("suspended agency lacks %q", want)
+		}
+	}
+	list := s.get(nil, "/agencies?sort=name")
+	if strings.Contains(list.body, `class="badge "`) || !strings.Contains(list.body, `<span aria-hidden="true">✕</span> Blacklisted`) {
+		t.Errorf("agency list: a neutral badge or no warning icon")
+	}
+	for st, want := range map[string]string{"unknown": "warn", "licence_problem": "bad", "blacklisted": "bad", "sanctioned": "warn", "licensed": "good"} {
+		if got := frontend.StandingClassForTest(st); got != want {
+			t.Errorf("standing %s: badge %q, want %q", st, got, want)
+		}
+	}
+	prof := s.get(nil, "/agencies/"+ids.himalaya)
+	m := regexp.MustCompile(`<p class="small" id="score-explained">([^<]+)</p>`).FindStringSubmatch(prof.body)
+	if m == nil || !strings.Contains(m[1], "2 reviews (4.5)") || !strings.Contains(m[1], "as if 5 more reviews") {
+		t.Errorf("score explanation: %q", m)
 	}
 }

@@ -340,8 +340,9 @@ func TestBrowser(t *testing.T) {
 		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`main form button`)), chromedp.WaitReady(chromedp.ID("w-text"))))
 		audit(t, ctx, "review form ne")
 		screenshot(t, ctx, "review-form-ne")
-		// Step 1 and 4 only, as the form says; the fee in Nepali digits.
-		must(t, chromedp.Do(ctx,
+		// Step 1 and 4, the country left from, and the fee in Nepali digits with its currency
+		// left empty: the server records it in the origin's currency (JavaScript is off).
+		must(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("w-origin"), "NP"),
 			chromedp.Click(chromedp.ID("overall-2")), chromedp.Click(chromedp.ID("fees_honesty-1")), chromedp.Click(chromedp.ID("contract_match-3")),
 			chromedp.Click(chromedp.ID("treatment-2")), chromedp.Click(chromedp.ID("support-2")), chromedp.Click(chromedp.ID("rec-no")),
 			chromedp.SendKeys(chromedp.ID("fees_paid-amount"), "१,५०,०००"),
@@ -353,6 +354,9 @@ func TestBrowser(t *testing.T) {
 		loc := run(t, ctx, chromedp.Location())
 		if status == "" || !strings.Contains(loc, "/review/sent?status=") {
 			t.Fatalf("status page %s: %q", loc, status)
+		}
+		if sent := run(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(sent, "NPR") {
+			t.Errorf("the status page does not say the fee was recorded in NPR: %q", sent)
 		}
 		audit(t, ctx, "review sent ne")
 		screenshot(t, ctx, "review-sent-ne")

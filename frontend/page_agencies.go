@@ -217,12 +217,12 @@ func standingClass(s kawan.Standing) string {
 	switch s {
 	case kawan.StandingLicensed:
 		return "good"
-	case kawan.StandingSanctioned:
-		return "warn"
+	case kawan.StandingSanctioned, kawan.StandingUnknown:
+		return "warn" // "no licence found" warns: it may be an unlicensed recruiter
 	case kawan.StandingLicenceProblem, kawan.StandingBlacklisted:
 		return "bad"
 	}
-	return ""
+	return "warn"
 }
 
 // StandingClass is standingClass for templates (a search hit carries the standing as a string).
@@ -548,3 +548,38 @@ func (v *view) Pct(n int) string { return v.T("fmt.percent", "N", v.Num(n)) }
 func (v *view) Join(s []string, sep string) string { return strings.Join(s, sep) }
 
 var _ = fmt.Sprint
+
+// LicenceClass is the badge colour of a licence status: only an active licence is good; an
+// application not yet decided warns; every other status (expired, suspended, revoked,
+// cancelled, or one Kawan does not know) is a problem.
+func (v *view) LicenceClass(s string) string {
+	switch kawan.LicenceStatus(s) {
+	case kawan.LicenceActive:
+		return "good"
+	case kawan.LicencePending:
+		return "warn"
+	}
+	return "bad"
+}
+
+// BadgeIcon is the symbol before a badge's words, so that the badge reads without colour:
+// ✓ good, ⚠ warning, ✕ problem.
+func (v *view) BadgeIcon(class string) string {
+	switch class {
+	case "good":
+		return "✓"
+	case "bad":
+		return "✕"
+	}
+	return "⚠"
+}
+
+// PlainMean is the plain average of the overall ratings in a histogram, with one decimal
+// (the score beside it is pulled towards the platform's mean; see package ranking).
+func (v *view) PlainMean(s kawan.StarCounts) string {
+	n := s.S1 + s.S2 + s.S3 + s.S4 + s.S5
+	if n == 0 {
+		return ""
+	}
+	return v.Stars(float64(s.S1+2*s.S2+3*s.S3+4*s.S4+5*s.S5) / float64(n))
+}

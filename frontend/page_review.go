@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,10 +52,23 @@ type reviewPage struct {
 	Values     map[string]string
 	Errors     fieldErrors
 	Currencies []string
-	Countries  []option
+	Countries  []countryOption
 	Sectors    []string
 	Dimensions []string
 	Years      []int
+	// Implausible lists the figures to confirm: far outside the usual range for their currency.
+	Implausible []implausibleFigure
+}
+
+// countryOption is a country of the review form with its usual currency (the script sets
+// the money pickers from it; the server does the same when they are left empty).
+type countryOption struct {
+	Value, Label, Currency string
+}
+
+// implausibleFigure is a typed amount the form asks the worker to confirm.
+type implausibleFigure struct {
+	Field, Amount, Currency, Low, High string
 }
 
 func (p reviewPage) V(name string) string { return p.Values[name] }
@@ -66,9 +80,9 @@ func (f *Frontend) reviewPageData(v *view, id, name string, values map[string]st
 	d := reviewPage{Agency: name, AgencyID: id, Values: values, Errors: fieldErrors{}, Currencies: reviewCurrencies,
 		Sectors: reviews.Sectors, Dimensions: dimensions}
 	for _, c := range reviewCountries {
-		d.Countries = append(d.Countries, option{Value: c, Label: v.Country(c)})
+		d.Countries = append(d.Countries, countryOption{Value: c, Label: v.Country(c), Currency: countryCurrency[c]})
 	}
-	slices.SortFunc(d.Countries, func(a, b option) int { return strings.Compare(a.Label, b.Label) })
+	slices.SortFunc(d.Countries, func(a, b countryOption) int { return strings.Compare(a.Label, b.Label) })
 	for y := time.Now().Year(); y >= time.Now().Year()-15; y-- {
 		d.Years = append(d.Years, y)
 	}
@@ -83,12 +97,9 @@ func (f *Frontend) reviewForm(c echo.Context) error {
 		return err
 	}
 	v.Title = v.T("write.title", "Agency", p.LegalName)
-	values := map[string]string{"idem": kawan.NewID(), "origin": p.Origin, "fees_paid.currency": countryCurrency[p.Origin], "lang": v.Loc.Code}
-	if len(p.Destinations) > 0 {
-		values["destination"] = p.Destinations[0]
-		values["salary_promised.currency"] = countryCurrency[p.Destinations[0]]
-		values["salary_received.currency"] = countryCurrency[p.Destinations[0]]
-	}
+	// Nothing the worker did not choose: no country, no currency (issue 18: an agency's first
+	// destination and its currency were recorded as facts of reviews that never gave them).
+	values := map[string]string{"idem": kawan.NewID(), "lang": v.Loc.Code}
 	return f.render(c, http.StatusOK, "review_form", v, f.reviewPageData(v, p.ID, p.LegalName, values))
 }
 
@@ -97,7 +108,7 @@ func (f *Frontend) reviewForm(c echo.Context) error {
 var reviewFields = []string{"ratings.overall", "ratings.fees_honesty", "ratings.contract_match", "ratings.treatment", "ratings.support",
 	"would_recommend", "origin", "destination", "sector", "departure_year",
 	"fees_paid.amount", "fees_paid.currency", "salary_promised.amount", "salary_promised.currency",
-	"salary_received.amount", "salary_received.currency", "text", "lang", "idem"}
+	"salary_received.amount", "salary_received.currency", "text", "lang", "idem", "confirm_implausible"}
 
 var reviewFieldMsgs = map[string]string{
 	"ratings.overall": "write.err.rating", "ratings.fees_honesty": "write.err.rating", "ratings.contract_match": "write.err.rating",
@@ -121,10 +132,10 @@ func (f *Frontend) submitReview(c echo.Context) error {
 	for _, k := range reviewFields {
 		values[k] = c.FormValue(k)
 	}
+	in, fe, assumed, odd := f.parseReviewForm(v, values)
 	data := f.reviewPageData(v, p.ID, p.LegalName, values)
-	in, fe := f.parseReviewForm(v, values)
 	if len(fe) > 0 {
-		data.Errors = fe
+		data.Errors, data.Implausible = fe, odd
 		return f.render(c, http.StatusBadRequest, "review_form", v, data)
 	}
 	principal, _ := api.PrincipalFrom(c)
@@ -148,14 +159,33 @@ func (f *Frontend) submitReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/agencies/"+p.ID+"/review/sent?status="+string(res.Status)+"&review="+res.ID)
+	q := "?status=" + string(res.Status)
+	if len(assumed) > 0 {
+		q += "&assumed=" + url.QueryEscape(strings.Join(assumed, ","))
+	}
+	return c.Redirect(http.StatusSeeOther, "/agencies/"+p.ID+"/review/sent"+q+"&review="+res.ID)
+}
+
+// moneyFields are the review form's amounts, in form order.
+var moneyFields = []string{"fees_paid", "salary_promised", "salary_received"}
+
+// defaultCurrency is the currency an amount typed without one is in: a salary is paid in the
+// destination's currency; fees in the origin's (where they are paid), else the destination's.
+func defaultCurrency(field string, vals map[string]string) string {
+	if field == "fees_paid" && countryCurrency[vals["origin"]] != "" {
+		return countryCurrency[vals["origin"]]
+	}
+	return countryCurrency[vals["destination"]]
 }
 
 // parseReviewForm turns the form into a submission; amounts are read as the person writes
-// them in their language (local digits and separators), never through a float.
-func (f *Frontend) parseReviewForm(v *view, vals map[string]string) (reviews.Submission, fieldErrors) {
-	fe := fieldErrors{}
-	var in reviews.Submission
+// them in their language (local digits and separators), never through a float. An amount
+// left without a currency takes the chosen country's (defaultCurrency; vals is updated so a
+// re-shown form shows it, and assumed lists "field:CUR" for the confirmation page); with no
+// country chosen the form asks. An amount far outside its currency's usual range is
+// returned in odd and is an error until the worker ticks confirm_implausible.
+func (f *Frontend) parseReviewForm(v *view, vals map[string]string) (in reviews.Submission, fe fieldErrors, assumed []string, odd []implausibleFigure) {
+	fe = fieldErrors{}
 	rating := func(field string) *int {
 		n, err := strconv.Atoi(vals[field])
 		if err != nil {
@@ -193,16 +223,29 @@ func (f *Frontend) parseReviewForm(v *view, vals map[string]string) (reviews.Sub
 			return nil
 		}
 		if cur == "" {
-			fe[field+".currency"] = "write.err.currency"
-			return nil
+			if cur = defaultCurrency(field, vals); cur == "" {
+				fe[field+".currency"] = "write.err.currency"
+				return nil
+			}
+			vals[field+".currency"] = cur
+			assumed = append(assumed, field+":"+cur)
 		}
-		return &kawan.Money{Amount: norm, Currency: cur}
+		m := kawan.Money{Amount: norm, Currency: cur}
+		if bad, r := reviews.Implausible(field, m); bad {
+			nf := f.cat.fmts[v.Loc.Code]
+			odd = append(odd, implausibleFigure{Field: field, Amount: v.Money(norm, cur), Currency: cur,
+				Low: nf.Decimal(r.Low, 0), High: nf.Decimal(r.High, 0)})
+			if vals["confirm_implausible"] != "yes" {
+				fe[field+".amount"] = "write.warn.implausible"
+			}
+		}
+		return &m
 	}
 	in.FeesPaid, in.SalaryPromised, in.SalaryReceived = money("fees_paid"), money("salary_promised"), money("salary_received")
 	if strings.TrimSpace(in.Text) == "" {
 		fe["text"] = "write.err.text"
 	}
-	return in, fe
+	return in, fe, assumed, odd
 }
 
 func ptrTo[T any](v T) *T { return &v }
@@ -258,6 +301,34 @@ func (nf *numberFormat) parseAmount(s string) (string, bool) {
 type sentPage struct {
 	AgencyID, ReviewID string
 	Status             string // published or held
+	// Assumed are the amounts recorded in the chosen country's currency because the worker
+	// left the currency empty.
+	Assumed []assumedCurrency
+}
+
+type assumedCurrency struct {
+	Field, Currency, Country string
+}
+
+// parseAssumed reads the sent page's "assumed" parameter ("salary_received:QAR,…"),
+// keeping only known fields and currencies.
+func parseAssumed(s string) []assumedCurrency {
+	var out []assumedCurrency
+	for _, part := range strings.SplitN(s, ",", len(moneyFields)+1) {
+		field, cur, _ := strings.Cut(part, ":")
+		if !slices.Contains(moneyFields, field) || !slices.Contains(reviewCurrencies, cur) || len(out) == len(moneyFields) {
+			continue
+		}
+		a := assumedCurrency{Field: field, Currency: cur}
+		for _, c := range reviewCountries {
+			if countryCurrency[c] == cur {
+				a.Country = c
+				break
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 func (f *Frontend) reviewSent(c echo.Context) error {
@@ -272,7 +343,8 @@ func (f *Frontend) reviewSent(c echo.Context) error {
 	if !kawan.ValidID(id) {
 		id = ""
 	}
-	return f.render(c, http.StatusOK, "review_sent", v, sentPage{AgencyID: c.Param("id"), ReviewID: id, Status: st})
+	return f.render(c, http.StatusOK, "review_sent", v, sentPage{AgencyID: c.Param("id"), ReviewID: id, Status: st,
+		Assumed: parseAssumed(c.QueryParam("assumed"))})
 }
 
 // back returns the page the form was on (the Referer is not sent: Referrer-Policy is

@@ -252,11 +252,53 @@ func TestHelpPages(t *testing.T) {
 		t.Errorf("bad country: %d", p.status)
 	}
 	r := s.get(nil, "/rights/"+firstRights(s)+"?lang=vi")
-	if r.status != 200 || !strings.Contains(r.body, "Hộ chiếu của bạn") {
+	if r.status != 200 || !strings.Contains(r.body, "Hộ chiếu của bạn") || !strings.Contains(r.body, "Hộ chiếu và thẻ cư trú") {
 		t.Errorf("rights page: %d", r.status)
 	}
 	if p := s.get(nil, "/rights/XX"); p.status != 404 {
 		t.Errorf("unknown rights page: %d", p.status)
+	}
+}
+
+// TestHelpAnswersAtOnce: /help shows hotlines and shelters for the reader before any
+// search, "Find help" with every filter on Any lists everyone, an empty result says what to
+// try, and every destination has a rights page with its emergency numbers on top.
+func TestHelpAnswersAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	if s.app.Help == nil {
+		t.Skip("help area not wired")
+	}
+	if _, err := s.app.Help.Seed(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p := s.get(nil, "/help?lang=ne")
+	if p.status != 200 || strings.Count(p.body, "<article") < 3 || !strings.Contains(p.body, "Sample Embassy of Nepal") ||
+		!strings.Contains(p.body, `href="tel:999"`) || strings.Contains(p.body, "SAMPLE DATA") {
+		t.Errorf("help with no filter: %d, %d entries\n%s", p.status, strings.Count(p.body, "<article"), p.body)
+	}
+	if first := strings.Index(p.body, "<article"); first < 0 || !strings.Contains(p.body[first:first+400], "हटलाइन") {
+		t.Errorf("the first entry shown is not a hotline")
+	}
+	all := s.get(nil, "/help?country=&nationality=&need=")
+	if n := strings.Count(all.body, "<article"); all.status != 200 || n < 10 {
+		t.Errorf("every filter on Any: %d, %d entries", all.status, n)
+	}
+	none := s.get(nil, "/help?country=JP&nationality=NP&need=shelter")
+	if none.status != 200 || !strings.Contains(none.body, "Try &#34;Any&#34;") || !strings.Contains(none.body, `href="tel:110"`) {
+		t.Errorf("empty result: %d\n%s", none.status, none.body)
+	}
+	for _, d := range []string{"AE", "SA", "QA", "KW", "BH", "OM", "MY", "SG", "HK", "TW", "KR", "JP", "TH"} {
+		for _, l := range frontend.Locales {
+			r := s.get(nil, "/rights/"+d+"?lang="+l.Code)
+			if r.status != 200 || strings.Contains(r.body, "SAMPLE DATA") || strings.Contains(r.body, "before production") ||
+				strings.Count(r.body, `<p lang="`+l.Code+`" class="text">`) != 6 || !strings.Contains(r.body, `class="emergency"`) {
+				t.Errorf("/rights/%s [%s]: %d", d, l.Code, r.status)
+			}
+			if e := strings.Index(r.body, `class="emergency"`); e < 0 || e > strings.Index(r.body, `id="t-contract"`) {
+				t.Errorf("/rights/%s [%s]: emergency numbers are not at the top", d, l.Code)
+			}
+		}
 	}
 }
 

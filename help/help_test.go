@@ -1,6 +1,8 @@
 package help
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -75,23 +77,27 @@ func TestParseFileNamesTheField(t *testing.T) {
 	}
 }
 
+// rightsDestinations are the destinations the help directory and the corridors cover: each
+// has a rights page.
+var rightsDestinations = []string{"AE", "SA", "QA", "KW", "BH", "OM", "MY", "SG", "HK", "TW", "KR", "JP", "TH"}
+
 func TestRights(t *testing.T) {
 	s := New(nil, Options{})
 	p, err := s.Rights("MY", "id")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Lang != "id" || p.Title != "Bekerja di Malaysia: hak-hak Anda" || !p.Sample || p.Notice == "" {
+	if p.Lang != "id" || p.Title != "Bekerja di Malaysia: hak-hak Anda" || p.Sample || len(p.Emergency) == 0 || len(p.Authorities) == 0 {
 		t.Fatalf("%+v", p)
 	}
 	for _, sec := range p.Sections {
-		if sec.Lang != "id" || len(sec.Sources) == 0 {
+		if sec.Lang != "id" || len(sec.Sources) == 0 || sec.Text == "" {
 			t.Errorf("section %s: lang %s sources %d", sec.Topic, sec.Lang, len(sec.Sources))
 		}
 	}
 	q, err := s.Rights("QA", "ne")
-	if err != nil || q.Sections[0].Lang != "en" || q.Lang != "ne" {
-		t.Fatalf("fallback to English: %+v %v", q, err)
+	if err != nil || q.Sections[0].Lang != "ne" || q.Lang != "ne" || !strings.Contains(q.Title, "कतार") {
+		t.Fatalf("Nepali: %+v %v", q, err)
 	}
 	if _, err := s.Rights("XX", ""); err == nil {
 		t.Fatal("XX accepted")
@@ -99,8 +105,68 @@ func TestRights(t *testing.T) {
 	if _, err := s.Rights("FR", ""); !errors.Is(err, kawan.ErrNotFound) {
 		t.Fatalf("FR: %v", err)
 	}
-	if len(s.RightsPages()) != 3 {
+	for _, d := range rightsDestinations {
+		for _, l := range RightsLanguages {
+			p, err := s.Rights(d, l)
+			if err != nil {
+				t.Fatalf("%s %s: %v", d, l, err)
+			}
+			if len(p.Languages) != len(RightsLanguages) || len(p.Sections) != len(RightsTopics) || len(s.Emergency(d)) == 0 {
+				t.Errorf("%s %s: languages %v, %d sections, emergency %v", d, l, p.Languages, len(p.Sections), s.Emergency(d))
+			}
+			for i, sec := range p.Sections {
+				if sec.Lang != l || sec.Topic != RightsTopics[i] {
+					t.Errorf("%s %s: section %d is %s in %s", d, l, i, sec.Topic, sec.Lang)
+				}
+			}
+		}
+	}
+	if len(s.RightsPages()) != len(rightsDestinations) {
 		t.Fatalf("pages: %d", len(s.RightsPages()))
+	}
+}
+
+// TestRightsCatalogsComplete: every rights catalog carries every English message, made from
+// the current English text (sha1 hash), with a review status, and keeps {{.Country}}.
+func TestRightsCatalogsComplete(t *testing.T) {
+	read := func(l string) map[string]json.RawMessage {
+		b, err := rightsCatalogFS.ReadFile("data/rights." + l + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	en := read("en")
+	for _, l := range RightsLanguages[1:] {
+		cat := read(l)
+		if len(cat) != len(en) {
+			t.Errorf("%s: %d messages, English has %d", l, len(cat), len(en))
+		}
+		for id, raw := range en {
+			var src string
+			if err := json.Unmarshal(raw, &src); err != nil {
+				t.Fatalf("en %s: %v", id, err)
+			}
+			var m rightsMessage
+			if err := json.Unmarshal(cat[id], &m); err != nil || m.Other == "" {
+				t.Errorf("%s %s: missing (%v)", l, id, err)
+				continue
+			}
+			sum := sha1.Sum([]byte(src))
+			if m.Hash != "sha1-"+hex.EncodeToString(sum[:]) {
+				t.Errorf("%s %s: made from an older English text", l, id)
+			}
+			if !strings.HasPrefix(m.Description, "needs-review:") && !strings.HasPrefix(m.Description, "reviewed:") {
+				t.Errorf("%s %s: no review status", l, id)
+			}
+			if strings.Contains(src, "{{.Country}}") != strings.Contains(m.Other, "{{.Country}}") {
+				t.Errorf("%s %s: lost {{.Country}}", l, id)
+			}
+		}
 	}
 }
 

@@ -34,6 +34,8 @@ type Service struct {
 	st     Store
 	opt    Options
 	rights *RightsFile
+	// rightsText is the rights catalogs: language → message ID → text.
+	rightsText map[string]map[string]string
 
 	mu       sync.Mutex
 	entries  []Entry // sorted by ID
@@ -52,7 +54,11 @@ func New(st Store, o Options) *Service {
 	if err != nil {
 		panic(err) // the embedded file is checked by tests
 	}
-	return &Service{st: st, opt: o, rights: r}
+	cats, err := rightsCatalogs()
+	if err != nil {
+		panic(err) // the embedded files are checked by tests
+	}
+	return &Service{st: st, opt: o, rights: r, rightsText: cats}
 }
 
 func (s *Service) load(ctx context.Context) ([]Entry, error) {

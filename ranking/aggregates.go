@@ -41,7 +41,7 @@ func Contribution(r *kawan.Review) (kawan.ReviewAggregates, error) {
 	if r.Moderation.Verified {
 		d.Verified = 1
 	}
-	if r.FeesPaid != nil {
+	if r.FeesPaid != nil && !r.FeesPaid.Implausible {
 		minor, err := r.FeesPaid.MinorUnits()
 		if err != nil {
 			return kawan.ReviewAggregates{}, fmt.Errorf("ranking: review %s: fees paid: %w", r.ID, err)

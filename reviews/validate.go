@@ -88,6 +88,11 @@ func (s Submission) validate(now time.Time) (kawan.Review, error) {
 	r.FeesPaid = money(v, "fees_paid", s.FeesPaid)
 	r.SalaryPromised = money(v, "salary_promised", s.SalaryPromised)
 	r.SalaryReceived = money(v, "salary_received", s.SalaryReceived)
+	for field, m := range map[string]*kawan.Money{"fees_paid": r.FeesPaid, "salary_promised": r.SalaryPromised, "salary_received": r.SalaryReceived} {
+		if m != nil {
+			m.Implausible, _ = Implausible(field, *m)
+		}
+	}
 	r.Text = strings.TrimSpace(s.Text)
 	if err := checkText(r.Text, true); err != "" {
 		v.Add("text", "%s", err)

@@ -18,6 +18,8 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
+
+	"github.com/kawan-labs/kawan"
 )
 
 // The agency query engine of the Bleve backend.
@@ -39,6 +41,10 @@ import (
 //
 // Relevance is explicit rather than TF-IDF: each query term scores its best way of matching
 // (weights below), an exact word in the name scores a bonus, and equal scores go A–Z by name.
+// Equal scores go licensed first (agencyTrust), then A–Z. And an agency with no licence found,
+// a licence problem or a blacklisting never ranks first when a licensed agency matches the
+// query too: the best licensed match is moved to the top (promoteTrusted), the rest keep
+// their order. Such an agency searched by its name is then second, with its warning badge.
 
 // Relevance weights of one query term, by how it matches (the best one counts).
 const (
@@ -68,11 +74,47 @@ var agencyFacetFields = [...]struct {
 	{FacetStanding, "standing", 10}, {FacetLicenceStatus, "licence_status", 10},
 }
 
+// standingFacet is the index of the standing in agencyFacetFields.
+const standingFacet = 3
+
+// agencyTrust ranks standings for relevance: licensed agencies first, then licensed but
+// sanctioned ones, then every other standing (no licence found, a licence problem,
+// blacklisted: untrusted). Meilisearch sorts by the same value (meiliAgency.Trust).
+func agencyTrust(standing string) uint8 {
+	switch kawan.Standing(standing) {
+	case kawan.StandingLicensed:
+		return 0
+	case kawan.StandingSanctioned:
+		return 1
+	}
+	return untrusted
+}
+
+// untrusted is the agencyTrust of an agency without a valid licence.
+const untrusted = 2
+
+// promoteTrusted moves best (the best-ranked licensed match, if any) to the top of a
+// relevance order whose first hit is untrusted; the others keep their order.
+func promoteTrusted[H comparable](order, best []H, trust func(H) uint8) []H {
+	if len(order) == 0 || len(best) == 0 || trust(order[0]) < untrusted {
+		return order
+	}
+	out := make([]H, 0, len(order))
+	out = append(out, best[0])
+	for _, h := range order {
+		if h != best[0] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // segCols is what the engine keeps in memory for one immutable segment: each facet value's
 // postings, the sort columns and the sort orders. Local document numbers index the columns.
 type segCols struct {
 	n       uint64
 	facets  [len(agencyFacetFields)]map[string]*roaring.Bitmap
+	trust   []uint8 // agencyTrust of each document
 	rating  []float64
 	reviews []int64
 	name    []string
@@ -133,13 +175,21 @@ func buildSegCols(seg segment.Segment) (*segCols, error) {
 	if n > 1<<32-1 {
 		return nil, fmt.Errorf("search: segment of %d documents", n)
 	}
-	c := &segCols{n: n, rating: make([]float64, n), reviews: make([]int64, n), name: make([]string, n)}
+	c := &segCols{n: n, trust: make([]uint8, n), rating: make([]float64, n), reviews: make([]int64, n), name: make([]string, n)}
 	for i, f := range agencyFacetFields {
 		m, err := termBitmaps(seg, f.field, maxFacetValues)
 		if err != nil {
 			return nil, err
 		}
 		c.facets[i] = m
+	}
+	for d := range c.trust {
+		c.trust[d] = agencyTrust("")
+	}
+	for standing, bm := range c.facets[standingFacet] {
+		for it := bm.Iterator(); it.HasNext(); {
+			c.trust[it.Next()] = agencyTrust(standing)
+		}
 	}
 	for _, f := range []string{"rating", "reviews"} {
 		m, err := termBitmaps(seg, f, int(n)+1)
@@ -445,6 +495,7 @@ func (b *bleveAgencies) searchEngine(ctx context.Context, q AgencyQuery, analyse
 		counts[i] = map[string]int{}
 	}
 	perSeg := make([][]hitRef, len(segs))
+	perSegTrusted := make([][]hitRef, len(segs)) // relevance: the best licensed match of each segment
 	for si, ss := range segs {
 		if err := ctx.Err(); err != nil {
 			return AgencyHits{}, err
@@ -529,12 +580,26 @@ func (b *bleveAgencies) searchEngine(ctx context.Context, q AgencyQuery, analyse
 			}
 		}
 		if sort == AgencySortRelevance && len(termAlts) > 0 {
-			perSeg[si] = topByScore(c, m, terms, termAlts, nameWords, window)
+			// One more than the window: promoting a licensed match may take one out of it.
+			perSeg[si] = topByScore(c, m, terms, termAlts, nameWords, window+1)
+			trusted := roaring.New()
+			for st, bm := range c.facets[standingFacet] {
+				if agencyTrust(st) < untrusted {
+					trusted.Or(bm)
+				}
+			}
+			trusted.And(m)
+			perSegTrusted[si] = topByScore(c, trusted, terms, termAlts, nameWords, 1)
 		} else {
 			perSeg[si] = topByOrder(c, m, sort, window)
 		}
 	}
-	page := mergeHits(cols, perSeg, sort, window)
+	page := mergeHits(cols, perSeg, sort, window+1)
+	if sort == AgencySortRelevance && len(terms) > 0 {
+		best := mergeHits(cols, perSegTrusted, sort, 1)
+		page = promoteTrusted(page, best, func(h hitRef) uint8 { return cols[h.seg].trust[h.doc] })
+	}
+	page = page[:min(len(page), window)]
 	if skip := (q.Page - 1) * q.PerPage; skip < len(page) {
 		page = page[skip:]
 	} else {
@@ -601,7 +666,7 @@ func topByScore(c *segCols, m *roaring.Bitmap, terms []queryTerm, termAlts [][]*
 	}
 	h := make([]hitRef, 0, min(window, int(m.GetCardinality())))
 	less := func(a, b hitRef) int {
-		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(c.nameRank[a.doc], c.nameRank[b.doc]))
+		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(c.trust[a.doc], c.trust[b.doc]), cmp.Compare(c.nameRank[a.doc], c.nameRank[b.doc]))
 	}
 	for it := m.Iterator(); it.HasNext(); {
 		d := it.Next()
@@ -658,7 +723,7 @@ func mergeHits(cols []*segCols, perSeg [][]hitRef, sort string, window int) []hi
 		case AgencySortReviews:
 			c = cmp.Or(cmp.Compare(cb.reviews[b.doc], ca.reviews[a.doc]), cmp.Compare(cb.rating[b.doc], ca.rating[a.doc]))
 		case AgencySortRelevance:
-			c = cmp.Compare(b.score, a.score)
+			c = cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(ca.trust[a.doc], cb.trust[b.doc]))
 		}
 		return cmp.Or(c, strings.Compare(ca.name[a.doc], cb.name[b.doc]), cmp.Compare(a.seg, b.seg), cmp.Compare(a.doc, b.doc))
 	}

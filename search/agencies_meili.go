@@ -34,7 +34,10 @@ type meiliAgency struct {
 	LicenceStatuses []string `json:"licence_status"`
 	Rating          float64  `json:"rating"`
 	Reviews         int64    `json:"reviews"`
-	Doc             string   `json:"doc"`
+	// Trust is agencyTrust(Standing): relevance sorts by it after words, typos, proximity and
+	// attribute, so licensed agencies come before unlicensed ones that match as well.
+	Trust int    `json:"trust"`
+	Doc   string `json:"doc"`
 }
 
 type meiliAgencies struct {
@@ -87,7 +90,7 @@ func openMeiliAgenciesUID(ctx context.Context, o Options, uid string) (*meiliAge
 	task, err := m.idx.UpdateSettingsWithContext(ctx, &meilisearch.Settings{
 		SearchableAttributes: []string{"name", "text"},
 		FilterableAttributes: []string{"origin", "destination", "sector", "standing", "licence_status", "rating", "reviews"},
-		SortableAttributes:   []string{"name_sort", "rating", "reviews", "id"},
+		SortableAttributes:   []string{"name_sort", "rating", "reviews", "id", "trust"},
 		DisplayedAttributes:  []string{"id", "doc"},
 		RankingRules:         []string{"words", "typo", "proximity", "attribute", "sort", "exactness"},
 		Synonyms:             meiliSynonyms(),
@@ -137,7 +140,7 @@ func (m *meiliAgencies) IndexAgencies(ctx context.Context, docs ...AgencyDoc) er
 		out = append(out, meiliAgency{
 			ID: d.ID, Name: strings.Join(append([]string{d.Name}, d.TradeNames...), " "), Text: searchText(d), NameSort: sortKey(d.Name),
 			Origin: d.Origin, Destinations: nonNilStrings(d.Destinations), Sectors: nonNilStrings(d.Sectors), Standing: d.Standing,
-			LicenceStatuses: nonNilStrings(d.LicenceStatuses), Rating: d.Rating, Reviews: d.Reviews, Doc: string(raw),
+			LicenceStatuses: nonNilStrings(d.LicenceStatuses), Rating: d.Rating, Reviews: d.Reviews, Trust: int(agencyTrust(d.Standing)), Doc: string(raw),
 		})
 	}
 	pk := "id"
@@ -216,6 +219,8 @@ func (m *meiliAgencies) SearchAgencies(ctx context.Context, q AgencyQuery) (Agen
 		req.Sort = []string{"reviews:desc", "rating:desc", "name_sort:asc", "id:asc"}
 	case AgencySortName:
 		req.Sort = []string{"name_sort:asc", "id:asc"}
+	case AgencySortRelevance:
+		req.Sort = []string{"trust:asc"}
 	}
 	query := q.Q
 	if strings.TrimSpace(query) == "" {
@@ -242,6 +247,42 @@ func (m *meiliAgencies) SearchAgencies(ctx context.Context, q AgencyQuery) (Agen
 	if q.Facets && len(res.FacetDistribution) > 0 {
 		if err := json.Unmarshal(res.FacetDistribution, &out.Facets); err != nil {
 			return AgencyHits{}, fmt.Errorf("search: decode facets: %w", err)
+		}
+	}
+	if agencySort(q) == AgencySortRelevance && query != "" && q.Page == 1 && len(out.Hits) > 0 && agencyTrust(out.Hits[0].Standing) == untrusted {
+		// As in Bleve (promoteTrusted): the best licensed match goes first. Only the first
+		// page is reordered here (Bleve keeps later pages consistent too).
+		treq := *req
+		one := int64(1)
+		treq.HitsPerPage, treq.Page, treq.Facets = &one, 1, nil
+		trusted := `standing IN ["licensed", "sanctioned"]`
+		if f, _ := req.Filter.(string); f != "" {
+			trusted = f + " AND " + trusted
+		}
+		treq.Filter = trusted
+		tres, err := m.idx.SearchWithContext(ctx, query, &treq)
+		if err != nil {
+			return AgencyHits{}, meiliErr("search agencies", err)
+		}
+		if len(tres.Hits) == 1 {
+			var raw string
+			if err := json.Unmarshal(tres.Hits[0]["doc"], &raw); err != nil {
+				return AgencyHits{}, fmt.Errorf("search: decode agency hit: %w", err)
+			}
+			best, err := decodeAgencyHit("", raw)
+			if err != nil {
+				return AgencyHits{}, err
+			}
+			ids := make([]string, len(out.Hits))
+			byID := map[string]AgencyDoc{best.ID: best}
+			for i, d := range out.Hits {
+				ids[i], byID[d.ID] = d.ID, d
+			}
+			ids = promoteTrusted(ids, []string{best.ID}, func(id string) uint8 { return agencyTrust(byID[id].Standing) })
+			out.Hits = out.Hits[:0]
+			for _, id := range ids[:min(len(ids), q.PerPage)] {
+				out.Hits = append(out.Hits, byID[id])
+			}
 		}
 	}
 	return out, nil

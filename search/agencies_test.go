@@ -138,6 +138,25 @@ func TestAgencyIndexContract(t *testing.T) {
 			if !has(h, "himalaya-manpower-np", "everest-manpower-np") || has(h, "manila-manpower-ph") {
 				t.Errorf("manpwer nepal: %v", hitIDs(h))
 			}
+			// A generic query never puts an agency without a valid licence first (issue 18:
+			// "Everest Manpower", licence suspended, came before licensed "Himalaya Manpower").
+			for _, q := range []string{"manpwer nepal", "manpower", "manpower kathmandu", "nepal", "recruitment agency", "placement"} {
+				if h := search(AgencyQuery{Q: q}); len(h.Hits) == 0 || h.Hits[0].Standing != "licensed" {
+					t.Errorf("%q: first result %v is not licensed", q, hitIDs(h))
+				}
+			}
+			// Only the top changes: the others keep their relevance order, pages stay consistent.
+			if h := search(AgencyQuery{Q: "placement"}); len(h.Hits) < 2 || h.Hits[1].ID != "bayanihan-placement-ph" {
+				t.Errorf("placement: the best match (blacklisted) should come second: %v", hitIDs(h))
+			}
+			four := hitIDs(search(AgencyQuery{Q: "placement", PerPage: 4}))
+			paged := append(hitIDs(search(AgencyQuery{Q: "placement", PerPage: 2})), hitIDs(search(AgencyQuery{Q: "placement", PerPage: 2, Page: 2}))...)
+			if !slices.Equal(four, paged) {
+				t.Errorf("placement: pages of 2 %v, a page of 4 %v", paged, four)
+			}
+			if h := search(AgencyQuery{Q: "bayanihan"}); len(h.Hits) != 1 || h.Hits[0].ID != "bayanihan-placement-ph" {
+				t.Errorf("an unlicensed agency by its name: %v", hitIDs(h))
+			}
 			// Two typos in a long word; none allowed in a short one.
 			if h := search(AgencyQuery{Q: "Anapurnna"}); !has(h, "annapurna-overseas-np") {
 				t.Errorf("two typos in a 9-letter word: %v", hitIDs(h))

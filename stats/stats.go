@@ -344,6 +344,14 @@ func toUSD(m *kawan.Money, perUSD map[string]decimal.Decimal) (decimal.Decimal, 
 // factRecords turns a fact into the records of each family it belongs to; ok has bit 1
 // for fees, 2 for the ratio, 4 for agency reviews.
 func factRecords(f Fact, perUSD map[string]decimal.Decimal) (fee, ratio, agency rec, ok int) {
+	// A figure the worker confirmed although it is far outside the usual range for its
+	// currency (kawan.Money.Implausible) is kept on the review, never in open data.
+	if f.FeesPaid != nil && f.FeesPaid.Implausible {
+		f.FeesPaid = nil
+	}
+	if f.SalaryReceived != nil && f.SalaryReceived.Implausible {
+		f.SalaryReceived = nil
+	}
 	year := Unknown
 	if f.Year > 0 {
 		year = itoa(f.Year)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/kawan-labs/kawan"
 )
 
@@ -268,4 +270,23 @@ func TestConcurrentReadsDuringRefresh(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestImplausibleFiguresLeftOut: a fee or salary the worker confirmed although Kawan found
+// it implausible for its currency stays on the review but never reaches open data.
+func TestImplausibleFiguresLeftOut(t *testing.T) {
+	perUSD := map[string]decimal.Decimal{"NPR": decimal.NewFromInt(135), "QAR": decimal.RequireFromString("3.64")}
+	f := Fact{ReviewID: "r1", AgencyID: "a1", AuthorID: "u1", Origin: "NP", Destination: "QA", Overall: 4,
+		FeesPaid: &kawan.Money{Amount: "150000", Currency: "NPR"}, SalaryReceived: &kawan.Money{Amount: "1500", Currency: "QAR"}}
+	if _, _, _, ok := factRecords(f, perUSD); ok != 7 {
+		t.Fatalf("plausible figures: families %b, want fee, ratio and agency", ok)
+	}
+	f.SalaryReceived.Implausible = true
+	if _, _, _, ok := factRecords(f, perUSD); ok != 5 {
+		t.Errorf("implausible salary: families %b, want fee and agency only", ok)
+	}
+	f.FeesPaid.Implausible = true
+	if _, _, _, ok := factRecords(f, perUSD); ok != 4 {
+		t.Errorf("implausible fee and salary: families %b, want agency only", ok)
+	}
 }
