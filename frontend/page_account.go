@@ -211,6 +211,8 @@ type accountPage struct {
 	User   *kawan.User
 	Errors fieldErrors
 	Choice string
+	// Rep is the agency the account represents and its claims (nil: none).
+	Rep *representation
 }
 
 func (f *Frontend) account(c echo.Context) error {
@@ -220,7 +222,11 @@ func (f *Frontend) account(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return f.render(c, http.StatusOK, "account", v, accountPage{User: u, Errors: fieldErrors{}, Choice: "anonymise"})
+	rep, err := f.representation(c.Request().Context(), u)
+	if err != nil {
+		return err
+	}
+	return f.render(c, http.StatusOK, "account", v, accountPage{User: u, Errors: fieldErrors{}, Choice: "anonymise", Rep: rep})
 }
 
 // exportAccount downloads everything Kawan holds about the account, as JSON.

@@ -13,6 +13,7 @@ func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerAgencyPages(r)
 	f.registerAccountPages(r)
 	f.registerReviewPages(r)
+	f.registerRepPages(r)
 	f.registerMyReviewPages(r)
 	f.registerModerationPages(r)
 	f.registerHelpPages(r)
