@@ -102,3 +102,62 @@ func TestBrowserAgencyReply(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserPasswordReset: forgot password → link from the development outbox → new
+// password → signed in with it, at 320 and 360 px, JavaScript on and off.
+func TestBrowserPasswordReset(t *testing.T) {
+	bctx := browser(t)
+	s := newSite(t, nil)
+	if s.app.Auth == nil {
+		t.Skip("auth area not wired")
+	}
+	cases := []struct {
+		width int
+		jsOff bool
+		lang  string
+	}{{320, true, "ne"}, {320, false, "my"}, {360, true, "fil"}, {360, false, "en"}}
+	for i, tc := range cases {
+		t.Run(tc.lang, func(t *testing.T) {
+			name := "lost" + tc.lang
+			email := name + "@example.org"
+			if _, err := s.app.Auth.CreateUser(context.Background(), auth.Registration{Username: name, Password: "fixture pass 2026", Email: email},
+				kawan.RoleWorker, "", false); err != nil {
+				t.Fatal(err)
+			}
+			ctx := tab(t, bctx, tc.jsOff)
+			must(t, chromedp.Do(ctx, chromedp.EmulateViewport(int64(tc.width), 740),
+				chromedp.Navigate(s.srv.URL+"/signin?lang="+tc.lang),
+				chromedp.Click(chromedp.CSS(`a[href="/forgot"]`)),
+				chromedp.WaitReady(chromedp.ID("f-contact")),
+			))
+			audit(t, ctx, "forgot "+tc.lang)
+			must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("f-contact"), email),
+				chromedp.Click(chromedp.CSS(`main form button`)),
+				chromedp.WaitReady(chromedp.ID("status")),
+			))
+			audit(t, ctx, "forgot sent "+tc.lang)
+			msgs := s.outboxLinks(t)
+			if len(msgs) != i+1 || msgs[i].To != email || msgs[i].Lang != tc.lang {
+				t.Fatalf("outbox: %+v", msgs)
+			}
+			must(t, chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+localLink(t, msgs[i])),
+				chromedp.WaitReady(chromedp.ID("n-pass")),
+			))
+			audit(t, ctx, "reset "+tc.lang)
+			must(t, chromedp.Do(ctx,
+				chromedp.SendKeys(chromedp.ID("n-pass"), "my new phone passphrase"),
+				chromedp.SendKeys(chromedp.ID("n-pass2"), "my new phone passphrase"),
+				chromedp.Click(chromedp.CSS(`main form button`)),
+				chromedp.WaitReady(chromedp.ID("s-user")),
+			))
+			if loc := run(t, ctx, chromedp.Location()); !strings.HasSuffix(loc, "/signin?reset=1") {
+				t.Errorf("after the reset: %s", loc)
+			}
+			audit(t, ctx, "signin after reset "+tc.lang)
+			if tc.lang == "ne" {
+				saveShot(t, ctx, "", "/tmp/shots/reset-done-ne.png")
+			}
+			signInTab(t, ctx, s.srv.URL, name, "my new phone passphrase")
+		})
+	}
+}

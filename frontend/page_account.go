@@ -126,7 +126,11 @@ func nextParam(c echo.Context) string {
 func (f *Frontend) signinForm(c echo.Context) error {
 	v := f.newView(c)
 	v.Nav, v.Title = "signin", v.T("signin.title")
-	return f.render(c, http.StatusOK, "signin", v, formPage{Values: map[string]string{}, Errors: fieldErrors{}, Next: nextParam(c)})
+	d := formPage{Values: map[string]string{}, Errors: fieldErrors{}, Next: nextParam(c)}
+	if c.QueryParam("reset") == "1" {
+		d.Notice = "signin.reset"
+	}
+	return f.render(c, http.StatusOK, "signin", v, d)
 }
 
 func (f *Frontend) signin(c echo.Context) error {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/api"
+	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/store"
 )
@@ -133,6 +134,10 @@ func (f *Frontend) reply(c echo.Context) error {
 	}
 	d.Text, d.Lang = c.FormValue("text"), c.FormValue("lang")
 	p, _ := api.PrincipalFrom(c)
+	// the API's reply route has the same limit (api.routeLimits)
+	if err := f.o.Auth.Limit(c.Request().Context(), auth.LimitReview, f.client(c), p.UserID); err != nil {
+		return err
+	}
 	res, err := f.o.Reviews.Reply(c.Request().Context(), p, d.Review.ID, d.Text, d.Lang)
 	if fe, ok := formErrors(err, replyFieldMsgs); ok {
 		d.Errors = fe

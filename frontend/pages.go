@@ -12,6 +12,7 @@ import (
 func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerAgencyPages(r)
 	f.registerAccountPages(r)
+	f.registerRecoveryPages(r)
 	f.registerReviewPages(r)
 	f.registerRepPages(r)
 	f.registerMyReviewPages(r)
