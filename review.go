@@ -84,10 +84,13 @@ func (m Moderation) AppealDecided() bool {
 
 // Reply is an agency representative's public answer to a review (itself moderated).
 type Reply struct {
-	Text      string       `json:"text" bson:"text"`
-	AuthorID  string       `json:"-" bson:"author_id"`
-	Status    ReviewStatus `json:"status" bson:"status"`
-	CreatedAt time.Time    `json:"created_at" bson:"created_at"`
+	Text     string       `json:"text" bson:"text"`
+	AuthorID string       `json:"-" bson:"author_id"`
+	Status   ReviewStatus `json:"status" bson:"status"`
+	// Lang is the reply's language (BCP 47 base), as the representative declared it or,
+	// when not declared, as detected from the text; pages mark the reply with it.
+	Lang      string    `json:"lang,omitempty" bson:"lang,omitempty"`
+	CreatedAt time.Time `json:"created_at" bson:"created_at"`
 }
 
 // Review is one worker's account of an agency. Stored in MongoDB ("reviews"); published

@@ -24,6 +24,8 @@ func (h *AuthModule) Register(r *Router) {
 	r.API(http.MethodPost, "/auth/login", h.login, Public)
 	r.API(http.MethodPost, "/auth/refresh", h.refresh, Public)
 	r.API(http.MethodPost, "/auth/logout", h.logout, AnyUser)
+	r.API(http.MethodPost, "/auth/password-reset", h.requestReset, Public)
+	r.API(http.MethodPost, "/auth/password-reset/confirm", h.confirmReset, Public)
 	r.API(http.MethodGet, "/me", h.me, AnyUser)
 	r.API(http.MethodDelete, "/me", h.erase, AnyUser)
 	r.API(http.MethodGet, "/me/export", h.export, AnyUser)
@@ -111,6 +113,46 @@ func (h *AuthModule) register(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, viewOf(u, true))
+}
+
+// ResetAccepted is the one answer to a password-reset request, whether or not an account
+// has the contact detail.
+const ResetAccepted = "If an account gave this e-mail address or phone number, a link to choose a new password has been sent to it. The link works once, for one hour."
+
+// requestReset starts password recovery (rate limits inside the service, which knows the
+// contact detail; the answer never says whether an account has it).
+func (h *AuthModule) requestReset(c echo.Context) error {
+	var in struct {
+		Contact string `json:"contact"`
+		Lang    string `json:"lang"`
+	}
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := h.Svc.RequestReset(c.Request().Context(), auth.ResetRequest{Contact: in.Contact, Lang: in.Lang}, ClientOf(c)); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]string{"status": "accepted", "detail": ResetAccepted})
+}
+
+// confirmReset sets a new password with a reset link's token; every session of the
+// account ends.
+func (h *AuthModule) confirmReset(c echo.Context) error {
+	var in struct {
+		Token    string `json:"token"`
+		Password string `json:"password"`
+	}
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := h.Svc.Limit(c.Request().Context(), auth.LimitLogin, ClientOf(c), ""); err != nil {
+		return err
+	}
+	if err := h.Svc.ResetPassword(c.Request().Context(), in.Token, in.Password); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.NoContent(http.StatusNoContent)
 }
 
 func (h *AuthModule) login(c echo.Context) error {

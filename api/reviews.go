@@ -129,11 +129,12 @@ func (h *ReviewsModule) reply(c echo.Context) error {
 	p, _ := PrincipalFrom(c)
 	var in struct {
 		Text string `json:"text"`
+		Lang string `json:"lang"`
 	}
 	if err := DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	res, err := h.Svc.Reply(c.Request().Context(), p, c.Param("id"), in.Text)
+	res, err := h.Svc.Reply(c.Request().Context(), p, c.Param("id"), in.Text, in.Lang)
 	if err != nil {
 		return err
 	}

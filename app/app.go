@@ -320,6 +320,10 @@ func (a *App) wireAuth(ctx context.Context, deps *api.Deps, modules *[]api.Modul
 		Logger: a.Log.With("component", "auth"), Audit: store.NewAuditLog(db),
 		AgencyExists: store.NewReviews(db).AgencyExists,
 		Params:       a.passwordParams(),
+		// No e-mail or SMS sender exists yet: reset links are written to files under the
+		// data directory (the development outbox; see docs/auth.md).
+		Outbox:  auth.FileOutbox{Dir: filepath.Join(cfg.DataDir, "outbox"), Log: a.Log.With("component", "auth").Info},
+		BaseURL: cfg.BaseURL,
 	})
 	if err != nil {
 		return err

@@ -225,3 +225,9 @@ func (s *Service) RepresentativeSignals(ctx context.Context, agencyID string) (R
 	}
 	return out, nil
 }
+
+// UserClaims lists the caller's own representation claims, newest first (the account
+// page shows their status).
+func (s *Service) UserClaims(ctx context.Context, userID string) ([]store.Claim, error) {
+	return s.st.UserClaims(ctx, userID)
+}

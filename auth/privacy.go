@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/store"
 )
@@ -174,6 +172,9 @@ func (s *Service) Erase(ctx context.Context, p kawan.Principal, in Erasure) erro
 	if err := s.st.DeleteUserSessions(ctx, u.ID); err != nil {
 		return err
 	}
+	if err := s.st.DeleteUserResets(ctx, u.ID); err != nil {
+		return err
+	}
 	if err := s.st.ReleaseUsername(ctx, u.UsernameKey, u.ID); err != nil {
 		return err
 	}
@@ -216,7 +217,7 @@ func (s *Service) ChangePassword(ctx context.Context, p kawan.Principal, current
 		return TokenPair{}, err
 	}
 	now := s.now().UTC()
-	if err := s.st.UpdateUser(ctx, u.ID, bson.D{{Key: "password_hash", Value: h}, {Key: "password_changed_at", Value: now}}, now); err != nil {
+	if err := s.st.UpdateUser(ctx, u.ID, bsonPassword(h, now), now); err != nil {
 		return TokenPair{}, err
 	}
 	// end every session one by one (not by account), so the new session started below is

@@ -40,6 +40,9 @@ var DefaultRules = map[string]Rule{
 	LimitVote:     {Every: time.Second, Burst: 60, AccountMax: 300, AccountWindow: 24 * time.Hour},
 	LimitFlag:     {Every: 5 * time.Second, Burst: 20, AccountMax: 50, AccountWindow: 24 * time.Hour},
 	LimitAccount:  {Every: 5 * time.Second, Burst: 20, AccountMax: 60, AccountWindow: time.Hour},
+	// per client network, and per contact detail asked about (AccountMax counts the
+	// contact's HMAC, whether or not an account has it)
+	LimitRecover: {Every: 20 * time.Second, Burst: 5, AccountMax: 3, AccountWindow: time.Hour},
 }
 
 // maxBuckets bounds the local bucket table; past it the table is cleared (limits are a

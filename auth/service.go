@@ -69,6 +69,10 @@ type Options struct {
 	MaxConcurrentHashes int
 	Logger              *slog.Logger
 	Audit               *store.AuditLog
+	// Outbox delivers password-reset links (nil: recovery answers 503). BaseURL is the
+	// site's public URL, the links' prefix.
+	Outbox  Outbox
+	BaseURL string
 	// AgencyExists checks an agency ID before a claim is accepted (nil: any non-empty ID).
 	AgencyExists func(ctx context.Context, id string) (bool, error)
 	// Now is the clock (tests); nil is time.Now.
@@ -111,6 +115,11 @@ type Service struct {
 
 	eraser ReviewEraser
 	export []ExportSource
+
+	outbox   Outbox
+	baseURL  string
+	resetSem chan struct{} // bounds reset deliveries in flight
+	resetWG  sync.WaitGroup
 
 	// verified caches tokens whose signature and claims were already checked: a client
 	// sends the same access token for up to 15 minutes, so most requests skip the Ed25519
@@ -165,6 +174,7 @@ func New(st *store.Users, o Options) (*Service, error) {
 		st: st, tokens: NewTokens(ks, o.Now), fp: NewFingerprinter(secret), audit: o.Audit, log: o.Logger,
 		params: o.Params, now: o.Now, limits: newLocalLimiter(o.Rules), hashSem: make(chan struct{}, o.MaxConcurrentHashes),
 		exists: o.AgencyExists, revoked: map[string]time.Time{}, verified: map[string]verifiedToken{},
+		outbox: o.Outbox, baseURL: strings.TrimRight(o.BaseURL, "/"), resetSem: make(chan struct{}, 16),
 	}
 	var rnd [24]byte
 	_, _ = rand.Read(rnd[:])
@@ -792,6 +802,7 @@ func (s *Service) housekeeping(ctx context.Context) {
 		"counters":    s.st.PurgeCounters(ctx, now.Add(-time.Hour)),
 		"throttle":    s.st.PurgeThrottle(ctx, now.Add(-24*time.Hour)),
 		"revocations": s.st.PurgeRevocations(ctx, now),
+		"resets":      s.st.PurgeResets(ctx, now),
 	} {
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("purge", "what", what, "err", err)

@@ -293,7 +293,9 @@ func (f *Frontend) render(c echo.Context, status int, page string, v *view, data
 	h := c.Response().Header()
 	h.Set("Content-Security-Policy", PageSecurityPolicy)
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	h.Set("Cache-Control", "private, no-cache")
+	if h.Get("Cache-Control") == "" { // a page may ask for no-store (a reset link's form)
+		h.Set("Cache-Control", "private, no-cache")
+	}
 	h.Add("Vary", "Cookie, Accept-Language")
 	h.Set("Content-Language", v.Loc.Code)
 	if c.Request().Method == http.MethodHead {

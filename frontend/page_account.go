@@ -126,7 +126,11 @@ func nextParam(c echo.Context) string {
 func (f *Frontend) signinForm(c echo.Context) error {
 	v := f.newView(c)
 	v.Nav, v.Title = "signin", v.T("signin.title")
-	return f.render(c, http.StatusOK, "signin", v, formPage{Values: map[string]string{}, Errors: fieldErrors{}, Next: nextParam(c)})
+	d := formPage{Values: map[string]string{}, Errors: fieldErrors{}, Next: nextParam(c)}
+	if c.QueryParam("reset") == "1" {
+		d.Notice = "signin.reset"
+	}
+	return f.render(c, http.StatusOK, "signin", v, d)
 }
 
 func (f *Frontend) signin(c echo.Context) error {
@@ -211,6 +215,8 @@ type accountPage struct {
 	User   *kawan.User
 	Errors fieldErrors
 	Choice string
+	// Rep is the agency the account represents and its claims (nil: none).
+	Rep *representation
 }
 
 func (f *Frontend) account(c echo.Context) error {
@@ -220,7 +226,11 @@ func (f *Frontend) account(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return f.render(c, http.StatusOK, "account", v, accountPage{User: u, Errors: fieldErrors{}, Choice: "anonymise"})
+	rep, err := f.representation(c.Request().Context(), u)
+	if err != nil {
+		return err
+	}
+	return f.render(c, http.StatusOK, "account", v, accountPage{User: u, Errors: fieldErrors{}, Choice: "anonymise", Rep: rep})
 }
 
 // exportAccount downloads everything Kawan holds about the account, as JSON.

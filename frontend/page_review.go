@@ -22,8 +22,10 @@ import (
 func (f *Frontend) registerReviewPages(r *api.Router) {
 	if f.has("write") {
 		workers := api.Roles(kawan.RoleWorker)
-		r.Page(http.MethodGet, "/agencies/:id/review", f.reviewForm, workers)
-		r.Page(http.MethodPost, "/agencies/:id/review", f.csrf(f.submitReview), workers)
+		// Every account reaches the form; a non-worker is told why it may not review
+		// (refuseReview) instead of a bare 403.
+		r.Page(http.MethodGet, "/agencies/:id/review", f.reviewForm, api.AnyUser)
+		r.Page(http.MethodPost, "/agencies/:id/review", f.csrf(f.submitReview), api.AnyUser)
 		r.Page(http.MethodGet, "/agencies/:id/review/sent", f.reviewSent, workers)
 		r.Page(http.MethodPost, "/reviews/:id/helpful", f.csrf(f.helpful), api.AnyUser)
 	}
@@ -96,6 +98,9 @@ func (f *Frontend) reviewForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if refused, err := f.refuseReview(c, v, p.ID, p.LegalName); refused {
+		return err
+	}
 	v.Title = v.T("write.title", "Agency", p.LegalName)
 	// Nothing the worker did not choose: no country, no currency (issue 18: an agency's first
 	// destination and its currency were recorded as facts of reviews that never gave them).
@@ -125,6 +130,9 @@ func (f *Frontend) submitReview(c echo.Context) error {
 	ctx := c.Request().Context()
 	p, err := f.o.Agencies.Profile(ctx, c.Param("id"))
 	if err != nil {
+		return err
+	}
+	if refused, err := f.refuseReview(c, v, p.ID, p.LegalName); refused {
 		return err
 	}
 	v.Title = v.T("write.title", "Agency", p.LegalName)

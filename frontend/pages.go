@@ -12,7 +12,9 @@ import (
 func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerAgencyPages(r)
 	f.registerAccountPages(r)
+	f.registerRecoveryPages(r)
 	f.registerReviewPages(r)
+	f.registerRepPages(r)
 	f.registerMyReviewPages(r)
 	f.registerModerationPages(r)
 	f.registerHelpPages(r)

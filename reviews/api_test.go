@@ -137,7 +137,7 @@ func TestReviewsAPI(t *testing.T) {
 	if r := w2.Do("POST", "/v1/reviews/"+created.ID+"/reply", `{"text":"Hi"}`); r.Status != http.StatusForbidden {
 		t.Errorf("reply as a worker: %d", r.Status)
 	}
-	rr := rep1.Do("POST", "/v1/reviews/"+created.ID+"/reply", `{"text":"We returned all passports."}`)
+	rr := rep1.Do("POST", "/v1/reviews/"+created.ID+"/reply", `{"text":"We returned all passports.","lang":"en-GB"}`)
 	if rr.Status != http.StatusCreated || !strings.Contains(string(rr.Body), `"held"`) {
 		t.Errorf("reply: %d %s", rr.Status, rr.Body)
 	}

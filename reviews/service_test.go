@@ -374,23 +374,23 @@ func TestReplies(t *testing.T) {
 		f := newFixture(t, s, true)
 		res, _ := f.svc.Submit(ctx, "ag1", Author{UserID: "author"}, sub(2), "")
 		rep := kawan.Principal{UserID: "rep1", Role: kawan.RoleAgencyRep, AgencyID: "ag1"}
-		if _, err := f.svc.Reply(ctx, kawan.Principal{UserID: "x", Role: kawan.RoleAgencyRep}, res.ID, "Hello"); !errors.Is(err, kawan.ErrForbidden) {
+		if _, err := f.svc.Reply(ctx, kawan.Principal{UserID: "x", Role: kawan.RoleAgencyRep}, res.ID, "Hello", ""); !errors.Is(err, kawan.ErrForbidden) {
 			t.Errorf("unapproved rep: %v", err)
 		}
-		if _, err := f.svc.Reply(ctx, kawan.Principal{UserID: "x", Role: kawan.RoleAgencyRep, AgencyID: "ag2"}, res.ID, "Hello"); !errors.Is(err, kawan.ErrForbidden) {
+		if _, err := f.svc.Reply(ctx, kawan.Principal{UserID: "x", Role: kawan.RoleAgencyRep, AgencyID: "ag2"}, res.ID, "Hello", ""); !errors.Is(err, kawan.ErrForbidden) {
 			t.Errorf("rep of another agency: %v", err)
 		}
-		if _, err := f.svc.Reply(ctx, rep, res.ID, strings.Repeat("x", MaxTextRunes+1)); err == nil {
+		if _, err := f.svc.Reply(ctx, rep, res.ID, strings.Repeat("x", MaxTextRunes+1), ""); err == nil {
 			t.Error("over-long reply accepted")
 		}
-		r, err := f.svc.Reply(ctx, rep, res.ID, "We are sorry and have returned all passports.")
+		r, err := f.svc.Reply(ctx, rep, res.ID, "We are sorry and have returned all passports.", "")
 		if err != nil || r.Status != kawan.ReviewHeld {
 			t.Fatalf("reply without a reply screener: %+v %v", r, err)
 		}
 		if d, _ := f.svc.Review(ctx, res.ID); d.Reply != nil {
 			t.Errorf("held reply is public: %+v", d.Reply)
 		}
-		if _, err := f.svc.Reply(ctx, rep, res.ID, "Again"); !errors.Is(err, kawan.ErrConflict) {
+		if _, err := f.svc.Reply(ctx, rep, res.ID, "Again", ""); !errors.Is(err, kawan.ErrConflict) {
 			t.Errorf("second reply: %v", err)
 		}
 		// With moderation's reply screener, a clean reply is published and indexed.
@@ -398,7 +398,10 @@ func TestReplies(t *testing.T) {
 			return kawan.Screening{Status: kawan.ReviewPublished, PublicText: text}, nil
 		})
 		res2, _ := f.svc.Submit(ctx, "ag1", Author{UserID: "author2"}, sub(3), "")
-		if r, err := f.svc.Reply(ctx, rep, res2.ID, "Thank you."); err != nil || r.Status != kawan.ReviewPublished {
+		if _, err := f.svc.Reply(ctx, rep, res2.ID, "Thank you.", "not a language!"); err == nil {
+			t.Error("reply with an invalid language accepted")
+		}
+		if r, err := f.svc.Reply(ctx, rep, res2.ID, "Thank you.", "ne-NP"); err != nil || r.Status != kawan.ReviewPublished {
 			t.Fatalf("screened reply: %+v %v", r, err)
 		}
 		page, _ := f.svc.List(ctx, ListQuery{AgencyID: "ag1"})
@@ -408,8 +411,8 @@ func TestReplies(t *testing.T) {
 				got = d.Reply
 			}
 		}
-		if got == nil || got.Text != "Thank you." {
-			t.Errorf("published reply not in the index: %+v", page.Items)
+		if got == nil || got.Text != "Thank you." || got.Lang != "ne" {
+			t.Errorf("published reply not in the index with its language ne: %+v", got)
 		}
 	})
 }

@@ -40,11 +40,19 @@ type ReplyResult struct {
 
 // Reply stores the one public reply to a published review by an approved representative of
 // the reviewed agency (p.AgencyID). The reply is screened like a review; until moderation
-// provides a reply screener, it is held for a moderator.
-func (s *Service) Reply(ctx context.Context, p kawan.Principal, reviewID, text string) (ReplyResult, error) {
+// provides a reply screener, it is held for a moderator. lang is the reply's declared
+// language (BCP 47); empty means detect it from the text.
+func (s *Service) Reply(ctx context.Context, p kawan.Principal, reviewID, text, lang string) (ReplyResult, error) {
 	text = strings.TrimSpace(text)
 	if msg := checkText(text, true); msg != "" {
 		return ReplyResult{}, kawan.Invalid("text", "%s", msg)
+	}
+	if lang == "" {
+		lang = detectLang(text)
+	} else if l, ok := normLang(lang); ok {
+		lang = l
+	} else {
+		return ReplyResult{}, kawan.Invalid("lang", "must be a language tag like ne or fil")
 	}
 	if p.AgencyID == "" {
 		return ReplyResult{}, fmt.Errorf("reviews: only an approved agency representative may reply: %w", kawan.ErrForbidden)
@@ -56,7 +64,7 @@ func (s *Service) Reply(ctx context.Context, p kawan.Principal, reviewID, text s
 	if r.AgencyID != p.AgencyID {
 		return ReplyResult{}, fmt.Errorf("reviews: you may reply only to reviews of the agency you represent: %w", kawan.ErrForbidden)
 	}
-	reply := kawan.Reply{Text: text, AuthorID: p.UserID, Status: kawan.ReviewHeld, CreatedAt: s.now().UTC().Truncate(1e6)}
+	reply := kawan.Reply{Text: text, Lang: lang, AuthorID: p.UserID, Status: kawan.ReviewHeld, CreatedAt: s.now().UTC().Truncate(1e6)}
 	s.mu.RLock()
 	screen := s.replyScreener
 	s.mu.RUnlock()

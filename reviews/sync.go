@@ -137,7 +137,7 @@ func PublicDoc(r *kawan.Review) search.ReviewDoc {
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if r.Reply != nil && r.Reply.Status == kawan.ReviewPublished {
-		d.Reply = &search.ReplyDoc{Text: r.Reply.Text, CreatedAt: r.Reply.CreatedAt.UTC()}
+		d.Reply = &search.ReplyDoc{Text: r.Reply.Text, Lang: r.Reply.Lang, CreatedAt: r.Reply.CreatedAt.UTC()}
 	}
 	return d
 }

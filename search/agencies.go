@@ -126,8 +126,9 @@ func TyposAllowed(term string) int {
 // synonymGroups are words a worker may use for the same thing.
 var synonymGroups = [][]string{
 	// With the words for it in Kawan's languages: Indonesian "penempatan" (placement) and
-	// the P3MI/PPTKIS licence types, Filipino "ahensya", Nepali "म्यानपावर".
-	{"manpower", "recruitment", "placement", "agency", "recruiter", "recruiting", "penempatan", "p3mi", "pptkis", "ahensya", "म्यानपावर"},
+	// the P3MI/PPTKIS licence types, Filipino "ahensya"; the words in Devanagari, Burmese,
+	// Khmer and Thai script are mapped to these before searching (nativeWords, romanize.go).
+	{"manpower", "recruitment", "placement", "agency", "recruiter", "recruiting", "penempatan", "p3mi", "pptkis", "ahensya"},
 	{"overseas", "foreign", "international"},
 	{"maid", "domestic", "household"},
 	{"caregiver", "care", "caregiving"},

@@ -26,7 +26,7 @@ import (
 
 // agencyMappingVersion changes whenever agencyMapping does; an index built with another
 // version is rebuilt empty on open (the reconciler then reindexes it from the database).
-const agencyMappingVersion = "5"
+const agencyMappingVersion = "6"
 
 // agencyAnalyzer folds accents and case and splits on Unicode word boundaries; no stop
 // words and no stemming (agency names are names).
@@ -141,7 +141,7 @@ func agencyToBleve(d AgencyDoc) (bleveAgency, error) {
 	if err != nil {
 		return bleveAgency{}, fmt.Errorf("search: encode agency %s: %w", d.ID, err)
 	}
-	names := strings.Join(append([]string{d.Name}, d.TradeNames...), " ")
+	names := nameText(d)
 	return bleveAgency{
 		Name: names, All: names + " " + searchText(d), NameSort: sortKey(d.Name), Origin: d.Origin,
 		Destinations: d.Destinations, Sectors: d.Sectors, Standing: d.Standing, LicenceStatuses: d.LicenceStatuses,
@@ -202,6 +202,7 @@ func (b *bleveAgencies) SearchAgencies(ctx context.Context, q AgencyQuery) (Agen
 	if err := checkQuery(q); err != nil {
 		return AgencyHits{}, err
 	}
+	q.Q = QueryText(q.Q)
 	analysed := strings.TrimSpace(q.Q) != ""
 	if analysed && len(b.analyzer.Analyze([]byte(q.Q))) == 0 {
 		// Only punctuation: nothing can match.

@@ -138,7 +138,7 @@ func (m *meiliAgencies) IndexAgencies(ctx context.Context, docs ...AgencyDoc) er
 			return fmt.Errorf("search: encode agency %s: %w", d.ID, err)
 		}
 		out = append(out, meiliAgency{
-			ID: d.ID, Name: strings.Join(append([]string{d.Name}, d.TradeNames...), " "), Text: searchText(d), NameSort: sortKey(d.Name),
+			ID: d.ID, Name: nameText(d), Text: searchText(d), NameSort: sortKey(d.Name),
 			Origin: d.Origin, Destinations: nonNilStrings(d.Destinations), Sectors: nonNilStrings(d.Sectors), Standing: d.Standing,
 			LicenceStatuses: nonNilStrings(d.LicenceStatuses), Rating: d.Rating, Reviews: d.Reviews, Trust: int(agencyTrust(d.Standing)), Doc: string(raw),
 		})
@@ -222,7 +222,7 @@ func (m *meiliAgencies) SearchAgencies(ctx context.Context, q AgencyQuery) (Agen
 	case AgencySortRelevance:
 		req.Sort = []string{"trust:asc"}
 	}
-	query := q.Q
+	query := QueryText(q.Q)
 	if strings.TrimSpace(query) == "" {
 		query = ""
 	} else if !hasWord(query) {

@@ -35,6 +35,7 @@ type ReviewDoc struct {
 // ReplyDoc is an agency's published reply to a review.
 type ReplyDoc struct {
 	Text      string    `json:"text"`
+	Lang      string    `json:"lang,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 

@@ -35,6 +35,7 @@ var steps = []Step{
 
 	// auth steps:
 	{300, "account, session, claim and rate-limit indexes", userIndexes},
+	{301, "password reset and account contact indexes", resetIndexes},
 
 	// reviews steps:
 	{400, "review, vote and idempotency indexes", reviewIndexes},

@@ -23,10 +23,11 @@ import (
 //	login_throttle    failed sign-in counters (per account, and per account and client)
 //	agency_claims     workers' requests to represent an agency, decided by an admin
 //	agency_reps       _id = agency ID → the user IDs of its approved representatives
+//	password_resets   _id = SHA-256 of a recovery link's secret → user, expiry, use
 //
 // Every hot lookup is by _id (FerretDB v1 pushes only _id equality down to SQL).
 type Users struct {
-	users, names, sessions, revocations, counters, throttle, claims, reps *mongo.Collection
+	users, names, sessions, revocations, counters, throttle, claims, reps, resets *mongo.Collection
 }
 
 // NewUsers returns the accounts repository of db.
@@ -35,6 +36,7 @@ func NewUsers(db *mongo.Database) *Users {
 		users: db.Collection("users"), names: db.Collection("usernames"), sessions: db.Collection("sessions"),
 		revocations: db.Collection("auth_revocations"), counters: db.Collection("rate_counters"),
 		throttle: db.Collection("login_throttle"), claims: db.Collection("agency_claims"), reps: db.Collection("agency_reps"),
+		resets: db.Collection("password_resets"),
 	}
 }
 
