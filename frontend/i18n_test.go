@@ -209,6 +209,21 @@ func TestFormatting(t *testing.T) {
 		{v("vi").Date(time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)), "9 tháng 11, 2026"},
 		{v("fil").Date(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)), "Enero 5, 2026"},
 		{v("th").Num(decimal.RequireFromString("1234.5")), "1,234.5"},
+		// CLDR grouping: Nepali in lakhs and crores ("#,##,##0.###"), the others in threes,
+		// each with its own separators (km and vi: "." groups, "," decimals).
+		{v("ne").Money("134757.14", "NPR"), "NPR\u00a0१,३४,७५७.१४"},
+		{v("ne").Num(123456789), "१२,३४,५६,७८९"},
+		{v("ne").Num(1234), "१,२३४"},
+		{v("ne").Num(-100000), "-१,००,०००"},
+		{v("ne").Num(999), "९९९"},
+		{v("my").Money("1234567.5", "MMK"), "MMK\u00a0၁,၂၃၄,၅၆၇.၅၀"},
+		{v("km").Num("1234567.25"), "1.234.567,25"},
+		{v("vi").Money("1234567", "VND"), "VND\u00a01.234.567"},
+		{v("th").Money("1234567.5", "THB"), "THB\u00a01,234,567.50"},
+		{v("fil").Num(1234567), "1,234,567"},
+		{v("id").Num(-1234567), "-1.234.567"},
+		// past int64: still grouped, still exact
+		{v("ne").Num("12345678901234567890123.5"), "१२,३४,५६,७८,९०,१२,३४,५६,७८,९०,१२३.५"},
 	}
 	for i, tc := range cases {
 		if tc.got != tc.want {
