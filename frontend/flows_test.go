@@ -255,7 +255,7 @@ func TestReviewFlow(t *testing.T) {
 	if strings.Contains(prof.body, "<script>alert") || strings.Contains(prof.body, "9812345678") {
 		t.Errorf("review rendered unsafe or unredacted")
 	}
-	if !strings.Contains(prof.body, "NPR\u00a0२००,०००.००") {
+	if !strings.Contains(prof.body, "NPR\u00a0२,००,०००.००") {
 		t.Errorf("fee not shown in Nepali digits")
 	}
 
@@ -287,7 +287,7 @@ func TestReviewFlow(t *testing.T) {
 	}
 
 	// The public transparency report counts it.
-	if tr := s.get(nil, "/transparency"); tr.status != 200 || !strings.Contains(tr.body, "<caption>") {
+	if tr := s.get(nil, "/transparency"); tr.status != 200 || !strings.Contains(tr.body, "<caption id=\"tr-caption\">") {
 		t.Errorf("transparency: %d", tr.status)
 	}
 	if tr := s.get(nil, "/transparency?from=bad"); tr.status != http.StatusBadRequest || !strings.Contains(tr.body, `value="bad"`) {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/kawan-labs/kawan"
 )
 
 // readCatalog returns a catalog file's messages: id → raw message (a string or an object).
@@ -107,6 +109,40 @@ func TestCatalogsComplete(t *testing.T) {
 				sort.Strings(list)
 				t.Errorf("catalog %s: %d keys %s: %s", l.Code, len(list), name, strings.Join(list, ", "))
 			}
+		}
+	}
+}
+
+// sameAsEnglish are the messages a translation may leave exactly as English has them: brand
+// names, number patterns, and words the language writes the same way.
+var sameAsEnglish = map[string]bool{
+	"channel.email": true, "channel.line": true, "channel.messenger": true, "channel.telegram": true, "channel.viber": true,
+	"channel.whatsapp": true, "channel.website": true, "fmt.date": true, "fmt.percent": true, "rating.stars": true, "mod.reason.spam": true,
+	// Filipino writes these as English does; Indonesian too, and its months April, September, November.
+	"form.password": true, "form.username": true, "kind.hotline": true, "mine.status": true, "mod.status": true,
+	"role.admin": true, "role.moderator": true, "month.4": true, "month.9": true, "month.11": true,
+}
+
+// TestCatalogsTranslated fails on a translation that is the English text unchanged (a
+// message someone forgot, like Filipino "Expired"), unless sameAsEnglish lists it.
+func TestCatalogsTranslated(t *testing.T) {
+	en := readCatalog(t, "en")
+	for _, l := range Locales[1:] {
+		for id, msg := range readCatalog(t, l.Code) {
+			obj, _ := msg.(map[string]any)
+			if src, ok := en[id].(string); ok && obj["other"] == src && !sameAsEnglish[id] {
+				t.Errorf("catalog %s: %s is still English: %q", l.Code, id, src)
+			}
+		}
+	}
+}
+
+// TestRegulatorNames: every regulator Kawan knows has a name in the catalogs.
+func TestRegulatorNames(t *testing.T) {
+	en := readCatalog(t, "en")
+	for code := range kawan.Regulators {
+		if _, ok := en["regulator."+code]; !ok {
+			t.Errorf("active.en.json lacks regulator.%s (the name of %s)", code, kawan.Regulators[code].Name)
 		}
 	}
 }

@@ -376,12 +376,14 @@ func dimensionChart(v *view, means map[string]float64) *barChart {
 	return newBarChart(strings.Join(parts, "; "), rows, vals, shown, 5)
 }
 
-// Regulator returns a regulator's description by code.
-func (v *view) Regulator(code string) kawan.Regulator {
-	if r, ok := kawan.Regulators[code]; ok {
-		return r
+// RegulatorName returns a regulator's name in the page's language (the catalog's
+// "regulator.<code>"; kawan.Regulators holds the English one), or the code itself for a
+// regulator Kawan does not know.
+func (v *view) RegulatorName(code string) string {
+	if _, ok := kawan.Regulators[code]; ok {
+		return v.T("regulator." + code)
 	}
-	return kawan.Regulator{Code: code, Name: code}
+	return code
 }
 
 // Regulators lists the regulators for the licence look-up, ordered by country name.

@@ -15,9 +15,16 @@ import (
 
 // pagePaths are the pages every language must serve with status 200.
 func pagePaths(s *site) []string {
+	paths, _ := sitePages(s)
+	return paths
+}
+
+// sitePages seeds the site and returns its public pages and the seeded agencies.
+func sitePages(s *site) ([]string, seeded) {
 	paths := []string{"/"}
+	var ids seeded
 	if s.app.Agencies != nil {
-		ids := s.seedAgencies(s.t)
+		ids = s.seedAgencies(s.t)
 		s.seedReviews(s.t, ids.himalaya, 5, 4, 3, 5, 1)
 		paths = append(paths, "/agencies", "/agencies?q=manpower&origin=NP", "/agencies/"+ids.himalaya, "/agencies/"+ids.bayanihan,
 			"/licence", "/licence?regulator=NP-DOFE&number=1234/070/71", "/licence?regulator=PH-DMW&number=NOPE")
@@ -37,7 +44,7 @@ func pagePaths(s *site) []string {
 		}
 		paths = append(paths, "/help", "/help?country=SG&nationality=NP&need=wage_theft", "/rights/"+firstRights(s))
 	}
-	return paths
+	return paths, ids
 }
 
 // TestPages checks every page in every language: status, lang attribute, security and
