@@ -226,8 +226,8 @@ func TestReviewFlow(t *testing.T) {
 	if q.status != 200 {
 		t.Fatalf("console: %d", q.status)
 	}
-	if held && !strings.Contains(q.body, "/moderation/reviews/"+reviewID) {
-		t.Errorf("held review not in the queue")
+	if held && (!strings.Contains(q.body, "/moderation/reviews/"+reviewID) || !strings.Contains(q.body, `translate="no">Himalaya Manpower Pvt. Ltd.</a>`)) {
+		t.Errorf("held review not in the queue, or without its agency's name")
 	}
 	item := s.get(mc, "/moderation/reviews/"+reviewID)
 	if item.status != 200 || strings.Contains(item.body, "<script>alert(1)</script>") || !strings.Contains(item.body, "&lt;script&gt;") {
@@ -242,8 +242,20 @@ func TestReviewFlow(t *testing.T) {
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("decision: %d\n%s", p.status, p.body)
 	}
-	if h := s.get(mc, "/moderation/reviews/"+reviewID); !strings.Contains(h.body, "meets_guidelines") {
+	h := s.get(mc, "/moderation/reviews/"+reviewID)
+	if !strings.Contains(h.body, "meets_guidelines") {
 		t.Error("history lacks the decision")
+	}
+	// Published now: the page names the agency, offers only what a published review allows,
+	// and says nothing about being held.
+	if !strings.Contains(h.body, `translate="no">Himalaya Manpower Pvt. Ltd.</a>`) || strings.Contains(h.body, `id="a-reject"`) ||
+		!strings.Contains(h.body, `id="a-remove"`) || strings.Contains(h.body, "Held because") {
+		t.Errorf("published item page: agency, actions or hold reasons wrong:\n%s", h.body)
+	}
+	// A reject from a stale form: 409, and the page says why (not "another moderator").
+	p = s.post(mc, "/moderation/reviews/"+reviewID, "/moderation/reviews/"+reviewID+"/decision", url.Values{"action": {"reject"}, "reason": {"fake"}})
+	if p.status != http.StatusConflict || !strings.Contains(p.body, "This review is Published, so that decision is not possible.") {
+		t.Errorf("reject a published review: %d\n%s", p.status, p.body)
 	}
 
 	// The profile shows it: script escaped, phone number redacted, fee in local digits.

@@ -52,6 +52,8 @@ type catalog struct {
 	bundle  *i18n.Bundle
 	matcher language.Matcher
 	fmts    map[string]*numberFormat
+	// english is every message ID of the source catalog (Has).
+	english map[string]bool
 	// missing records message IDs a template asked for that English lacks (a bug; tests fail on it).
 	missingMu sync.Mutex
 	missing   map[string]bool
@@ -61,10 +63,16 @@ func loadCatalog() (*catalog, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	tags := make([]language.Tag, 0, len(Locales))
-	c := &catalog{bundle: b, fmts: map[string]*numberFormat{}, missing: map[string]bool{}}
+	c := &catalog{bundle: b, fmts: map[string]*numberFormat{}, english: map[string]bool{}, missing: map[string]bool{}}
 	for _, l := range Locales {
-		if _, err := b.LoadMessageFileFS(localeFS, "locales/active."+l.Code+".json"); err != nil {
+		mf, err := b.LoadMessageFileFS(localeFS, "locales/active."+l.Code+".json")
+		if err != nil {
 			return nil, fmt.Errorf("frontend: load catalog %s: %w", l.Code, err)
+		}
+		if l.Code == "en" {
+			for _, m := range mf.Messages {
+				c.english[m.ID] = true
+			}
 		}
 		tags = append(tags, l.Tag)
 		c.fmts[l.Code] = newNumberFormat(l.Tag)
@@ -115,6 +123,10 @@ func (c *catalog) negotiate(r *http.Request) (Locale, bool) {
 	}
 	return Locales[0], false
 }
+
+// Has reports whether the catalogs have message id (for IDs built from data, such as a
+// moderation signal's name).
+func (c *catalog) Has(id string) bool { return c.english[id] }
 
 // T localizes message id in locale l. data may be nil, a map, or (for plural messages)
 // carry "Count". A key English lacks is a programming error: it is recorded (tests fail)

@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/moderation"
 )
 
 // readCatalog returns a catalog file's messages: id → raw message (a string or an object).
@@ -133,6 +134,22 @@ func TestCatalogsTranslated(t *testing.T) {
 			if src, ok := en[id].(string); ok && obj["other"] == src && !sameAsEnglish[id] {
 				t.Errorf("catalog %s: %s is still English: %q", l.Code, id, src)
 			}
+		}
+	}
+}
+
+// TestSignalNames: every fraud signal and hold reason the moderation and reviews packages
+// write has words in the catalogs (the moderator console shows them, not the identifiers).
+func TestSignalNames(t *testing.T) {
+	c, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{moderation.SigDuplicate, moderation.SigBurst, moderation.SigSharedFP, moderation.SigNewAccount,
+		moderation.SigSelfReview, moderation.SigVelocity, moderation.SigGeneric, moderation.SigSwing,
+		"screening_failed", "abusive_language", "fraud_score", "awaiting_screening", "screening_returned_no_text"} {
+		if !c.Has("signal." + name) {
+			t.Errorf("active.en.json lacks signal.%s", name)
 		}
 	}
 }

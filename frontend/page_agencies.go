@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -374,6 +375,29 @@ func dimensionChart(v *view, means map[string]float64) *barChart {
 		parts = append(parts, v.T("dim."+d)+": "+v.Stars(m))
 	}
 	return newBarChart(strings.Join(parts, "; "), rows, vals, shown, 5)
+}
+
+// agencyNames returns the legal name of each agency (its ID for one that no longer exists,
+// or for every one when the agencies area is not wired), each looked up once.
+func (f *Frontend) agencyNames(ctx context.Context, ids []string) (map[string]string, error) {
+	names := make(map[string]string, len(ids))
+	for _, id := range ids {
+		if _, done := names[id]; done {
+			continue
+		}
+		names[id] = id
+		if f.o.Agencies == nil {
+			continue
+		}
+		p, err := f.o.Agencies.Profile(ctx, id)
+		switch {
+		case err == nil:
+			names[id] = p.LegalName
+		case !errors.Is(err, kawan.ErrNotFound):
+			return nil, err
+		}
+	}
+	return names, nil
 }
 
 // RegulatorName returns a regulator's name in the page's language (the catalog's
