@@ -52,7 +52,7 @@ func (s *site) register(t *testing.T, name string) *http.Client {
 	c := s.client()
 	p := s.post(c, "/register", "/register", url.Values{"username": {name}, "password": {"correct horse battery"},
 		"password2": {"correct horse battery"}, "next": {"/account"}})
-	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/account" {
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/account?welcome=1" {
 		t.Fatalf("register %s: %d %s\n%s", name, p.status, p.header.Get("Location"), p.body)
 	}
 	return c
@@ -88,6 +88,14 @@ func TestAccountFlow(t *testing.T) {
 	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "The two passwords are not the same.") || !strings.Contains(p.body, `value="rita2026"`) {
 		t.Errorf("mismatched passwords: %d\n%s", p.status, p.body)
 	}
+	// Every problem at once, not one per try: the mismatch, the username and the e-mail.
+	p = s.post(s.client(), "/register", "/register", url.Values{"username": {"ab"}, "password": {"correct horse battery"},
+		"password2": {"different one here"}, "email": {"not-an-email"}})
+	for _, f := range []string{"username-err", "email-err", "password2-err"} {
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="`+f+`"`) {
+			t.Errorf("sign-up with three problems: %d, no %s\n%s", p.status, f, p.body)
+		}
+	}
 
 	// Register: session cookies are HttpOnly and SameSite=Lax, and the account page works.
 	c = s.register(t, "rita2026")
@@ -99,9 +107,15 @@ func TestAccountFlow(t *testing.T) {
 	if !strings.Contains(strings.Join(names, ","), "kawan_at") || !strings.Contains(strings.Join(names, ","), "kawan_rt") {
 		t.Fatalf("session cookies: %v", names)
 	}
-	p = s.get(c, "/account")
+	p = s.get(c, "/account?welcome=1")
 	if p.status != 200 || !strings.Contains(p.body, "rita2026") || !strings.Contains(p.body, "Worker") {
 		t.Fatalf("account page: %d", p.status)
+	}
+	// Just signed up: the next steps, each a link.
+	for _, want := range []string{"Your account is ready", `href="/agencies">Write a review`, `href="/licence"`, `href="/account/reviews"`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("welcome lacks %q", want)
+		}
 	}
 	// The session cookie is not an API credential.
 	req, _ := http.NewRequest(http.MethodGet, s.srv.URL+"/v1/me", nil)

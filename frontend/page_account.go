@@ -172,6 +172,10 @@ func (f *Frontend) register(c echo.Context) error {
 		MinPassword: auth.MinPasswordRunes}
 	ctx := c.Request().Context()
 	if in.Password != c.FormValue("password2") {
+		// Every problem at once: the other fields are checked too.
+		if fe, ok := formErrors(f.o.Auth.CheckRegistration(in), registerFieldMsgs); ok {
+			data.Errors = fe
+		}
 		data.Errors["password2"] = "register.err.password2"
 		return f.render(c, http.StatusBadRequest, "register", v, data)
 	}
@@ -195,6 +199,10 @@ func (f *Frontend) register(c echo.Context) error {
 		return err
 	}
 	f.setSession(c, pair)
+	if data.Next == "/account" {
+		// No page to return to: the account page says what one can do next.
+		return c.Redirect(http.StatusSeeOther, "/account?welcome=1")
+	}
 	return c.Redirect(http.StatusSeeOther, data.Next)
 }
 
@@ -208,9 +216,10 @@ func (f *Frontend) signout(c echo.Context) error {
 }
 
 type accountPage struct {
-	User   *kawan.User
-	Errors fieldErrors
-	Choice string
+	User    *kawan.User
+	Errors  fieldErrors
+	Choice  string
+	Welcome bool // just signed up: show the next steps
 }
 
 func (f *Frontend) account(c echo.Context) error {
@@ -220,7 +229,8 @@ func (f *Frontend) account(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return f.render(c, http.StatusOK, "account", v, accountPage{User: u, Errors: fieldErrors{}, Choice: "anonymise"})
+	return f.render(c, http.StatusOK, "account", v, accountPage{User: u, Errors: fieldErrors{}, Choice: "anonymise",
+		Welcome: c.QueryParam("welcome") != "" && u.Role == kawan.RoleWorker})
 }
 
 // exportAccount downloads everything Kawan holds about the account, as JSON.
