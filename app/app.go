@@ -267,6 +267,7 @@ func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 		Moderation: a.Moderation,
 		Help:       a.Help,
 		FX:         a.FX,
+		Stats:      a.Stats,
 	})
 	if err != nil {
 		return err

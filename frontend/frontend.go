@@ -33,6 +33,7 @@ import (
 	"github.com/kawan-labs/kawan/help"
 	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/reviews"
+	"github.com/kawan-labs/kawan/stats"
 )
 
 //go:embed templates/*.html
@@ -56,6 +57,8 @@ type Options struct {
 	Help *help.Service
 	// Moderation takes flags and runs the moderator console and the transparency report.
 	Moderation *moderation.Service
+	// Stats publishes the open data; the open-data page describes its tables.
+	Stats *stats.Service
 }
 
 // Frontend is the set of page handlers; it is an api.Module.
@@ -409,6 +412,8 @@ func (f *Frontend) has(area string) bool {
 		return f.o.Help != nil
 	case "transparency":
 		return f.o.Moderation != nil
+	case "opendata":
+		return f.o.Stats != nil
 	}
 	return false
 }
