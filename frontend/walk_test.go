@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
@@ -137,7 +139,9 @@ func walkDictionary(t *testing.T, code string) map[string]bool {
 // TestSiteWalk walks every page, public and signed in (a worker's account and reviews, the
 // review form, the moderator's queue and an item), in each of the eight languages at 320 px,
 // and fails on any page that scrolls sideways or shows English outside lang="en" in a
-// page of another language. One Chromium, one tab per person, reused across pages.
+// page of another language, and runs axe-core (vendored in testdata) on every English page,
+// failing on any serious or critical violation. One Chromium, one tab per person, reused
+// across pages.
 func TestSiteWalk(t *testing.T) {
 	bctx := browser(t)
 	s := newSite(t, nil)
@@ -182,6 +186,11 @@ func TestSiteWalk(t *testing.T) {
 		for _, e := range res.English {
 			t.Errorf("%s [%s]: English without lang=\"en\": %q", path, code, e)
 		}
+		if code == "en" { // the structure is the same in every language; axe costs about a second a page
+			for _, v := range axeCheck(t, ctx) {
+				t.Errorf("%s [%s]: axe %s", path, code, v)
+			}
+		}
 	}
 	walkDictionaries = map[string]map[string]bool{}
 	for _, l := range frontend.Locales {
@@ -190,6 +199,16 @@ func TestSiteWalk(t *testing.T) {
 	start := time.Now()
 	n := 0
 	ctx := walkTab(t, bctx)
+	// The axe check finds what it should: an unlabelled field and an image without text.
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(`<!doctype html><html lang="en"><title>x</title><main><h1>x</h1><input name="q"><img src="/x.png"></main></html>`))
+	}))
+	defer bad.Close()
+	must(t, chromedp.Do(ctx, chromedp.Navigate(bad.URL)))
+	if got := strings.Join(axeCheck(t, ctx), "\n"); !strings.Contains(got, "critical label") || !strings.Contains(got, "critical image-alt") {
+		t.Errorf("axe missed an unlabelled field or an image without alt text; it said:\n%s", got)
+	}
 	for _, l := range frontend.Locales {
 		for _, p := range public {
 			check(ctx, "visitor", p, l.Code)
@@ -245,4 +264,31 @@ func (s *site) heldReview(t testing.TB, id string) string {
 		t.Fatalf("submit review: %v", err)
 	}
 	return res.ID
+}
+
+// axeSource is axe-core (MPL-2.0, vendored from npm so that the test needs no network).
+var axeSource = func() string {
+	b, err := os.ReadFile("testdata/axe.min.js")
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}()
+
+// axeCheck runs axe-core on the loaded page and returns its serious and critical violations.
+func axeCheck(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	if axeSource == "" {
+		t.Fatal("testdata/axe.min.js missing")
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
+		t.Fatalf("load axe: %v", err)
+	}
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`axe.run(document, {resultTypes: ["violations"]}).then(r =>
+	  r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => v.impact + " " + v.id + ": " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Errorf("axe: %v", err)
+	}
+	return out
 }
