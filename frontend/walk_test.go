@@ -123,8 +123,11 @@ func walkDictionary(t *testing.T, code string) map[string]bool {
 	// Words the locale itself uses in its translations are that language's words too.
 	for id, v := range read(code) {
 		tr := text(v)
-		if tr == text(en[id]) {
-			continue // an English text left untranslated teaches nothing
+		if tr == text(en[id]) && len(words(tr)) > 1 {
+			// An English sentence left untranslated teaches nothing. A single word the
+			// language writes as English does (Indonesian "November", "Status") counts as
+			// the language's; TestCatalogsTranslated catches forgotten ones ("Expired").
+			continue
 		}
 		for _, w := range words(tr) {
 			delete(dict, strings.ToLower(w))
