@@ -283,6 +283,7 @@ func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 		Help:       a.Help,
 		FX:         a.FX,
 		Registry:   a.Registry,
+		Stats:      a.Stats,
 	})
 	if err != nil {
 		return err

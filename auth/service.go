@@ -326,7 +326,37 @@ func (s *Service) CreateUser(ctx context.Context, in Registration, role kawan.Ro
 	return s.create(ctx, in, role, agencyID, demo)
 }
 
+// CheckRegistration validates a sign-up as Register would, creating nothing: every field's
+// problem at once (the sign-up form shows them together with its own checks).
+func (s *Service) CheckRegistration(in Registration) error {
+	_, _, _, err := s.newUser(in, kawan.RoleWorker, "", false)
+	return err
+}
+
 func (s *Service) create(ctx context.Context, in Registration, role kawan.Role, agencyID string, demo bool) (*kawan.User, error) {
+	u, pw, key, err := s.newUser(in, role, agencyID, demo)
+	if err != nil {
+		return nil, err
+	}
+	if u.PasswordHash, err = s.hash(ctx, pw); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = now, now, now
+	if err := s.reserve(ctx, key, u.ID, now); err != nil {
+		return nil, err
+	}
+	if err := s.st.InsertUser(ctx, u); err != nil {
+		_ = s.st.ReleaseUsername(context.WithoutCancel(ctx), key, u.ID)
+		return nil, err
+	}
+	s.auditLog(ctx, kawan.AuditEntry{ActorID: u.ID, ActorRole: role, Action: "account.create", Subject: "user:" + u.ID, To: string(role)})
+	return u, nil
+}
+
+// newUser validates a registration (every field's problem at once) and returns the account
+// to create, its normalized password and its username key.
+func (s *Service) newUser(in Registration, role kawan.Role, agencyID string, demo bool) (*kawan.User, string, string, error) {
 	v := &kawan.ValidationError{}
 	name, key, err := NormalizeUsername(in.Username)
 	if err != nil {
@@ -354,22 +384,9 @@ func (s *Service) create(ctx context.Context, in Registration, role kawan.Role, 
 		}
 	}
 	if err := v.Err(); err != nil {
-		return nil, err
+		return nil, "", "", err
 	}
-	if u.PasswordHash, err = s.hash(ctx, pw); err != nil {
-		return nil, err
-	}
-	now := s.now().UTC()
-	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = now, now, now
-	if err := s.reserve(ctx, key, u.ID, now); err != nil {
-		return nil, err
-	}
-	if err := s.st.InsertUser(ctx, u); err != nil {
-		_ = s.st.ReleaseUsername(context.WithoutCancel(ctx), key, u.ID)
-		return nil, err
-	}
-	s.auditLog(ctx, kawan.AuditEntry{ActorID: u.ID, ActorRole: role, Action: "account.create", Subject: "user:" + u.ID, To: string(role)})
-	return u, nil
+	return u, pw, key, nil
 }
 
 // reserve claims a username key; a reservation whose account was never created (a crash

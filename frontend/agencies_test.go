@@ -59,7 +59,7 @@ func TestAgencyPages(t *testing.T) {
 	if p.status != 200 {
 		t.Fatalf("profile: %d", p.status)
 	}
-	for _, want := range []string{"<h1>Himalaya Manpower Pvt. Ltd.</h1>", `class="badge good"><span aria-hidden="true">✓</span> Licensed`, "1234/070/71",
+	for _, want := range []string{"<h1 translate=\"no\">Himalaya Manpower Pvt. Ltd.</h1>", `class="badge good"><span aria-hidden="true">✓</span> Licensed`, "1234/070/71",
 		"Department of Foreign Employment, Nepal", "https://dofe.gov.np/", "Checked on 1 May 2026", `role="img"`,
 		"3 reviews", "NPR\u00a0150,000.00", "Review number A", "Would recommend", "Demo data"} {
 		if !strings.Contains(p.body, want) {

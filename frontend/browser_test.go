@@ -267,6 +267,18 @@ func TestBrowser(t *testing.T) {
 		if js := run(t, ctx, chromedp.Evaluate[bool](`typeof window.fetch === "function" && document.querySelector("datalist") !== null`)); js {
 			t.Error("page scripts ran although JavaScript is off")
 		}
+		// The switcher at the top of the page: open it, pick Nepali, stay on the same page.
+		must(t, chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+"/agencies?q=nepal"),
+			chromedp.Click(chromedp.CSS(`header details.langs summary`)),
+			chromedp.Click(chromedp.CSS(`header details.langs a[lang="ne"]`)),
+			chromedp.WaitReady(chromedp.CSS(`html[lang="ne"]`)),
+		))
+		if loc := run(t, ctx, chromedp.Location()); !strings.HasSuffix(loc, "/agencies?q=nepal") {
+			t.Errorf("top switcher went to %s, want back to /agencies?q=nepal", loc)
+		}
+		if y := run(t, ctx, chromedp.Evaluate[float64](`document.querySelector("header details.langs").getBoundingClientRect().top`)); y > 100 {
+			t.Errorf("top switcher is %.0f px down the page", y)
+		}
 	})
 
 	t.Run("search → profile → licence, JavaScript off, audited", func(t *testing.T) {

@@ -52,7 +52,7 @@ func (s *site) register(t *testing.T, name string) *http.Client {
 	c := s.client()
 	p := s.post(c, "/register", "/register", url.Values{"username": {name}, "password": {"correct horse battery"},
 		"password2": {"correct horse battery"}, "next": {"/account"}})
-	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/account" {
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/account?welcome=1" {
 		t.Fatalf("register %s: %d %s\n%s", name, p.status, p.header.Get("Location"), p.body)
 	}
 	return c
@@ -88,6 +88,14 @@ func TestAccountFlow(t *testing.T) {
 	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "The two passwords are not the same.") || !strings.Contains(p.body, `value="rita2026"`) {
 		t.Errorf("mismatched passwords: %d\n%s", p.status, p.body)
 	}
+	// Every problem at once, not one per try: the mismatch, the username and the e-mail.
+	p = s.post(s.client(), "/register", "/register", url.Values{"username": {"ab"}, "password": {"correct horse battery"},
+		"password2": {"different one here"}, "email": {"not-an-email"}})
+	for _, f := range []string{"username-err", "email-err", "password2-err"} {
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="`+f+`"`) {
+			t.Errorf("sign-up with three problems: %d, no %s\n%s", p.status, f, p.body)
+		}
+	}
 
 	// Register: session cookies are HttpOnly and SameSite=Lax, and the account page works.
 	c = s.register(t, "rita2026")
@@ -99,9 +107,15 @@ func TestAccountFlow(t *testing.T) {
 	if !strings.Contains(strings.Join(names, ","), "kawan_at") || !strings.Contains(strings.Join(names, ","), "kawan_rt") {
 		t.Fatalf("session cookies: %v", names)
 	}
-	p = s.get(c, "/account")
+	p = s.get(c, "/account?welcome=1")
 	if p.status != 200 || !strings.Contains(p.body, "rita2026") || !strings.Contains(p.body, "Worker") {
 		t.Fatalf("account page: %d", p.status)
+	}
+	// Just signed up: the next steps, each a link.
+	for _, want := range []string{"Your account is ready", `href="/agencies">Write a review`, `href="/licence"`, `href="/account/reviews"`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("welcome lacks %q", want)
+		}
 	}
 	// The session cookie is not an API credential.
 	req, _ := http.NewRequest(http.MethodGet, s.srv.URL+"/v1/me", nil)
@@ -226,8 +240,8 @@ func TestReviewFlow(t *testing.T) {
 	if q.status != 200 {
 		t.Fatalf("console: %d", q.status)
 	}
-	if held && !strings.Contains(q.body, "/moderation/reviews/"+reviewID) {
-		t.Errorf("held review not in the queue")
+	if held && (!strings.Contains(q.body, "/moderation/reviews/"+reviewID) || !strings.Contains(q.body, `translate="no">Himalaya Manpower Pvt. Ltd.</a>`)) {
+		t.Errorf("held review not in the queue, or without its agency's name")
 	}
 	item := s.get(mc, "/moderation/reviews/"+reviewID)
 	if item.status != 200 || strings.Contains(item.body, "<script>alert(1)</script>") || !strings.Contains(item.body, "&lt;script&gt;") {
@@ -242,8 +256,20 @@ func TestReviewFlow(t *testing.T) {
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("decision: %d\n%s", p.status, p.body)
 	}
-	if h := s.get(mc, "/moderation/reviews/"+reviewID); !strings.Contains(h.body, "meets_guidelines") {
+	h := s.get(mc, "/moderation/reviews/"+reviewID)
+	if !strings.Contains(h.body, "meets_guidelines") {
 		t.Error("history lacks the decision")
+	}
+	// Published now: the page names the agency, offers only what a published review allows,
+	// and says nothing about being held.
+	if !strings.Contains(h.body, `translate="no">Himalaya Manpower Pvt. Ltd.</a>`) || strings.Contains(h.body, `id="a-reject"`) ||
+		!strings.Contains(h.body, `id="a-remove"`) || strings.Contains(h.body, "Held because") {
+		t.Errorf("published item page: agency, actions or hold reasons wrong:\n%s", h.body)
+	}
+	// A reject from a stale form: 409, and the page says why (not "another moderator").
+	p = s.post(mc, "/moderation/reviews/"+reviewID, "/moderation/reviews/"+reviewID+"/decision", url.Values{"action": {"reject"}, "reason": {"fake"}})
+	if p.status != http.StatusConflict || !strings.Contains(p.body, "This review is Published, so that decision is not possible.") {
+		t.Errorf("reject a published review: %d\n%s", p.status, p.body)
 	}
 
 	// The profile shows it: script escaped, phone number redacted, fee in local digits.
@@ -255,7 +281,7 @@ func TestReviewFlow(t *testing.T) {
 	if strings.Contains(prof.body, "<script>alert") || strings.Contains(prof.body, "9812345678") {
 		t.Errorf("review rendered unsafe or unredacted")
 	}
-	if !strings.Contains(prof.body, "NPR\u00a0२००,०००.००") {
+	if !strings.Contains(prof.body, "NPR\u00a0२,००,०००.००") {
 		t.Errorf("fee not shown in Nepali digits")
 	}
 
@@ -287,7 +313,7 @@ func TestReviewFlow(t *testing.T) {
 	}
 
 	// The public transparency report counts it.
-	if tr := s.get(nil, "/transparency"); tr.status != 200 || !strings.Contains(tr.body, "<caption>") {
+	if tr := s.get(nil, "/transparency"); tr.status != 200 || !strings.Contains(tr.body, "<caption id=\"tr-caption\">") {
 		t.Errorf("transparency: %d", tr.status)
 	}
 	if tr := s.get(nil, "/transparency?from=bad"); tr.status != http.StatusBadRequest || !strings.Contains(tr.body, `value="bad"`) {

@@ -33,6 +33,7 @@ import (
 	"github.com/kawan-labs/kawan/help"
 	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/reviews"
+	"github.com/kawan-labs/kawan/stats"
 )
 
 //go:embed templates/*.html
@@ -58,6 +59,8 @@ type Options struct {
 	Moderation *moderation.Service
 	// Registry is the scheduled registry sources: the agency page shows a stale one's age.
 	Registry *agencies.Sources
+	// Stats publishes the open data; the open-data page describes its tables.
+	Stats *stats.Service
 }
 
 // Frontend is the set of page handlers; it is an api.Module.
@@ -413,6 +416,8 @@ func (f *Frontend) has(area string) bool {
 		return f.o.Help != nil
 	case "transparency":
 		return f.o.Moderation != nil
+	case "opendata":
+		return f.o.Stats != nil
 	}
 	return false
 }

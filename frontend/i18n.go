@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +52,8 @@ type catalog struct {
 	bundle  *i18n.Bundle
 	matcher language.Matcher
 	fmts    map[string]*numberFormat
+	// english is every message ID of the source catalog (Has).
+	english map[string]bool
 	// missing records message IDs a template asked for that English lacks (a bug; tests fail on it).
 	missingMu sync.Mutex
 	missing   map[string]bool
@@ -60,10 +63,16 @@ func loadCatalog() (*catalog, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	tags := make([]language.Tag, 0, len(Locales))
-	c := &catalog{bundle: b, fmts: map[string]*numberFormat{}, missing: map[string]bool{}}
+	c := &catalog{bundle: b, fmts: map[string]*numberFormat{}, english: map[string]bool{}, missing: map[string]bool{}}
 	for _, l := range Locales {
-		if _, err := b.LoadMessageFileFS(localeFS, "locales/active."+l.Code+".json"); err != nil {
+		mf, err := b.LoadMessageFileFS(localeFS, "locales/active."+l.Code+".json")
+		if err != nil {
 			return nil, fmt.Errorf("frontend: load catalog %s: %w", l.Code, err)
+		}
+		if l.Code == "en" {
+			for _, m := range mf.Messages {
+				c.english[m.ID] = true
+			}
 		}
 		tags = append(tags, l.Tag)
 		c.fmts[l.Code] = newNumberFormat(l.Tag)
@@ -115,6 +124,10 @@ func (c *catalog) negotiate(r *http.Request) (Locale, bool) {
 	return Locales[0], false
 }
 
+// Has reports whether the catalogs have message id (for IDs built from data, such as a
+// moderation signal's name).
+func (c *catalog) Has(id string) bool { return c.english[id] }
+
 // T localizes message id in locale l. data may be nil, a map, or (for plural messages)
 // carry "Count". A key English lacks is a programming error: it is recorded (tests fail)
 // and the id itself is shown rather than breaking the page.
@@ -159,16 +172,30 @@ func (c *catalog) Missing() []string {
 }
 
 // numberFormat renders numbers the way a locale writes them (digits, grouping, decimal
-// separator) using golang.org/x/text/number, and decimals exactly (no float anywhere):
-// the integer part goes through the printer as an int64, the fraction digit by digit.
+// separator) and decimals exactly (no float anywhere): digits and separators come from
+// golang.org/x/text/number, the grouping sizes from CLDR (secondaryGrouping), and every
+// number is grouped here from its decimal digits.
 type numberFormat struct {
 	p       *message.Printer
 	digits  [10]string
 	decimal string
+	group   string
+	// primary and secondary group sizes: 3 and 3 for "#,##0.###", 3 and 2 for "#,##,##0.###".
+	primary, secondary int
 }
 
+// secondaryGrouping is the size of the groups left of the first one where CLDR's decimal
+// pattern for the locale differs from its primary size: Nepali writes lakhs and crores,
+// "#,##,##0.###" (१,३४,७५७.१४). golang.org/x/text's tables (CLDR 32) still group Nepali in
+// thousands. Filipino, Indonesian, Burmese, Khmer, Thai and Vietnamese group in threes
+// (TestFormatting checks each locale's separators against CLDR).
+var secondaryGrouping = map[string]int{"ne": 2}
+
 func newNumberFormat(tag language.Tag) *numberFormat {
-	f := &numberFormat{p: message.NewPrinter(tag)}
+	f := &numberFormat{p: message.NewPrinter(tag), primary: 3, secondary: 3}
+	if n, ok := secondaryGrouping[tag.String()]; ok {
+		f.secondary = n
+	}
 	for d := 0; d < 10; d++ {
 		f.digits[d] = f.p.Sprint(number.Decimal(d))
 	}
@@ -178,11 +205,42 @@ func newNumberFormat(tag language.Tag) *numberFormat {
 	if f.decimal == "" {
 		f.decimal = "."
 	}
+	// "1,234,567" in the locale; the group separator sits between the localized 1 and 2.
+	s = f.p.Sprint(number.Decimal(1234567))
+	f.group, _, _ = strings.Cut(strings.TrimPrefix(s, f.digits[1]), f.digits[2])
 	return f
 }
 
 // Int formats an integer with the locale's digits and grouping.
-func (f *numberFormat) Int(n int64) string { return f.p.Sprint(number.Decimal(n)) }
+func (f *numberFormat) Int(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	if n < 0 {
+		return "-" + f.grouped(s[1:])
+	}
+	return f.grouped(s)
+}
+
+// grouped writes a string of ASCII digits with the locale's group separators and digits.
+func (f *numberFormat) grouped(ds string) string {
+	var parts []string
+	if len(ds) > f.primary {
+		parts = append(parts, ds[len(ds)-f.primary:])
+		ds = ds[:len(ds)-f.primary]
+		for len(ds) > f.secondary {
+			parts = append(parts, ds[len(ds)-f.secondary:])
+			ds = ds[:len(ds)-f.secondary]
+		}
+	}
+	parts = append(parts, ds)
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		b.WriteString(f.localDigits(parts[i]))
+		if i > 0 {
+			b.WriteString(f.group)
+		}
+	}
+	return b.String()
+}
 
 // Decimal formats d with exactly places decimals (rounded half away from zero).
 func (f *numberFormat) Decimal(d decimal.Decimal, places int32) string {
@@ -194,11 +252,7 @@ func (f *numberFormat) Decimal(d decimal.Decimal, places int32) string {
 	if neg {
 		b.WriteString("-")
 	}
-	if iv, err := decimal.NewFromString(intPart); err == nil && iv.LessThan(decimal.New(1, 18)) {
-		b.WriteString(f.Int(iv.IntPart()))
-	} else {
-		b.WriteString(f.localDigits(intPart))
-	}
+	b.WriteString(f.grouped(intPart))
 	if frac != "" {
 		b.WriteString(f.decimal)
 		b.WriteString(f.localDigits(frac))

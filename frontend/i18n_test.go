@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/moderation"
 )
 
 // readCatalog returns a catalog file's messages: id → raw message (a string or an object).
@@ -107,6 +110,56 @@ func TestCatalogsComplete(t *testing.T) {
 				sort.Strings(list)
 				t.Errorf("catalog %s: %d keys %s: %s", l.Code, len(list), name, strings.Join(list, ", "))
 			}
+		}
+	}
+}
+
+// sameAsEnglish are the messages a translation may leave exactly as English has them: brand
+// names, number patterns, and words the language writes the same way.
+var sameAsEnglish = map[string]bool{
+	"channel.email": true, "channel.line": true, "channel.messenger": true, "channel.telegram": true, "channel.viber": true,
+	"channel.whatsapp": true, "channel.website": true, "fmt.date": true, "fmt.percent": true, "rating.stars": true, "mod.reason.spam": true,
+	// Filipino writes these as English does; Indonesian too, and its months April, September, November.
+	"form.password": true, "form.username": true, "kind.hotline": true, "mine.status": true, "mod.status": true,
+	"role.admin": true, "role.moderator": true, "month.4": true, "month.9": true, "month.11": true,
+}
+
+// TestCatalogsTranslated fails on a translation that is the English text unchanged (a
+// message someone forgot, like Filipino "Expired"), unless sameAsEnglish lists it.
+func TestCatalogsTranslated(t *testing.T) {
+	en := readCatalog(t, "en")
+	for _, l := range Locales[1:] {
+		for id, msg := range readCatalog(t, l.Code) {
+			obj, _ := msg.(map[string]any)
+			if src, ok := en[id].(string); ok && obj["other"] == src && !sameAsEnglish[id] {
+				t.Errorf("catalog %s: %s is still English: %q", l.Code, id, src)
+			}
+		}
+	}
+}
+
+// TestSignalNames: every fraud signal and hold reason the moderation and reviews packages
+// write has words in the catalogs (the moderator console shows them, not the identifiers).
+func TestSignalNames(t *testing.T) {
+	c, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{moderation.SigDuplicate, moderation.SigBurst, moderation.SigSharedFP, moderation.SigNewAccount,
+		moderation.SigSelfReview, moderation.SigVelocity, moderation.SigGeneric, moderation.SigSwing,
+		"screening_failed", "abusive_language", "fraud_score", "awaiting_screening", "screening_returned_no_text"} {
+		if !c.Has("signal." + name) {
+			t.Errorf("active.en.json lacks signal.%s", name)
+		}
+	}
+}
+
+// TestRegulatorNames: every regulator Kawan knows has a name in the catalogs.
+func TestRegulatorNames(t *testing.T) {
+	en := readCatalog(t, "en")
+	for code := range kawan.Regulators {
+		if _, ok := en["regulator."+code]; !ok {
+			t.Errorf("active.en.json lacks regulator.%s (the name of %s)", code, kawan.Regulators[code].Name)
 		}
 	}
 }
@@ -209,6 +262,21 @@ func TestFormatting(t *testing.T) {
 		{v("vi").Date(time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)), "9 tháng 11, 2026"},
 		{v("fil").Date(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)), "Enero 5, 2026"},
 		{v("th").Num(decimal.RequireFromString("1234.5")), "1,234.5"},
+		// CLDR grouping: Nepali in lakhs and crores ("#,##,##0.###"), the others in threes,
+		// each with its own separators (km and vi: "." groups, "," decimals).
+		{v("ne").Money("134757.14", "NPR"), "NPR\u00a0१,३४,७५७.१४"},
+		{v("ne").Num(123456789), "१२,३४,५६,७८९"},
+		{v("ne").Num(1234), "१,२३४"},
+		{v("ne").Num(-100000), "-१,००,०००"},
+		{v("ne").Num(999), "९९९"},
+		{v("my").Money("1234567.5", "MMK"), "MMK\u00a0၁,၂၃၄,၅၆၇.၅၀"},
+		{v("km").Num("1234567.25"), "1.234.567,25"},
+		{v("vi").Money("1234567", "VND"), "VND\u00a01.234.567"},
+		{v("th").Money("1234567.5", "THB"), "THB\u00a01,234,567.50"},
+		{v("fil").Num(1234567), "1,234,567"},
+		{v("id").Num(-1234567), "-1.234.567"},
+		// past int64: still grouped, still exact
+		{v("ne").Num("12345678901234567890123.5"), "१२,३४,५६,७८,९०,१२,३४,५६,७८,९०,१२३.५"},
 	}
 	for i, tc := range cases {
 		if tc.got != tc.want {

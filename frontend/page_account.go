@@ -176,6 +176,10 @@ func (f *Frontend) register(c echo.Context) error {
 		MinPassword: auth.MinPasswordRunes}
 	ctx := c.Request().Context()
 	if in.Password != c.FormValue("password2") {
+		// Every problem at once: the other fields are checked too.
+		if fe, ok := formErrors(f.o.Auth.CheckRegistration(in), registerFieldMsgs); ok {
+			data.Errors = fe
+		}
 		data.Errors["password2"] = "register.err.password2"
 		return f.render(c, http.StatusBadRequest, "register", v, data)
 	}
@@ -199,6 +203,10 @@ func (f *Frontend) register(c echo.Context) error {
 		return err
 	}
 	f.setSession(c, pair)
+	if data.Next == "/account" {
+		// No page to return to: the account page says what one can do next.
+		return c.Redirect(http.StatusSeeOther, "/account?welcome=1")
+	}
 	return c.Redirect(http.StatusSeeOther, data.Next)
 }
 
@@ -212,9 +220,10 @@ func (f *Frontend) signout(c echo.Context) error {
 }
 
 type accountPage struct {
-	User   *kawan.User
-	Errors fieldErrors
-	Choice string
+	User    *kawan.User
+	Errors  fieldErrors
+	Choice  string
+	Welcome bool // just signed up: show the next steps
 	// Rep is the agency the account represents and its claims (nil: none).
 	Rep *representation
 }
@@ -230,7 +239,8 @@ func (f *Frontend) account(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return f.render(c, http.StatusOK, "account", v, accountPage{User: u, Errors: fieldErrors{}, Choice: "anonymise", Rep: rep})
+	return f.render(c, http.StatusOK, "account", v, accountPage{User: u, Errors: fieldErrors{}, Choice: "anonymise", Rep: rep,
+		Welcome: c.QueryParam("welcome") != "" && u.Role == kawan.RoleWorker})
 }
 
 // exportAccount downloads everything Kawan holds about the account, as JSON.

@@ -408,12 +408,37 @@ func dimensionChart(v *view, means map[string]float64) *barChart {
 	return newBarChart(strings.Join(parts, "; "), rows, vals, shown, 5)
 }
 
-// Regulator returns a regulator's description by code.
-func (v *view) Regulator(code string) kawan.Regulator {
-	if r, ok := kawan.Regulators[code]; ok {
-		return r
+// agencyNames returns the legal name of each agency (its ID for one that no longer exists,
+// or for every one when the agencies area is not wired), each looked up once.
+func (f *Frontend) agencyNames(ctx context.Context, ids []string) (map[string]string, error) {
+	names := make(map[string]string, len(ids))
+	for _, id := range ids {
+		if _, done := names[id]; done {
+			continue
+		}
+		names[id] = id
+		if f.o.Agencies == nil {
+			continue
+		}
+		p, err := f.o.Agencies.Profile(ctx, id)
+		switch {
+		case err == nil:
+			names[id] = p.LegalName
+		case !errors.Is(err, kawan.ErrNotFound):
+			return nil, err
+		}
 	}
-	return kawan.Regulator{Code: code, Name: code}
+	return names, nil
+}
+
+// RegulatorName returns a regulator's name in the page's language (the catalog's
+// "regulator.<code>"; kawan.Regulators holds the English one), or the code itself for a
+// regulator Kawan does not know.
+func (v *view) RegulatorName(code string) string {
+	if _, ok := kawan.Regulators[code]; ok {
+		return v.T("regulator." + code)
+	}
+	return code
 }
 
 // Regulators lists the regulators for the licence look-up, ordered by country name.

@@ -84,10 +84,7 @@ func (f *Frontend) helpPage(c echo.Context) error {
 	for _, s := range f.o.Help.RightsPages() {
 		link := rightsLink{Destination: s.Destination, Title: s.Title, Lang: "en"}
 		if p, err := f.o.Help.Rights(s.Destination, v.Loc.Code); err == nil {
-			link.Title = p.Title
-			if containsString(p.Languages, v.Loc.Code) {
-				link.Lang = v.Loc.Code
-			}
+			link.Title, link.Lang = p.Title, titleLang(p, s.Title)
 		}
 		d.Rights = append(d.Rights, link)
 	}
@@ -178,6 +175,9 @@ func (f *Frontend) emergencyBlocks(ctx context.Context, country, nat string) ([]
 type rightsView struct {
 	help.LocalRightsPage
 	Emergency []emergencyBlock
+	// TitleLang is the language the title is in (English where the page has none in the
+	// language asked for).
+	TitleLang string
 }
 
 func (f *Frontend) rightsPage(c echo.Context) error {
@@ -195,7 +195,22 @@ func (f *Frontend) rightsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return f.render(c, http.StatusOK, "rights", v, rightsView{LocalRightsPage: p, Emergency: em})
+	d := rightsView{LocalRightsPage: p, Emergency: em, TitleLang: p.Lang}
+	for _, s := range f.o.Help.RightsPages() {
+		if s.Destination == p.Destination {
+			d.TitleLang = titleLang(p, s.Title)
+		}
+	}
+	return f.render(c, http.StatusOK, "rights", v, d)
+}
+
+// titleLang is the language of a rights page's title: English where the page has no title
+// in the language asked for (it is then the English one).
+func titleLang(p help.LocalRightsPage, english string) string {
+	if p.Lang != "en" && (p.Title == english || !containsString(p.Languages, p.Lang)) {
+		return "en"
+	}
+	return p.Lang
 }
 
 // ChannelURL is a link for a way to reach an organisation (tel:, mailto:, the web address),

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -30,6 +31,7 @@ type queuePage struct {
 	Kinds      []string
 	Kind       string
 	Page       moderation.QueuePage
+	Agencies   map[string]string // agency ID → name
 	Prev, Next string
 	Decided    string // status of the review just decided, for the notice
 }
@@ -50,6 +52,13 @@ func (f *Frontend) modQueue(c echo.Context) error {
 		return err
 	}
 	data := queuePage{Kinds: moderation.QueueKinds, Kind: kind, Page: q, Decided: c.QueryParam("decided")}
+	ids := make([]string, len(q.Items))
+	for i, it := range q.Items {
+		ids[i] = it.AgencyID
+	}
+	if data.Agencies, err = f.agencyNames(c.Request().Context(), ids); err != nil {
+		return err
+	}
 	if q.Page > 1 {
 		data.Prev = pageURL(c.Request().URL, q.Page-1)
 	}
@@ -61,18 +70,24 @@ func (f *Frontend) modQueue(c echo.Context) error {
 
 type modItemPage struct {
 	Item           moderation.ItemDetail
-	Actions        []string
+	AgencyName     string
+	Actions        []string // only those the review's status allows
 	PublishReasons []string
 	RefuseReasons  []string
 	Action, Reason string
 	Note           string
 	Errors         fieldErrors
-	Notice         string
+	Notice         string // catalog key of a message above the form; may use Status and Action
 }
 
-func (f *Frontend) modItemData(item moderation.ItemDetail) modItemPage {
+func (f *Frontend) modItemData(ctx context.Context, item moderation.ItemDetail) (modItemPage, error) {
 	d := modItemPage{Item: item, Errors: fieldErrors{}}
-	for _, a := range moderation.Actions {
+	names, err := f.agencyNames(ctx, []string{item.AgencyID})
+	if err != nil {
+		return d, err
+	}
+	d.AgencyName = names[item.AgencyID]
+	for _, a := range moderation.ActionsFrom(item.Status) {
 		d.Actions = append(d.Actions, string(a))
 	}
 	for _, r := range moderation.PublishReasons {
@@ -81,7 +96,7 @@ func (f *Frontend) modItemData(item moderation.ItemDetail) modItemPage {
 	for _, r := range moderation.RefuseReasons {
 		d.RefuseReasons = append(d.RefuseReasons, string(r))
 	}
-	return d
+	return d, nil
 }
 
 func (f *Frontend) modItem(c echo.Context) error {
@@ -92,7 +107,11 @@ func (f *Frontend) modItem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return f.render(c, http.StatusOK, "mod_item", v, f.modItemData(item))
+	data, err := f.modItemData(c.Request().Context(), item)
+	if err != nil {
+		return err
+	}
+	return f.render(c, http.StatusOK, "mod_item", v, data)
 }
 
 func (f *Frontend) modDecide(c echo.Context) error {
@@ -114,14 +133,21 @@ func (f *Frontend) modDecide(c echo.Context) error {
 	if ierr != nil {
 		return ierr
 	}
-	data := f.modItemData(item)
+	data, ierr := f.modItemData(ctx, item)
+	if ierr != nil {
+		return ierr
+	}
 	data.Action, data.Reason, data.Note = string(d.Action), string(d.Reason), d.Note
 	status := http.StatusBadRequest
-	if invalid {
+	switch {
+	case invalid:
 		data.Errors = fe
-	} else {
-		data.Notice = "mod.err.conflict"
-		status = http.StatusConflict
+	case errors.Is(err, moderation.ErrWrongState):
+		data.Notice, status = "mod.err.state", http.StatusConflict
+	case errors.Is(err, moderation.ErrClaimed):
+		data.Notice, status = "mod.err.claimed", http.StatusConflict
+	default:
+		data.Notice, status = "mod.err.conflict", http.StatusConflict
 	}
 	return f.render(c, status, "mod_item", v, data)
 }
@@ -176,3 +202,13 @@ func (v *view) Duration(s *int64) string {
 
 // Score formats a 0–1 score with two decimals.
 func (v *view) Score(x float64) string { return v.Dec(strconv.FormatFloat(x, 'f', 2, 64), 2) }
+
+// SignalName is a moderation signal or hold reason ("new_account") in words of the page's
+// language (the catalog's "signal.<name>"), or the identifier itself for one the catalogs do
+// not know yet (TestSignalNames lists the known ones).
+func (v *view) SignalName(name string) string {
+	if v.f.cat.Has("signal." + name) {
+		return v.T("signal." + name)
+	}
+	return name
+}

@@ -50,21 +50,16 @@ func (f *Frontend) myReviewsData(ctx context.Context, userID string) (myReviewsP
 		return myReviewsPage{}, err
 	}
 	d := myReviewsPage{CanAppeal: f.o.Moderation != nil, Errors: fieldErrors{}}
-	names := map[string]string{}
+	ids := make([]string, len(own))
+	for i, o := range own {
+		ids[i] = o.AgencyID
+	}
+	names, err := f.agencyNames(ctx, ids)
+	if err != nil {
+		return myReviewsPage{}, err
+	}
 	for _, o := range own {
-		name, ok := names[o.AgencyID]
-		if !ok {
-			if p, err := f.o.Agencies.Profile(ctx, o.AgencyID); err == nil {
-				name = p.LegalName
-			} else if !errors.Is(err, kawan.ErrNotFound) {
-				return myReviewsPage{}, err
-			}
-			names[o.AgencyID] = name
-		}
-		if name == "" {
-			name = o.AgencyID
-		}
-		m := myReview{OwnReview: o, AgencyName: name}
+		m := myReview{OwnReview: o, AgencyName: names[o.AgencyID]}
 		if knownReason(o.Reason) {
 			m.ReasonKey = "mod.reason." + o.Reason
 		}

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/kawan-labs/kawan/api"
+	"github.com/kawan-labs/kawan/stats"
 )
 
 // registerAreaPages adds the pages of each wired area.
@@ -19,6 +20,29 @@ func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerModerationPages(r)
 	f.registerHelpPages(r)
 	f.registerSendPages(r)
+	if f.has("opendata") {
+		r.Page(http.MethodGet, "/open-data", f.openData, api.Public)
+	}
+}
+
+// openDataPage describes the published tables; their words come from the catalogs
+// ("opendata.t.<table>"), the facts (k, licence, paths, dimensions) from the stats package.
+type openDataPage struct {
+	Catalogue stats.Catalogue
+	// Examples are extra links per table: a grouping or a corridor to start from.
+	Examples map[string]string
+}
+
+func (f *Frontend) openData(c echo.Context) error {
+	v := f.newView(c)
+	v.Nav, v.Title = "opendata", v.T("opendata.title")
+	d := openDataPage{Catalogue: f.o.Stats.Catalogue(), Examples: map[string]string{
+		stats.TableRecruitmentFees: "?by=origin,destination&format=csv",
+		stats.TableSDG1071:         "?by=origin,destination&format=csv",
+		stats.TableAgencyReviews:   "?by=origin&format=csv",
+		stats.TableRemittanceCosts: "?corridor=SGD-PHP&amount=200&period=month&format=csv",
+	}}
+	return f.render(c, http.StatusOK, "open_data", v, d)
 }
 
 // homeData is the home page: the two big questions.

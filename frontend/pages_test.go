@@ -15,9 +15,16 @@ import (
 
 // pagePaths are the pages every language must serve with status 200.
 func pagePaths(s *site) []string {
+	paths, _ := sitePages(s)
+	return paths
+}
+
+// sitePages seeds the site and returns its public pages and the seeded agencies.
+func sitePages(s *site) ([]string, seeded) {
 	paths := []string{"/"}
+	var ids seeded
 	if s.app.Agencies != nil {
-		ids := s.seedAgencies(s.t)
+		ids = s.seedAgencies(s.t)
 		s.seedReviews(s.t, ids.himalaya, 5, 4, 3, 5, 1)
 		paths = append(paths, "/agencies", "/agencies?q=manpower&origin=NP", "/agencies/"+ids.himalaya, "/agencies/"+ids.bayanihan,
 			"/licence", "/licence?regulator=NP-DOFE&number=1234/070/71", "/licence?regulator=PH-DMW&number=NOPE")
@@ -28,6 +35,9 @@ func pagePaths(s *site) []string {
 	if s.app.Moderation != nil {
 		paths = append(paths, "/transparency")
 	}
+	if s.app.Stats != nil {
+		paths = append(paths, "/open-data")
+	}
 	if s.app.FX != nil {
 		paths = append(paths, "/send", "/send?amount=500&from=SGD&to=PHP", "/send?amount=20000&from=SGD&to=PHP&mode=receive")
 	}
@@ -37,7 +47,7 @@ func pagePaths(s *site) []string {
 		}
 		paths = append(paths, "/help", "/help?country=SG&nationality=NP&need=wage_theft", "/rights/"+firstRights(s))
 	}
-	return paths
+	return paths, ids
 }
 
 // TestPages checks every page in every language: status, lang attribute, security and
@@ -408,5 +418,46 @@ func BenchmarkPages(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestOpenDataPage: the open-data page is linked from every page's footer and links every
+// published table as JSON and CSV, with its k-anonymity rule, in every language.
+func TestOpenDataPage(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	if s.app.Stats == nil {
+		t.Skip("stats not wired")
+	}
+	if home := s.get(nil, "/?lang=th"); !strings.Contains(home.body, `<a href="/open-data">`) {
+		t.Error("the footer does not link the open-data page")
+	}
+	cat := s.app.Stats.Catalogue()
+	for _, l := range frontend.Locales {
+		p := s.get(nil, "/open-data?lang="+l.Code)
+		if p.status != http.StatusOK {
+			t.Fatalf("/open-data [%s]: %d", l.Code, p.status)
+		}
+		for _, tb := range cat.Tables {
+			for _, href := range []string{`href="` + tb.Path + `"`, `href="` + tb.Path + `?format=csv"`} {
+				if !strings.Contains(p.body, href) {
+					t.Errorf("/open-data [%s] lacks %s", l.Code, href)
+				}
+			}
+		}
+		if !strings.Contains(p.body, cat.Licence.URL) || !strings.Contains(p.body, `href="/v1/stats"`) {
+			t.Errorf("/open-data [%s]: no licence or catalogue link", l.Code)
+		}
+	}
+	// Every example link answers with data.
+	p := s.get(nil, "/open-data")
+	for _, m := range regexp.MustCompile(`href="(/v1/stats/[^"]+)"`).FindAllStringSubmatch(p.body, -1) {
+		href := strings.ReplaceAll(m[1], "&amp;", "&")
+		if r := s.get(nil, href, "Accept", "*/*"); r.status != http.StatusOK {
+			t.Errorf("GET %s: %d %s", href, r.status, r.body)
+		}
+	}
+	if !strings.Contains(p.body, "at least "+fmt.Sprint(cat.K)+" different workers") {
+		t.Errorf("the k-anonymity rule is not stated with k=%d", cat.K)
 	}
 }

@@ -96,7 +96,7 @@ func (s *Service) Decide(ctx context.Context, p kawan.Principal, reviewID string
 	}
 	to, ok := next(r.Status, d.Action)
 	if !ok {
-		return DecisionResult{}, fmt.Errorf("moderation: review %s is %s; %s is not possible from there: %w", reviewID, r.Status, d.Action, kawan.ErrConflict)
+		return DecisionResult{}, fmt.Errorf("moderation: review %s is %s; %s is not possible from there: %w", reviewID, r.Status, d.Action, ErrWrongState)
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	qi, qerr := s.st.QueueEntry(ctx, reviewID)
@@ -105,7 +105,7 @@ func (s *Service) Decide(ctx context.Context, p kawan.Principal, reviewID string
 		return DecisionResult{}, qerr
 	}
 	if queued && qi.LeaseBy != "" && qi.LeaseBy != p.UserID && qi.LeaseUntil.After(now) {
-		return DecisionResult{}, fmt.Errorf("moderation: review %s is claimed by another moderator until %s: %w", reviewID, qi.LeaseUntil.Format(time.RFC3339), kawan.ErrConflict)
+		return DecisionResult{}, fmt.Errorf("moderation: review %s is claimed by another moderator until %s: %w", reviewID, qi.LeaseUntil.Format(time.RFC3339), ErrClaimed)
 	}
 	set := bson.D{{Key: "moderation.reason", Value: string(d.Reason)}, {Key: "moderation.decided_by", Value: p.UserID},
 		{Key: "moderation.decided_at", Value: now}, {Key: "updated_at", Value: now}}
@@ -367,7 +367,8 @@ type QueueItem struct {
 	LeaseUntil   *time.Time         `json:"lease_until,omitempty"`
 }
 
-// QueuePage is one page of the queue, highest priority first.
+// QueuePage is one page of the queue: waiting reviews before watched ones, each highest
+// priority first.
 type QueuePage struct {
 	Items   []QueueItem `json:"items"`
 	Total   int         `json:"total"`
@@ -388,8 +389,18 @@ func (s *Service) Priority(it store.QueueItem, now time.Time) float64 {
 	return math.Round(p*1000) / 1000
 }
 
-// Queue lists the moderation queue by priority (fraud score, flags, age), with each
-// signal's reason.
+// queueTier puts the reviews that wait for a decision (held, under review after flags,
+// appealed) before the published ones that are only watched: a held threat with a low fraud
+// score must not sink below a watched review with a high one.
+func queueTier(kind string) int {
+	if kind == "watch" {
+		return 1
+	}
+	return 0
+}
+
+// Queue lists the moderation queue: the reviews waiting for a decision first, then the
+// watched ones, each by priority (fraud score, flags, age), with each signal's reason.
 func (s *Service) Queue(ctx context.Context, p kawan.Principal, q QueueQuery) (QueuePage, error) {
 	if !isModerator(p) {
 		return QueuePage{}, fmt.Errorf("moderation: only moderators see the queue: %w", kawan.ErrForbidden)
@@ -429,6 +440,9 @@ func (s *Service) Queue(ctx context.Context, p kawan.Principal, q QueueQuery) (Q
 		rs[i] = ranked{it, s.Priority(it, now)}
 	}
 	slices.SortStableFunc(rs, func(a, b ranked) int {
+		if ta, tb := queueTier(a.it.Kind), queueTier(b.it.Kind); ta != tb {
+			return ta - tb
+		}
 		switch {
 		case a.p > b.p:
 			return -1

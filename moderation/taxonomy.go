@@ -111,6 +111,35 @@ func next(from kawan.ReviewStatus, a Action) (kawan.ReviewStatus, bool) {
 	return "", false
 }
 
+// ActionsFrom lists the decisions a moderator may take on a review in status st, in the
+// order of Actions (none for a rejected or removed review: its author may appeal).
+func ActionsFrom(st kawan.ReviewStatus) []Action {
+	var out []Action
+	for _, a := range Actions {
+		if _, ok := next(st, a); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Why a decision conflicts (409). Each is kawan.ErrConflict to errors.Is (and reads as it,
+// so the API's problem detail stays the same), and lets a page tell the moderator the real
+// reason.
+var (
+	// ErrWrongState: the review's status does not allow the action (rejecting a published
+	// review, deciding a rejected one).
+	ErrWrongState error = &conflict{"wrong state"}
+	// ErrClaimed: another moderator holds the review's lease.
+	ErrClaimed error = &conflict{"claimed"}
+)
+
+// conflict carries a word so that the two values are distinct pointers.
+type conflict struct{ why string }
+
+func (c *conflict) Error() string { return kawan.ErrConflict.Error() }
+func (c *conflict) Unwrap() error { return kawan.ErrConflict }
+
 // fromStatuses lists the statuses action a may be taken from.
 func fromStatuses(a Action) []kawan.ReviewStatus {
 	var out []kawan.ReviewStatus
