@@ -581,15 +581,7 @@ func (b *bleveAgencies) searchEngine(ctx context.Context, q AgencyQuery, analyse
 		}
 		if sort == AgencySortRelevance && len(termAlts) > 0 {
 			// One more than the window: promoting a licensed match may take one out of it.
-			perSeg[si] = topByScore(c, m, terms, termAlts, nameWords, window+1)
-			trusted := roaring.New()
-			for st, bm := range c.facets[standingFacet] {
-				if agencyTrust(st) < untrusted {
-					trusted.Or(bm)
-				}
-			}
-			trusted.And(m)
-			perSegTrusted[si] = topByScore(c, trusted, terms, termAlts, nameWords, 1)
+			perSeg[si], perSegTrusted[si] = topByScore(c, m, terms, termAlts, nameWords, window+1)
 		} else {
 			perSeg[si] = topByOrder(c, m, sort, window)
 		}
@@ -638,10 +630,11 @@ func topFacetValues(counts map[string]int, size int) map[string]int {
 }
 
 // topByScore scores the matches m of one segment and returns the best window of them, best
-// first (equal scores: A–Z by name). termAlts holds, per query term, the postings of each of
+// first (equal scores: licensed first, then A–Z by name), and the best licensed match (none
+// or one: for promoteTrusted). termAlts holds, per query term, the postings of each of
 // its alternatives (in terms' order, best weight first), nameWords the postings of the exact
 // word in the name field.
-func topByScore(c *segCols, m *roaring.Bitmap, terms []queryTerm, termAlts [][]*roaring.Bitmap, nameWords []*roaring.Bitmap, window int) []hitRef {
+func topByScore(c *segCols, m *roaring.Bitmap, terms []queryTerm, termAlts [][]*roaring.Bitmap, nameWords []*roaring.Bitmap, window int) (top, trusted []hitRef) {
 	score := make([]int32, c.n)
 	for ti, alts := range termAlts {
 		rem := m.Clone()
@@ -671,12 +664,15 @@ func topByScore(c *segCols, m *roaring.Bitmap, terms []queryTerm, termAlts [][]*
 	for it := m.Iterator(); it.HasNext(); {
 		d := it.Next()
 		r := hitRef{doc: d, score: int(score[d])}
+		if c.trust[d] < untrusted && (len(trusted) == 0 || less(r, trusted[0]) < 0) {
+			trusted = append(trusted[:0], r)
+		}
 		if len(h) == window && less(r, h[len(h)-1]) >= 0 {
 			continue
 		}
 		h = insertSorted(h, r, window, less)
 	}
-	return h
+	return h, trusted
 }
 
 // insertSorted inserts r into h (sorted by less, at most window long).
