@@ -270,6 +270,13 @@ func TestBrowser(t *testing.T) {
 		// The switcher at the top of the page: open it, pick Nepali, stay on the same page.
 		must(t, chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+"/agencies?q=nepal"),
 			chromedp.Click(chromedp.CSS(`header details.langs summary`)),
+			chromedp.EmulateViewport(320, 640),
+		))
+		if w := run(t, ctx, chromedp.Evaluate[[]float64](`[document.scrollingElement.scrollWidth, innerWidth, document.querySelector("header details.langs ul").getBoundingClientRect().left]`)); w[0] > w[1] || w[2] < 0 {
+			t.Errorf("the open switcher sticks out at 320 px: scrollWidth %.0f, innerWidth %.0f, list starts at %.0f px", w[0], w[1], w[2])
+		}
+		screenshot(t, ctx, "switcher-open-en")
+		must(t, chromedp.Do(ctx,
 			chromedp.Click(chromedp.CSS(`header details.langs a[lang="ne"]`)),
 			chromedp.WaitReady(chromedp.CSS(`html[lang="ne"]`)),
 		))
