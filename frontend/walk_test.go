@@ -24,7 +24,9 @@ import (
 // and which text nodes read as English outside any lang="en" element.
 //
 // The English heuristic: a text node is English when it holds two or more words of the
-// English dictionary, or is a single such word of four letters or more. The dictionary is
+// English dictionary that make up at least half of its letters (a Filipino sentence with "day
+// off" and "overtime" in it, or a Thai one naming the "Wage Protection System", is not), or is a
+// single such word of four letters or more. The dictionary is
 // every word of the English catalog plus a short list of common English words (walkDictionary),
 // less the words the page's own catalog uses in its translations (so Filipino "at", "may" or
 // Indonesian "data", "status" are not English there). Not counted: text inside an element with
@@ -54,7 +56,8 @@ const walkJS = `((dict, lang) => {
     const words = text.match(/[A-Za-z][A-Za-z'’]*/g) || [];
     const en = words.filter(x => x.length >= 2 && !(x.length <= 5 && x === x.toUpperCase()) && dict[x.toLowerCase()]);
     const ident = /(^|[^\w])[a-z]+(_[a-z]+)+($|[^\w])/.test(text);
-    if (ident || en.length >= 2 || (en.length === 1 && words.length === 1 && en[0].length >= 4)) res.english.push(text.slice(0, 90));
+    const letters = (text.match(/\p{L}/gu) || []).length, enLetters = en.reduce((a, x) => a + x.length, 0);
+    if (ident || (en.length >= 2 && 2 * enLetters >= letters) || (en.length === 1 && words.length === 1 && en[0].length >= 4)) res.english.push(text.slice(0, 90));
   }
   return res;
 })`
