@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -310,4 +311,41 @@ func TestConformanceFindOneAndReplace(t *testing.T) {
 			t.Fatalf("version %d after %d successful compare-and-replace, want equal", d.V, wins)
 		}
 	})
+}
+
+// BenchmarkParallelInc measures $inc by _id from many goroutines: on distinct documents (the
+// per-document stripes of FerretDB patch 5 let them run side by side) and on one document
+// (serialised, as MongoDB serialises writes to one document).
+func BenchmarkParallelInc(b *testing.B) {
+	ctx := context.Background()
+	s := storetest.Open(b, storetest.Backends(b)[0])
+	c := s.DB().Collection("bench_inc")
+	const docs = 256
+	for i := range docs {
+		if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("d%03d", i)}, {Key: "n", Value: int64(0)}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, one := range []bool{false, true} {
+		name := "distinct"
+		if one {
+			name = "one"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetParallelism(8)
+			var next atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					id := "d000"
+					if !one {
+						id = fmt.Sprintf("d%03d", next.Add(1)%docs)
+					}
+					if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
 }
