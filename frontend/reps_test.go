@@ -126,6 +126,27 @@ func TestAgencyRepresentativeFlow(t *testing.T) {
 		t.Errorf("reply as the API shows it: %+v %v", d.Reply, err)
 	}
 
+	// A worker who asked to represent an agency sees the claim and its status.
+	claimant, err := s.app.Auth.CreateUser(context.Background(), auth.Registration{Username: "claimant", Password: "fixture pass 2026"}, kawan.RoleWorker, "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.Auth.RequestClaim(context.Background(), claimant.Principal(""), ids.everest, "Office manager, call the Pokhara office", auth.Client{Addr: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+	cc := s.client()
+	if p := s.post(cc, "/signin", "/signin", url.Values{"username": {"claimant"}, "password": {"fixture pass 2026"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("sign in claimant: %d", p.status)
+	}
+	p = s.get(cc, "/account?lang=en")
+	if !strings.Contains(p.body, "Your requests to represent an agency") || !strings.Contains(p.body, "Everest Manpower Services") ||
+		!strings.Contains(p.body, "Waiting for an administrator") || strings.Contains(p.body, `id="rep-agency"`) {
+		t.Error("claimant's account page does not show the pending claim")
+	}
+	if p := s.get(s.register(t, "plainworker"), "/account"); strings.Contains(p.body, `id="rep-h"`) {
+		t.Error("a worker without claims sees a representation section")
+	}
+
 	// A worker still gets the review link and no reply form.
 	w := s.register(t, "worker2026")
 	p = s.get(w, "/agencies/"+ids.himalaya)
