@@ -6,10 +6,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/reviews"
+	"github.com/kawan-labs/kawan/store"
 )
 
 // signInAs creates an account with role (bound to agencyID for a representative) and
@@ -124,6 +126,17 @@ func TestAgencyRepresentativeFlow(t *testing.T) {
 	d, err := s.app.Reviews.Review(context.Background(), reviewIDs[0])
 	if err != nil || d.Reply == nil || d.Reply.Lang != "ne" {
 		t.Errorf("reply as the API shows it: %+v %v", d.Reply, err)
+	}
+
+	// A reply held for a moderator: the representative sees that, not a form to be refused.
+	held := kawan.Reply{Text: "Held reply text.", AuthorID: "x", Lang: "en", Status: kawan.ReviewHeld, CreatedAt: time.Now().UTC()}
+	if err := store.NewReviews(s.app.Store.DB()).SetReply(context.Background(), reviewIDs[1], ids.himalaya, held); err != nil {
+		t.Fatal(err)
+	}
+	p = s.get(rep, "/agencies/"+ids.himalaya+"?lang=en")
+	if !strings.Contains(p.body, `id="reply-status-`+reviewIDs[1]+`">Your agency&#39;s reply to this review is waiting for a moderator.`) ||
+		strings.Contains(p.body, `action="/reviews/`+reviewIDs[1]+`/reply"`) || strings.Contains(p.body, "Held reply text.") {
+		t.Error("a held reply is not shown to the representative as waiting")
 	}
 
 	// A worker who asked to represent an agency sees the claim and its status.
