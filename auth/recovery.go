@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -29,6 +30,10 @@ const ResetTTL = time.Hour
 // LimitRecover is the rate-limit kind of password-reset requests (per client network, and
 // per contact detail asked about, whether or not an account has it).
 const LimitRecover = "recover"
+
+// resetDelay is the least time between a reset request's answer and the look-up of its
+// contact (up to twice this, at random).
+const resetDelay = 25 * time.Millisecond
 
 // maxResetAccounts bounds the accounts one contact detail can receive links for (several
 // accounts may give one family phone).
@@ -168,6 +173,15 @@ func (s *Service) RequestReset(ctx context.Context, in ResetRequest, c Client) e
 	s.resetWG.Add(1)
 	go func() {
 		defer func() { <-s.resetSem; cancel(); s.resetWG.Done() }()
+		// Start after the answer has gone (and at a random moment), so the work of a known
+		// contact (a stored link, a message) does not slow down the answer itself.
+		t := time.NewTimer(resetDelay + time.Duration(mrand.Int64N(int64(resetDelay))))
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-bg.Done():
+			return
+		}
 		if err := s.sendResets(bg, channel, contact, hash, in.Lang); err != nil {
 			s.log.Warn("password reset not delivered", "err", err)
 		}
@@ -231,23 +245,29 @@ func resetHash(token string) (string, bool) {
 	return hashSecret(secret), true
 }
 
-// CheckReset reports whether a reset link can still be used (the form is shown only then).
-func (s *Service) CheckReset(ctx context.Context, token string) error {
+// liveReset reads the reset link of token if it can still be used (unused, unexpired).
+func (s *Service) liveReset(ctx context.Context, token string) (*store.PasswordReset, error) {
 	h, ok := resetHash(token)
 	if !ok {
-		return errBadReset
+		return nil, errBadReset
 	}
 	r, err := s.st.Reset(ctx, h)
 	if errors.Is(err, kawan.ErrNotFound) {
-		return errBadReset
+		return nil, errBadReset
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !r.UsedAt.IsZero() || !s.now().Before(r.ExpiresAt) {
-		return errBadReset
+		return nil, errBadReset
 	}
-	return nil
+	return r, nil
+}
+
+// CheckReset reports whether a reset link can still be used (the form is shown only then).
+func (s *Service) CheckReset(ctx context.Context, token string) error {
+	_, err := s.liveReset(ctx, token)
+	return err
 }
 
 // ResetPassword sets a new password with a reset link. The link works once; the new
@@ -258,20 +278,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if len(password) > MaxPasswordBytes {
 		return kawan.Invalid("password", "must be at most %d bytes", MaxPasswordBytes)
 	}
-	h, ok := resetHash(token)
-	if !ok {
-		return errBadReset
-	}
-	r, err := s.st.Reset(ctx, h)
-	if errors.Is(err, kawan.ErrNotFound) {
-		return errBadReset
-	}
+	r, err := s.liveReset(ctx, token)
 	if err != nil {
 		return err
-	}
-	now := s.now().UTC()
-	if !r.UsedAt.IsZero() || !now.Before(r.ExpiresAt) {
-		return errBadReset
 	}
 	u, err := s.st.User(ctx, r.UserID)
 	if errors.Is(err, kawan.ErrNotFound) {
@@ -288,7 +297,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if err != nil {
 		return err
 	}
-	won, err := s.st.UseReset(ctx, h, now)
+	now := s.now().UTC()
+	won, err := s.st.UseReset(ctx, r, now)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package frontend_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -159,5 +160,46 @@ func TestBrowserPasswordReset(t *testing.T) {
 			}
 			signInTab(t, ctx, s.srv.URL, name, "my new phone passphrase")
 		})
+	}
+}
+
+// TestBrowserSendPage: the remittance form and its cards at 320 px, JavaScript on and off:
+// choose a route from the offered list, in send and receive mode, no sideways scroll.
+func TestBrowserSendPage(t *testing.T) {
+	bctx := browser(t)
+	s := newSite(t, nil)
+	if s.app.FX == nil {
+		t.Skip("fx area not wired")
+	}
+	for _, jsOff := range []bool{true, false} {
+		for _, lang := range []string{"en", "ne", "my"} {
+			t.Run(fmt.Sprintf("%s js-off=%v", lang, jsOff), func(t *testing.T) {
+				ctx := tab(t, bctx, jsOff)
+				must(t, chromedp.Do(ctx, chromedp.EmulateViewport(320, 740),
+					chromedp.Navigate(s.srv.URL+"/send?lang="+lang),
+					chromedp.SetValue(chromedp.ID("s-route"), "SGD-PHP"),
+					chromedp.SetValue(chromedp.ID("s-amount"), "500"),
+					chromedp.Click(chromedp.CSS(`main form button`)),
+					chromedp.WaitReady(chromedp.ID("quotes")),
+				))
+				audit(t, ctx, "send "+lang)
+				if n := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("article.quote").length`)); n < 2 {
+					t.Errorf("%d cards", n)
+				}
+				if lang == "ne" && !jsOff {
+					saveShot(t, ctx, "", "/tmp/shots/send-ne-320.png")
+				}
+				must(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("m-recv")),
+					chromedp.SetValue(chromedp.ID("s-amount"), "20000"),
+					chromedp.Click(chromedp.CSS(`main form button`)),
+					// the next page has the radio checked in its HTML (a click sets only the property)
+					chromedp.WaitReady(chromedp.CSS(`input#m-recv[checked]`)),
+				))
+				if loc := run(t, ctx, chromedp.Location()); !strings.Contains(loc, "mode=receive") || !strings.Contains(loc, "route=SGD-PHP") {
+					t.Errorf("receive mode went to %s", loc)
+				}
+				audit(t, ctx, "send receive "+lang)
+			})
+		}
 	}
 }

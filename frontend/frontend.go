@@ -165,6 +165,9 @@ type view struct {
 	Data   any
 	csrf   string
 	status int
+	// replies are the statuses of the agency's own replies to the page's reviews, read
+	// only for that agency's representative (noteReplies).
+	replies map[string]kawan.ReviewStatus
 }
 
 func (f *Frontend) newView(c echo.Context) *view {

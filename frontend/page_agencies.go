@@ -320,6 +320,7 @@ func (f *Frontend) agencyProfile(c echo.Context) error {
 			return err
 		}
 		data.Reviews, data.Total = list.Items, list.Total
+		f.noteReplies(ctx, v, p.ID, list.Items)
 		if page > 1 {
 			data.Prev = pageURL(c.Request().URL, page-1)
 		}

@@ -72,6 +72,39 @@ func (v *view) CanReply(agencyID string) bool {
 	return v.User != nil && v.User.Role == kawan.RoleAgencyRep && v.User.AgencyID == agencyID && v.f.has("write")
 }
 
+// noteReplies reads, for the representative of agencyID, the status of the agency's replies
+// to reviews (the public read model has only published replies), so a held reply shows as
+// waiting instead of as a form that would be refused. A failure only loses the note.
+func (f *Frontend) noteReplies(ctx context.Context, v *view, agencyID string, docs []search.ReviewDoc) {
+	if !v.CanReply(agencyID) || f.o.Reviews == nil {
+		return
+	}
+	var ids []string
+	for _, d := range docs {
+		if d.Reply == nil {
+			ids = append(ids, d.ID)
+		}
+	}
+	st, err := f.o.Reviews.ReplyStatuses(ctx, agencyID, ids)
+	if err != nil {
+		f.log.Warn("agency page: reply statuses unavailable", "agency", agencyID, "err", err)
+		return
+	}
+	v.replies = st
+}
+
+// ReplyStatus is the status of the agency's reply to review id: "" when there is none,
+// else published, rejected, removed or held (any other state is still with moderation).
+func (v *view) ReplyStatus(id string) string {
+	switch st, ok := v.replies[id]; {
+	case !ok:
+		return ""
+	case st == kawan.ReviewPublished || st == kawan.ReviewRejected || st == kawan.ReviewRemoved:
+		return string(st)
+	}
+	return string(kawan.ReviewHeld)
+}
+
 // ReplyLangs are the languages a reply can be marked with: the site's languages.
 func (v *view) ReplyLangs() []Locale { return Locales }
 

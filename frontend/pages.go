@@ -47,7 +47,7 @@ func (f *Frontend) openData(c echo.Context) error {
 
 // homeData is the home page: the two big questions.
 type homeData struct {
-	From, To []string // remittance currencies offered
+	Routes []routeGroup // remittance routes offered (only those with providers)
 	// Start is the corridor and amount the form starts with, by the page's language.
 	StartFrom, StartTo, StartAmount string
 }
@@ -58,8 +58,8 @@ func (f *Frontend) home(c echo.Context) error {
 	v.Nav = "home"
 	var d homeData
 	if f.o.FX != nil {
-		d.From, d.To = f.corridorCurrencies()
-		d.StartFrom, d.StartTo, d.StartAmount = f.startCorridor(v.Loc.Code, d.From, d.To)
+		d.Routes = f.routes()
+		d.StartFrom, d.StartTo, d.StartAmount = f.startCorridor(v.Loc.Code, d.Routes)
 	}
 	return f.render(c, http.StatusOK, "home", v, d)
 }

@@ -327,8 +327,7 @@ func TestSendPage(t *testing.T) {
 		{"/send", "SGD", "PHP", "500"},
 	} {
 		p := s.get(nil, c.path)
-		if p.status != 200 || !strings.Contains(p.body, "<option selected>"+c.from+"</option>") ||
-			!strings.Contains(p.body, "<option selected>"+c.to+"</option>") || !strings.Contains(p.body, `value="`+c.amount+`"`) ||
+		if p.status != 200 || !strings.Contains(p.body, `<option value="`+c.from+"-"+c.to+`" selected>`) || !strings.Contains(p.body, `value="`+c.amount+`"`) ||
 			strings.Contains(p.body, `id="quotes"`) {
 			t.Errorf("%s does not start on %s→%s %s", c.path, c.from, c.to, c.amount)
 		}

@@ -6,10 +6,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/reviews"
+	"github.com/kawan-labs/kawan/store"
 )
 
 // signInAs creates an account with role (bound to agencyID for a representative) and
@@ -124,6 +126,38 @@ func TestAgencyRepresentativeFlow(t *testing.T) {
 	d, err := s.app.Reviews.Review(context.Background(), reviewIDs[0])
 	if err != nil || d.Reply == nil || d.Reply.Lang != "ne" {
 		t.Errorf("reply as the API shows it: %+v %v", d.Reply, err)
+	}
+
+	// A reply held for a moderator: the representative sees that, not a form to be refused.
+	held := kawan.Reply{Text: "Held reply text.", AuthorID: "x", Lang: "en", Status: kawan.ReviewHeld, CreatedAt: time.Now().UTC()}
+	if err := store.NewReviews(s.app.Store.DB()).SetReply(context.Background(), reviewIDs[1], ids.himalaya, held); err != nil {
+		t.Fatal(err)
+	}
+	p = s.get(rep, "/agencies/"+ids.himalaya+"?lang=en")
+	if !strings.Contains(p.body, `id="reply-status-`+reviewIDs[1]+`">Your agency&#39;s reply to this review is waiting for a moderator.`) ||
+		strings.Contains(p.body, `action="/reviews/`+reviewIDs[1]+`/reply"`) || strings.Contains(p.body, "Held reply text.") {
+		t.Error("a held reply is not shown to the representative as waiting")
+	}
+
+	// A worker who asked to represent an agency sees the claim and its status.
+	claimant, err := s.app.Auth.CreateUser(context.Background(), auth.Registration{Username: "claimant", Password: "fixture pass 2026"}, kawan.RoleWorker, "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.Auth.RequestClaim(context.Background(), claimant.Principal(""), ids.everest, "Office manager, call the Pokhara office", auth.Client{Addr: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+	cc := s.client()
+	if p := s.post(cc, "/signin", "/signin", url.Values{"username": {"claimant"}, "password": {"fixture pass 2026"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("sign in claimant: %d", p.status)
+	}
+	p = s.get(cc, "/account?lang=en")
+	if !strings.Contains(p.body, "Your requests to represent an agency") || !strings.Contains(p.body, "Everest Manpower Services") ||
+		!strings.Contains(p.body, "Waiting for an administrator") || strings.Contains(p.body, `id="rep-agency"`) {
+		t.Error("claimant's account page does not show the pending claim")
+	}
+	if p := s.get(s.register(t, "plainworker"), "/account"); strings.Contains(p.body, `id="rep-h"`) {
+		t.Error("a worker without claims sees a representation section")
 	}
 
 	// A worker still gets the review link and no reply form.

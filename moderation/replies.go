@@ -15,6 +15,7 @@ type ReplyItem struct {
 	ReviewID   string    `json:"review_id"`
 	AgencyID   string    `json:"agency_id"`
 	Text       string    `json:"text"`
+	Lang       string    `json:"lang,omitempty"` // the reply's language, as recorded
 	ReviewText string    `json:"review_text"`
 	CreatedAt  time.Time `json:"created_at"`
 }
@@ -33,7 +34,7 @@ func (s *Service) HeldReplies(ctx context.Context, p kawan.Principal) ([]ReplyIt
 		if r.Reply == nil {
 			continue
 		}
-		out = append(out, ReplyItem{ReviewID: r.ID, AgencyID: r.AgencyID, Text: r.Reply.Text, ReviewText: r.Text, CreatedAt: r.Reply.CreatedAt.UTC()})
+		out = append(out, ReplyItem{ReviewID: r.ID, AgencyID: r.AgencyID, Text: r.Reply.Text, Lang: r.Reply.Lang, ReviewText: r.Text, CreatedAt: r.Reply.CreatedAt.UTC()})
 	}
 	return out, nil
 }

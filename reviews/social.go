@@ -2,6 +2,7 @@ package reviews
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -84,6 +85,33 @@ func (s *Service) Reply(ctx context.Context, p kawan.Principal, reviewID, text, 
 	}
 	s.syncBestEffort(ctx, reviewID)
 	return ReplyResult{Status: reply.Status}, nil
+}
+
+// maxReplyStatuses bounds ReplyStatuses (one page of an agency's reviews).
+const maxReplyStatuses = 50
+
+// ReplyStatuses returns, for those of reviewIDs that are agencyID's and have a reply, the
+// reply's moderation status: the agency's representative sees that a reply is waiting for
+// a moderator (or was not published) instead of a form that would be refused. Reads by
+// _id, at most maxReplyStatuses.
+func (s *Service) ReplyStatuses(ctx context.Context, agencyID string, reviewIDs []string) (map[string]kawan.ReviewStatus, error) {
+	out := map[string]kawan.ReviewStatus{}
+	for _, id := range reviewIDs[:min(len(reviewIDs), maxReplyStatuses)] {
+		if !kawan.ValidID(id) {
+			continue
+		}
+		r, err := s.st.Review(ctx, id)
+		if errors.Is(err, kawan.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if r.AgencyID == agencyID && r.Reply != nil {
+			out[id] = r.Reply.Status
+		}
+	}
+	return out, nil
 }
 
 // published reads a review that the public may see; anything else is not found.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -26,6 +27,10 @@ type PasswordReset struct {
 func resetIndexes(ctx context.Context, db *mongo.Database) error {
 	if err := EnsureIndexes(ctx, db.Collection("users"),
 		mongo.IndexModel{Keys: bson.D{{Key: "contact_hashes", Value: 1}}}); err != nil {
+		return err
+	}
+	if err := EnsureIndexes(ctx, db.Collection("password_resets_used"),
+		mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}}); err != nil {
 		return err
 	}
 	return EnsureIndexes(ctx, db.Collection("password_resets"),
@@ -56,17 +61,22 @@ func (s *Users) Reset(ctx context.Context, hash string) (*PasswordReset, error) 
 	return &r, nil
 }
 
-// UseReset marks a link used if it is unused and not expired at now (compare-and-set, so
-// two requests with one link cannot both succeed). It reports whether this call used it.
-func (s *Users) UseReset(ctx context.Context, hash string, now time.Time) (bool, error) {
-	res, err := s.resets.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: hash}, {Key: "used_at", Value: bson.D{{Key: "$exists", Value: false}}},
-			{Key: "expires_at", Value: bson.D{{Key: "$gt", Value: now}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "used_at", Value: now}}}})
+// UseReset uses up link r (the caller checked it is unused and unexpired) and reports
+// whether this call did: of two requests with one link, exactly one wins. The claim is the
+// insert of the link's hash into password_resets_used, because inserting a unique _id is
+// atomic on every backend, while FerretDB v1 applies a conditional update's filter and its
+// write in two steps (two concurrent updates with one filter can both succeed). The link
+// is then marked used too, so a reader sees it without the claims collection.
+func (s *Users) UseReset(ctx context.Context, r *PasswordReset, now time.Time) (bool, error) {
+	_, err := s.resetsUsed.InsertOne(ctx, bson.D{{Key: "_id", Value: r.Hash}, {Key: "used_at", Value: now}, {Key: "expires_at", Value: r.ExpiresAt}})
 	if err != nil {
-		return false, Classify("use password reset", err)
+		if err = Classify("use password reset", err); errors.Is(err, kawan.ErrConflict) {
+			return false, nil
+		}
+		return false, err
 	}
-	return res.ModifiedCount == 1, nil
+	_, err = s.resets.UpdateOne(ctx, id(r.Hash), bson.D{{Key: "$set", Value: bson.D{{Key: "used_at", Value: now}}}})
+	return true, Classify("mark password reset used", err)
 }
 
 // DeleteUserResets removes every recovery link of an account (after a reset, and on erasure).
@@ -75,8 +85,13 @@ func (s *Users) DeleteUserResets(ctx context.Context, userID string) error {
 	return Classify("delete password resets", err)
 }
 
-// PurgeResets deletes links that expired before t (no TTL indexes).
+// PurgeResets deletes links, and the claims of used ones, that expired before t (no TTL
+// indexes).
 func (s *Users) PurgeResets(ctx context.Context, before time.Time) error {
-	_, err := s.resets.DeleteMany(ctx, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: before}}}})
+	f := bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: before}}}}
+	if _, err := s.resetsUsed.DeleteMany(ctx, f); err != nil {
+		return Classify("purge used password resets", err)
+	}
+	_, err := s.resets.DeleteMany(ctx, f)
 	return Classify("purge password resets", err)
 }

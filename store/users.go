@@ -24,10 +24,11 @@ import (
 //	agency_claims     workers' requests to represent an agency, decided by an admin
 //	agency_reps       _id = agency ID → the user IDs of its approved representatives
 //	password_resets   _id = SHA-256 of a recovery link's secret → user, expiry, use
+//	password_resets_used  _id = the same hash, inserted once when the link is used (the claim)
 //
 // Every hot lookup is by _id (FerretDB v1 pushes only _id equality down to SQL).
 type Users struct {
-	users, names, sessions, revocations, counters, throttle, claims, reps, resets *mongo.Collection
+	users, names, sessions, revocations, counters, throttle, claims, reps, resets, resetsUsed *mongo.Collection
 }
 
 // NewUsers returns the accounts repository of db.
@@ -36,7 +37,7 @@ func NewUsers(db *mongo.Database) *Users {
 		users: db.Collection("users"), names: db.Collection("usernames"), sessions: db.Collection("sessions"),
 		revocations: db.Collection("auth_revocations"), counters: db.Collection("rate_counters"),
 		throttle: db.Collection("login_throttle"), claims: db.Collection("agency_claims"), reps: db.Collection("agency_reps"),
-		resets: db.Collection("password_resets"),
+		resets: db.Collection("password_resets"), resetsUsed: db.Collection("password_resets_used"),
 	}
 }
 
