@@ -105,7 +105,7 @@ func TestLicencePage(t *testing.T) {
 		{"?regulator=NP-DOFE&number=1234-070-71", 200, []string{"Licence active", "Himalaya Manpower"}},
 		{"?regulator=NP-DOFE&number=88/065/66", 200, []string{"Not valid: Suspended", "Do not pay this agency"}},
 		{"?regulator=PH-DMW&number=NOPE-1", 200, []string{"Not found", "Do not pay any money", "https://dmw.gov.ph/", "Kawan searched these lists:",
-			`<span lang="en">Department of Migrant Workers (formerly POEA), Philippines</span>`, `<span lang="en">Department of Foreign Employment, Nepal</span>`}},
+			"<li>Philippines: Department of Migrant Workers (formerly POEA), Philippines</li>", "<li>Nepal: Department of Foreign Employment, Nepal</li>"}},
 		// The form starts on every regulator in English and on the reader's country's regulator in its language.
 		{"?lang=en", 200, []string{`<option value="any" selected>Any government office`}},
 		{"?lang=ne", 200, []string{`<option value="NP-DOFE" selected>`}},

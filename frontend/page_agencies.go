@@ -442,6 +442,14 @@ func (v *view) RegulatorName(code string) string {
 	return code
 }
 
+// Regulator returns a regulator by code (its code as name when Kawan does not know it).
+func (v *view) Regulator(code string) kawan.Regulator {
+	if r, ok := kawan.Regulators[code]; ok {
+		return r
+	}
+	return kawan.Regulator{Code: code, Name: code}
+}
+
 // Regulators lists the regulators for the licence look-up, ordered by country name.
 func (v *view) Regulators() []kawan.Regulator {
 	out := make([]kawan.Regulator, 0, len(kawan.Regulators))

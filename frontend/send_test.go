@@ -83,7 +83,7 @@ func noneText(body string) string {
 
 var (
 	cardRE = regexp.MustCompile(`(?s)<article class="card quote">.*?</article>`)
-	h3RE   = regexp.MustCompile(`<h3>([^<]+)</h3>`)
+	h3RE   = regexp.MustCompile(`<h3[^>]*>([^<]+)</h3>`)
 	bigRE  = regexp.MustCompile(`<p class="big">([A-Z]{3})\x{a0}([0-9,.]+)</p>`)
 )
 
