@@ -271,9 +271,6 @@ func hasWord(s string) bool {
 func (m *meiliAgencies) Ping(ctx context.Context) error { return m.ping(ctx) }
 
 // Drop deletes the index (tests).
-func (m *meiliAgencies) Drop(ctx context.Context) error {
-	_, err := m.client.DeleteIndexWithContext(ctx, m.uid)
-	return err
-}
+func (m *meiliAgencies) Drop(ctx context.Context) error { return m.drop(ctx) }
 
 func (m *meiliAgencies) Close() error { return nil }

@@ -214,6 +214,15 @@ func (m *meiliIndex) ping(ctx context.Context) error {
 	return nil
 }
 
+// drop deletes the index and waits for it (tests).
+func (m *meiliIndex) drop(ctx context.Context) error {
+	task, err := m.client.DeleteIndexWithContext(ctx, m.uid)
+	if err != nil {
+		return meiliErr("delete "+m.what, err)
+	}
+	return m.wait(ctx, "delete "+m.what, task)
+}
+
 // meiliDocPath is id as a document path segment, or false when id cannot be a Meilisearch
 // document id (empty, longer than 511 bytes, or other than a–z, A–Z, 0–9, - and _): such a
 // document cannot exist, and an empty id would address the whole index.
