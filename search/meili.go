@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/meilisearch/meilisearch-go"
@@ -46,7 +47,15 @@ type meiliIndex struct {
 	uid    string
 	what   string // "agency index", for messages
 	want   *meilisearch.Settings
+
+	mu   sync.Mutex
+	sent time.Time // when this process last sent settings to an existing index
 }
+
+// meiliResendAfter: settings that still differ after this process sent them (and no update
+// is queued) are sent again only this long after, so a difference in how a server version
+// echoes a setting never turns every write and readiness check into a settings task.
+const meiliResendAfter = 10 * time.Minute
 
 // newMeiliIndex builds the client: a bounded HTTP timeout, the key, and no client retries
 // (they re-send a request whose body was already read and report MaxRetriesExceeded even
@@ -99,6 +108,17 @@ func (m *meiliIndex) ensure(ctx context.Context) error {
 	}
 	if len(pending.Results) > 0 {
 		return nil // already on its way; the next ensure compares again
+	}
+	if got != nil {
+		m.mu.Lock()
+		recent := time.Since(m.sent) < meiliResendAfter
+		if !recent {
+			m.sent = time.Now()
+		}
+		m.mu.Unlock()
+		if recent {
+			return nil
+		}
 	}
 	if got == nil || slices.ContainsFunc(diff, func(s string) bool { return s != "typoTolerance" && s != "faceting" }) {
 		if _, err := m.idx.UpdateSettingsWithContext(ctx, m.want); err != nil {

@@ -197,6 +197,26 @@ func TestMeiliOpenConfiguresOnceWithoutCreation(t *testing.T) {
 	if n := c.count(http.MethodPatch, "/indexes/ag/settings"); n != 1 {
 		t.Errorf("changed settings were not updated: %v", c.requests())
 	}
+	// A server that echoes a setting otherwise than it was sent: the same process does not
+	// queue a settings task at every write and readiness check.
+	m, _ := openMeiliAgenciesUID(ctx, c.opts(), "ag")
+	c.settings["ag"]["rankingRules"] = []string{"words"}
+	_ = m.ensure(ctx)
+	c.settings["ag"]["rankingRules"] = []string{"words"}
+	c.reset()
+	for range 3 {
+		if err := m.ensure(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := c.count(http.MethodPatch, "/indexes/ag/settings"); n != 0 {
+		t.Errorf("settings re-sent %d times within meiliResendAfter", n)
+	}
+	// But a deleted index is always reconfigured.
+	delete(c.settings, "ag")
+	if err := m.ensure(ctx); err != nil || c.count(http.MethodPatch, "/indexes/ag/settings") != 1 {
+		t.Errorf("deleted index not reconfigured: %v %v", err, c.requests())
+	}
 }
 
 // The settings body: "sort" the first ranking rule and Bleve's tie-breakers last, nothing
