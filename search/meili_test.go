@@ -436,6 +436,19 @@ func TestMeiliSearchRequests(t *testing.T) {
 		t.Errorf("relevance sends a sort (it would come before relevance): %v", body())
 	}
 	c.reset()
+	_, _ = ag.SearchAgencies(ctx, AgencyQuery{MinRating: 4, Destination: "QA", Sort: AgencySortReviews, PerPage: 10, Page: 2, Facets: true})
+	b = body()
+	if b["filter"] != `destination = "QA" AND rating >= 4 AND reviews >= 1` || fmt.Sprint(b["sort"]) != "[reviews:desc rating:desc name_sort:asc id:asc]" ||
+		b["page"] != 2.0 || b["hitsPerPage"] != 10.0 || fmt.Sprint(b["facets"]) != fmt.Sprint(AgencyFacets) || b["matchingStrategy"] != "all" {
+		t.Errorf("filters, sort reviews, page 2: %v", b)
+	}
+	c.reset()
+	_, _ = rv.SearchReviews(ctx, ReviewQuery{AgencyID: "a1", Lang: "ne", Q: "passport", Sort: SortHelpful, Limit: 10})
+	b = body()
+	if b["filter"] != `agency_id = "a1" AND lang = "ne"` || fmt.Sprint(b["sort"]) != "[helpful:desc created:desc id:asc]" || b["q"] != "passport" {
+		t.Errorf("review filters and sort: %v", b)
+	}
+	c.reset()
 	for _, q := range []string{"!!! ???", "—", "..."} {
 		h, err := rv.SearchReviews(ctx, ReviewQuery{Q: q, Limit: 10})
 		if err != nil || h.Total != 0 || len(h.Items) != 0 {
