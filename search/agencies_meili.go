@@ -3,11 +3,9 @@ package search
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
+	"unicode"
 
 	"github.com/meilisearch/meilisearch-go"
 
@@ -16,9 +14,6 @@ import (
 
 // meiliAgenciesUID is the Meilisearch index that holds agencies.
 const meiliAgenciesUID = "kawan_agencies"
-
-// meiliTaskTimeout bounds how long a write waits for Meilisearch to apply it.
-const meiliTaskTimeout = 30 * time.Second
 
 // meiliAgency is the indexed form of an AgencyDoc in Meilisearch: searchable text, filter
 // and sort fields named as the facets are, and the whole public document as a JSON string.
@@ -34,16 +29,14 @@ type meiliAgency struct {
 	LicenceStatuses []string `json:"licence_status"`
 	Rating          float64  `json:"rating"`
 	Reviews         int64    `json:"reviews"`
-	// Trust is agencyTrust(Standing): relevance sorts by it after words, typos, proximity and
-	// attribute, so licensed agencies come before unlicensed ones that match as well.
+	// Trust is agencyTrust(Standing): a ranking rule after the relevance rules, so licensed
+	// agencies come before unlicensed ones that match as well (as on Bleve).
 	Trust int    `json:"trust"`
 	Doc   string `json:"doc"`
 }
 
 type meiliAgencies struct {
-	client meilisearch.ServiceManager
-	idx    meilisearch.IndexManager
-	uid    string
+	*meiliIndex
 }
 
 // meiliSynonyms turns the synonym groups into Meilisearch's map (each word → the others).
@@ -61,70 +54,35 @@ func openMeiliAgencies(ctx context.Context, o Options) (Index, error) {
 	return openMeiliAgenciesUID(ctx, o, meiliAgenciesUID)
 }
 
-// openMeiliAgenciesUID opens (creating and configuring when needed) an agency index: the
-// searchable attributes (name first), filterable and sortable attributes, typo tolerance as
-// TyposAllowed says (1 typo from 5 letters, 2 from 9), synonyms, and a window of
-// MaxAgencyWindow hits so totals are exact.
-func openMeiliAgenciesUID(ctx context.Context, o Options, uid string) (*meiliAgencies, error) {
-	opts := []meilisearch.Option{meilisearch.WithCustomClient(&http.Client{Timeout: 10 * time.Second})}
-	if o.MeiliAPIKey != "" {
-		opts = append(opts, meilisearch.WithAPIKey(o.MeiliAPIKey))
-	}
-	client := meilisearch.New(o.MeiliURL, opts...)
-	m := &meiliAgencies{client: client, idx: client.Index(uid), uid: uid}
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if _, err := client.GetIndexWithContext(ctx, uid); err != nil {
-		var me *meilisearch.Error
-		if !errors.As(err, &me) || me.StatusCode != http.StatusNotFound {
-			return nil, meiliErr("open agency index", err)
-		}
-		task, err := client.CreateIndexWithContext(ctx, &meilisearch.IndexConfig{Uid: uid, PrimaryKey: "id"})
-		if err != nil {
-			return nil, meiliErr("create agency index", err)
-		}
-		if err := m.wait(ctx, task); err != nil {
-			return nil, fmt.Errorf("search: create agency index: %w", err)
-		}
-	}
-	task, err := m.idx.UpdateSettingsWithContext(ctx, &meilisearch.Settings{
+// meiliAgencyRankingRules: a chosen sort first (so q=manpower&sort=rating is in rating
+// order, as on Bleve), then relevance, then Bleve's tie-breakers: licensed before
+// unlicensed (trust), then A–Z.
+var meiliAgencyRankingRules = []string{"sort", "words", "typo", "proximity", "attribute", "exactness", "trust:asc", "name_sort:asc"}
+
+// meiliAgencySettings is the agency index's configuration: the searchable attributes (name
+// first), filterable and sortable attributes, the ranking rules, synonyms and a window of
+// MaxAgencyWindow hits so totals are exact. Typo tolerance (1 typo from 5 letters, 2 from
+// 9, as TyposAllowed says) and 100 values per facet are Meilisearch's defaults and are not
+// sent (see MeiliMinVersion).
+func meiliAgencySettings() *meilisearch.Settings {
+	return &meilisearch.Settings{
 		SearchableAttributes: []string{"name", "text"},
 		FilterableAttributes: []string{"origin", "destination", "sector", "standing", "licence_status", "rating", "reviews"},
 		SortableAttributes:   []string{"name_sort", "rating", "reviews", "id", "trust"},
 		DisplayedAttributes:  []string{"id", "doc"},
-		RankingRules:         []string{"words", "typo", "proximity", "attribute", "sort", "exactness"},
+		RankingRules:         meiliAgencyRankingRules,
 		Synonyms:             meiliSynonyms(),
-		TypoTolerance: &meilisearch.TypoTolerance{
-			Enabled:             true,
-			MinWordSizeForTypos: meilisearch.MinWordSizeForTypos{OneTypo: 5, TwoTypos: 9},
-			DisableOnWords:      []string{},
-			DisableOnAttributes: []string{},
-		},
-		Pagination: &meilisearch.Pagination{MaxTotalHits: MaxAgencyWindow},
-		Faceting:   &meilisearch.Faceting{MaxValuesPerFacet: 100},
-	})
-	if err != nil {
-		return nil, meiliErr("configure agency index", err)
+		Pagination:           &meilisearch.Pagination{MaxTotalHits: MaxAgencyWindow},
 	}
-	if err := m.wait(ctx, task); err != nil {
-		return nil, fmt.Errorf("search: configure agency index: %w", err)
-	}
-	return m, nil
 }
 
-// wait blocks until a task has finished (at most meiliTaskTimeout), so that a caller who then
-// marks an agency as indexed (indexed_version) is right to do so.
-func (m *meiliAgencies) wait(ctx context.Context, t *meilisearch.TaskInfo) error {
-	ctx, cancel := context.WithTimeout(ctx, meiliTaskTimeout)
-	defer cancel()
-	done, err := m.client.WaitForTaskWithContext(ctx, t.TaskUID, 25*time.Millisecond)
-	if err != nil {
-		return meiliErr("wait for task", err)
-	}
-	if done.Status != meilisearch.TaskStatusSucceeded {
-		return fmt.Errorf("search: task %d %s: %s", t.TaskUID, done.Status, done.Error.Message)
-	}
-	return nil
+// openMeiliAgenciesUID opens an agency index. It does not fail when Meilisearch is down,
+// slow or refuses the key: Ping reports it, and the index is configured (ensure) as soon
+// as a write or a readiness check reaches it.
+func openMeiliAgenciesUID(ctx context.Context, o Options, uid string) (*meiliAgencies, error) {
+	m := &meiliAgencies{newMeiliIndex(o, uid, "agency index", meiliAgencySettings())}
+	m.open(ctx)
+	return m, nil
 }
 
 func (m *meiliAgencies) IndexAgencies(ctx context.Context, docs ...AgencyDoc) error {
@@ -133,6 +91,9 @@ func (m *meiliAgencies) IndexAgencies(ctx context.Context, docs ...AgencyDoc) er
 	}
 	out := make([]meiliAgency, 0, len(docs))
 	for _, d := range docs {
+		if _, ok := meiliDocPath(d.ID); !ok {
+			return fmt.Errorf("search: agency id %q cannot be a Meilisearch document id", d.ID)
+		}
 		raw, err := json.Marshal(d)
 		if err != nil {
 			return fmt.Errorf("search: encode agency %s: %w", d.ID, err)
@@ -143,12 +104,15 @@ func (m *meiliAgencies) IndexAgencies(ctx context.Context, docs ...AgencyDoc) er
 			LicenceStatuses: nonNilStrings(d.LicenceStatuses), Rating: d.Rating, Reviews: d.Reviews, Trust: int(agencyTrust(d.Standing)), Doc: string(raw),
 		})
 	}
+	if err := m.ensure(ctx); err != nil {
+		return err
+	}
 	pk := "id"
 	task, err := m.idx.AddDocumentsWithContext(ctx, out, &meilisearch.DocumentOptions{PrimaryKey: &pk})
 	if err != nil {
 		return meiliErr("index agencies", err)
 	}
-	return m.wait(ctx, task)
+	return m.wait(ctx, "index agencies", task)
 }
 
 func nonNilStrings(s []string) []string {
@@ -159,21 +123,31 @@ func nonNilStrings(s []string) []string {
 }
 
 func (m *meiliAgencies) DeleteAgency(ctx context.Context, id string) error {
-	task, err := m.idx.DeleteDocumentWithContext(ctx, id, nil)
+	path, ok := meiliDocPath(id)
+	if !ok {
+		return nil // cannot be in the index (and "" would address every document)
+	}
+	if err := m.ensure(ctx); err != nil {
+		return err
+	}
+	task, err := m.idx.DeleteDocumentWithContext(ctx, path, nil)
 	if err != nil {
 		return meiliErr("delete agency", err)
 	}
-	return m.wait(ctx, task)
+	return m.wait(ctx, "delete agency", task)
 }
 
 func (m *meiliAgencies) GetAgency(ctx context.Context, id string) (AgencyDoc, error) {
+	path, ok := meiliDocPath(id)
+	if !ok {
+		return AgencyDoc{}, fmt.Errorf("search: agency %q: %w", id, kawan.ErrNotFound)
+	}
 	var hit struct {
 		Doc string `json:"doc"`
 	}
-	err := m.idx.GetDocumentWithContext(ctx, id, &meilisearch.DocumentQuery{Fields: []string{"doc"}}, &hit)
+	err := m.idx.GetDocumentWithContext(ctx, path, &meilisearch.DocumentQuery{Fields: []string{"doc"}}, &hit)
 	if err != nil {
-		var me *meilisearch.Error
-		if errors.As(err, &me) && me.StatusCode == http.StatusNotFound {
+		if meiliCode(err) == "document_not_found" {
 			return AgencyDoc{}, fmt.Errorf("search: agency %s: %w", id, kawan.ErrNotFound)
 		}
 		return AgencyDoc{}, meiliErr("get agency", err)
@@ -220,7 +194,7 @@ func (m *meiliAgencies) SearchAgencies(ctx context.Context, q AgencyQuery) (Agen
 	case AgencySortName:
 		req.Sort = []string{"name_sort:asc", "id:asc"}
 	case AgencySortRelevance:
-		req.Sort = []string{"trust:asc"}
+		// The ranking rules: relevance, then trust, then A–Z (no sort: "sort" comes first).
 	}
 	query := QueryText(q.Q)
 	if strings.TrimSpace(query) == "" {
@@ -288,28 +262,15 @@ func (m *meiliAgencies) SearchAgencies(ctx context.Context, q AgencyQuery) (Agen
 	return out, nil
 }
 
-// hasWord reports whether s has a letter or digit (a query of punctuation matches nothing,
-// as in Bleve, instead of everything).
+// hasWord reports whether s has a letter or digit, in any script (a query of punctuation
+// or symbols matches nothing, as in Bleve, where Meilisearch would match everything).
 func hasWord(s string) bool {
-	for _, r := range s {
-		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 127 {
-			return true
-		}
-	}
-	return false
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) >= 0
 }
 
-func (m *meiliAgencies) Ping(ctx context.Context) error {
-	if _, err := m.client.HealthWithContext(ctx); err != nil {
-		return fmt.Errorf("search: agency index: %w", kawan.ErrUnavailable)
-	}
-	return nil
-}
+func (m *meiliAgencies) Ping(ctx context.Context) error { return m.ping(ctx) }
 
 // Drop deletes the index (tests).
-func (m *meiliAgencies) Drop(ctx context.Context) error {
-	_, err := m.client.DeleteIndexWithContext(ctx, m.uid)
-	return err
-}
+func (m *meiliAgencies) Drop(ctx context.Context) error { return m.drop(ctx) }
 
 func (m *meiliAgencies) Close() error { return nil }

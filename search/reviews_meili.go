@@ -3,15 +3,10 @@ package search
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/meilisearch/meilisearch-go"
-
-	"github.com/kawan-labs/kawan"
 )
 
 // meiliReviewsUID is the Meilisearch index that holds published reviews.
@@ -33,65 +28,37 @@ type meiliReview struct {
 }
 
 type meiliReviews struct {
-	client meilisearch.ServiceManager
-	idx    meilisearch.IndexManager
+	*meiliIndex
 }
 
-// openMeiliReviews opens (creating and configuring when needed) the review index on the
-// Meilisearch server at o.MeiliURL.
+// openMeiliReviews opens the review index on the Meilisearch server at o.MeiliURL.
 func openMeiliReviews(ctx context.Context, o Options) (ReviewIndex, error) {
 	return openMeiliReviewsUID(ctx, o, meiliReviewsUID)
 }
 
-func openMeiliReviewsUID(ctx context.Context, o Options, uid string) (*meiliReviews, error) {
-	opts := []meilisearch.Option{meilisearch.WithCustomClient(&http.Client{Timeout: 10 * time.Second})}
-	if o.MeiliAPIKey != "" {
-		opts = append(opts, meilisearch.WithAPIKey(o.MeiliAPIKey))
-	}
-	client := meilisearch.New(o.MeiliURL, opts...)
-	m := &meiliReviews{client: client, idx: client.Index(uid)}
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if _, err := client.GetIndexWithContext(ctx, uid); err != nil {
-		var me *meilisearch.Error
-		if !errors.As(err, &me) || me.StatusCode != http.StatusNotFound {
-			return nil, meiliErr("open review index", err)
-		}
-		task, err := client.CreateIndexWithContext(ctx, &meilisearch.IndexConfig{Uid: uid, PrimaryKey: "id"})
-		if err != nil {
-			return nil, meiliErr("create review index", err)
-		}
-		if err := m.wait(ctx, task); err != nil {
-			return nil, fmt.Errorf("search: create review index: %w", err)
-		}
-	}
-	task, err := m.idx.UpdateSettingsWithContext(ctx, &meilisearch.Settings{
+// meiliReviewRankingRules: a chosen sort first, then relevance, then newest first and the
+// id (Bleve's order for equal scores).
+var meiliReviewRankingRules = []string{"sort", "words", "typo", "proximity", "attribute", "exactness", "created:desc", "id:asc"}
+
+// meiliReviewSettings is the review index's configuration (typo tolerance and faceting are
+// Meilisearch's defaults and not sent: see MeiliMinVersion).
+func meiliReviewSettings() *meilisearch.Settings {
+	return &meilisearch.Settings{
 		SearchableAttributes: []string{"text"},
 		FilterableAttributes: []string{"agency_id", "lang", "origin", "destination"},
 		SortableAttributes:   []string{"created", "helpful", "overall", "id"},
 		DisplayedAttributes:  []string{"id", "doc"},
+		RankingRules:         meiliReviewRankingRules,
 		Pagination:           &meilisearch.Pagination{MaxTotalHits: MaxReviewWindow},
-	})
-	if err != nil {
-		return nil, meiliErr("configure review index", err)
 	}
-	if err := m.wait(ctx, task); err != nil {
-		return nil, fmt.Errorf("search: configure review index: %w", err)
-	}
-	return m, nil
 }
 
-// wait blocks until a Meilisearch task has finished, so that a caller who then marks a
-// review as indexed (indexed_version) is right to do so.
-func (m *meiliReviews) wait(ctx context.Context, t *meilisearch.TaskInfo) error {
-	done, err := m.client.WaitForTaskWithContext(ctx, t.TaskUID, 25*time.Millisecond)
-	if err != nil {
-		return meiliErr("wait for task", err)
-	}
-	if done.Status != meilisearch.TaskStatusSucceeded {
-		return fmt.Errorf("search: task %d %s: %s", t.TaskUID, done.Status, done.Error.Message)
-	}
-	return nil
+// openMeiliReviewsUID opens a review index; like openMeiliAgenciesUID it does not fail
+// while Meilisearch is down, slow or refuses the key.
+func openMeiliReviewsUID(ctx context.Context, o Options, uid string) (*meiliReviews, error) {
+	m := &meiliReviews{newMeiliIndex(o, uid, "review index", meiliReviewSettings())}
+	m.open(ctx)
+	return m, nil
 }
 
 func (m *meiliReviews) IndexReviews(ctx context.Context, docs ...ReviewDoc) error {
@@ -100,6 +67,9 @@ func (m *meiliReviews) IndexReviews(ctx context.Context, docs ...ReviewDoc) erro
 	}
 	out := make([]meiliReview, 0, len(docs))
 	for _, d := range docs {
+		if _, ok := meiliDocPath(d.ID); !ok {
+			return fmt.Errorf("search: review id %q cannot be a Meilisearch document id", d.ID)
+		}
 		raw, err := json.Marshal(d)
 		if err != nil {
 			return fmt.Errorf("search: encode review %s: %w", d.ID, err)
@@ -110,20 +80,30 @@ func (m *meiliReviews) IndexReviews(ctx context.Context, docs ...ReviewDoc) erro
 			Doc: string(raw),
 		})
 	}
+	if err := m.ensure(ctx); err != nil {
+		return err
+	}
 	pk := "id"
 	task, err := m.idx.AddDocumentsWithContext(ctx, out, &meilisearch.DocumentOptions{PrimaryKey: &pk})
 	if err != nil {
 		return meiliErr("index reviews", err)
 	}
-	return m.wait(ctx, task)
+	return m.wait(ctx, "index reviews", task)
 }
 
 func (m *meiliReviews) DeleteReview(ctx context.Context, id string) error {
-	task, err := m.idx.DeleteDocumentWithContext(ctx, id, nil)
+	path, ok := meiliDocPath(id)
+	if !ok {
+		return nil // cannot be in the index (and "" would address every document)
+	}
+	if err := m.ensure(ctx); err != nil {
+		return err
+	}
+	task, err := m.idx.DeleteDocumentWithContext(ctx, path, nil)
 	if err != nil {
 		return meiliErr("delete review", err)
 	}
-	return m.wait(ctx, task)
+	return m.wait(ctx, "delete review", task)
 }
 
 func (m *meiliReviews) SearchReviews(ctx context.Context, q ReviewQuery) (ReviewHits, error) {
@@ -153,27 +133,46 @@ func (m *meiliReviews) SearchReviews(ctx context.Context, q ReviewQuery) (Review
 	case SortRating:
 		req.Sort = []string{"overall:desc", "created:desc", "id:asc"}
 	case SortRelevance:
-		// Meilisearch's ranking rules order by relevance.
+		// The ranking rules: relevance, then newest first (no sort: "sort" comes first).
 	default:
 		req.Sort = []string{"created:desc", "id:asc"}
 	}
-	// Page mode gives an exhaustive total (totalHits); offset mode only an estimate.
-	exact := q.Offset%q.Limit == 0
+	query := strings.TrimSpace(q.Q)
+	if query != "" && !hasWord(query) {
+		// Punctuation only: Meilisearch would treat it as empty and match every review;
+		// Bleve matches none (as SearchAgencies does).
+		return ReviewHits{Items: []ReviewDoc{}}, nil
+	}
+	// Page mode gives an exhaustive total (totalHits); offset mode only an estimate. An
+	// offset that is not a multiple of the limit is read from a slightly larger page that
+	// holds the whole window, or else with a second, hit-less page-mode request for the total.
+	per, page, skip, exact := meiliReviewPage(q.Offset, q.Limit)
 	if exact {
-		per := int64(q.Limit)
-		req.HitsPerPage, req.Page = &per, int64(q.Offset/q.Limit)+1
+		req.HitsPerPage, req.Page = &per, page
 	} else {
 		req.Offset, req.Limit = int64(q.Offset), int64(q.Limit)
 	}
-	res, err := m.idx.SearchWithContext(ctx, strings.TrimSpace(q.Q), req)
+	res, err := m.idx.SearchWithContext(ctx, query, req)
 	if err != nil {
 		return ReviewHits{}, meiliErr("search reviews", err)
 	}
 	out := ReviewHits{Total: int(res.TotalHits), Items: make([]ReviewDoc, 0, len(res.Hits))}
 	if !exact {
-		out.Total = int(res.EstimatedTotalHits)
+		zero := int64(0)
+		treq := *req
+		treq.Offset, treq.Limit, treq.HitsPerPage, treq.Page, treq.Sort = 0, 0, &zero, 1, nil
+		tres, err := m.idx.SearchWithContext(ctx, query, &treq)
+		if err != nil {
+			return ReviewHits{}, meiliErr("count reviews", err)
+		}
+		out.Total = int(tres.TotalHits)
 	}
-	for _, h := range res.Hits {
+	hits := res.Hits
+	if exact {
+		hits = hits[min(skip, len(hits)):]
+		hits = hits[:min(q.Limit, len(hits))]
+	}
+	for _, h := range hits {
 		var raw string
 		if err := json.Unmarshal(h["doc"], &raw); err != nil {
 			return ReviewHits{}, fmt.Errorf("search: decode review hit: %w", err)
@@ -187,26 +186,18 @@ func (m *meiliReviews) SearchReviews(ctx context.Context, q ReviewQuery) (Review
 	return out, nil
 }
 
-func (m *meiliReviews) Ping(ctx context.Context) error {
-	if _, err := m.client.HealthWithContext(ctx); err != nil {
-		return fmt.Errorf("search: review index: %w", kawan.ErrUnavailable)
+// meiliReviewPage chooses a page (size per, number page, from 1) holding the window
+// [offset, offset+limit) at skip hits into it, no larger than twice the limit; exact is false
+// when there is none (offset mode then).
+func meiliReviewPage(offset, limit int) (per, page int64, skip int, exact bool) {
+	for p := limit; p <= 2*limit; p++ {
+		if offset/p == (offset+limit-1)/p {
+			return int64(p), int64(offset/p) + 1, offset % p, true
+		}
 	}
-	return nil
+	return 0, 0, 0, false
 }
+
+func (m *meiliReviews) Ping(ctx context.Context) error { return m.ping(ctx) }
 
 func (m *meiliReviews) Close() error { return nil }
-
-// meiliQuote makes a Meilisearch filter string literal of v.
-func meiliQuote(v string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
-}
-
-// meiliErr maps a client error: no answer or a 5xx means the backend is unavailable (the
-// write path then relies on the reconciler); anything else is a plain error.
-func meiliErr(what string, err error) error {
-	var me *meilisearch.Error
-	if errors.As(err, &me) && me.StatusCode > 0 && me.StatusCode < 500 {
-		return fmt.Errorf("search: %s: %s", what, me.MeilisearchApiError.Message)
-	}
-	return fmt.Errorf("search: %s: %w: %v", what, kawan.ErrUnavailable, err)
-}

@@ -2,10 +2,7 @@ package search
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -31,8 +28,10 @@ func reviewIndexes(t *testing.T) map[string]ReviewIndex {
 		if err != nil {
 			t.Fatalf("meilisearch at MEILI_URL: %v", err)
 		}
-		t.Cleanup(func() { _, _ = m.client.DeleteIndex(uid) })
+		t.Cleanup(func() { _ = m.drop(context.Background()) })
 		out["meilisearch"] = m
+	} else {
+		t.Log("MEILI_URL is not set: the Meilisearch leg of the review contract is SKIPPED (Bleve only)")
 	}
 	return out
 }
@@ -132,18 +131,7 @@ func TestReviewIndexContract(t *testing.T) {
 	}
 }
 
-// A Meilisearch server that is down or failing is reported as unavailable (so /readyz and
-// the write path treat it as an outage), not as a bad request.
-func TestMeiliReviewsUnavailable(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, `{"message":"down","code":"internal","type":"internal"}`, http.StatusServiceUnavailable)
-	}))
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if _, err := openMeiliReviews(ctx, Options{MeiliURL: srv.URL}); !errors.Is(err, kawan.ErrUnavailable) {
-		t.Fatalf("open against a failing server: err = %v, want ErrUnavailable", err)
-	}
+func TestMeiliQuote(t *testing.T) {
 	if got := meiliQuote(`a"b\c`); got != `"a\"b\\c"` {
 		t.Fatalf("meiliQuote = %s", got)
 	}
