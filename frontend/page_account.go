@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/auth"
 )
@@ -211,6 +212,8 @@ type accountPage struct {
 	User   *kawan.User
 	Errors fieldErrors
 	Choice string
+	// Follows are the agencies the account follows, with their latest changes.
+	Follows []agencies.FollowedAgency
 }
 
 func (f *Frontend) account(c echo.Context) error {
@@ -220,7 +223,11 @@ func (f *Frontend) account(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return f.render(c, http.StatusOK, "account", v, accountPage{User: u, Errors: fieldErrors{}, Choice: "anonymise"})
+	follows, err := f.followedAgencies(c, v.User.UserID)
+	if err != nil {
+		return err
+	}
+	return f.render(c, http.StatusOK, "account", v, accountPage{User: u, Errors: fieldErrors{}, Choice: "anonymise", Follows: follows})
 }
 
 // exportAccount downloads everything Kawan holds about the account, as JSON.

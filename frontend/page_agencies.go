@@ -249,6 +249,7 @@ type profilePage struct {
 	Sort       string
 	Prev, Next string
 	CanWrite   bool
+	Follow     followState
 	// Stale holds, by regulator code, the scheduled source of that regulator's list that
 	// could not be read again: its licence facts show their age.
 	Stale map[string]*staleNote
@@ -293,6 +294,10 @@ func (f *Frontend) agencyProfile(c echo.Context) error {
 	v.Title = p.LegalName
 	data := profilePage{P: p, Badge: standingClass(p.Standing.Standing), Regulators: kawan.Regulators, CanWrite: f.has("write"),
 		Stale: f.staleNotes(c, p)}
+	if data.Follow, err = f.followState(c, v, p.ID); err != nil {
+		return err
+	}
+	v.Feed = data.Follow.FeedURL
 	if f.o.Reviews != nil {
 		r, err := f.o.Reviews.Ratings(ctx, p.ID)
 		if err != nil {
