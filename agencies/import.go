@@ -50,7 +50,16 @@ type ImportReport struct {
 	// Missing lists licences from this regulator on record in Kawan that a full list no
 	// longer contains (reported, never changed: a list may be partial or late).
 	Missing []string `json:"missing,omitempty"`
-	TookMS  int64    `json:"took_ms"`
+	// UnknownStatuses counts rows whose status word the profile does not know, by the word:
+	// they imported as "unknown — check with the regulator".
+	UnknownStatuses map[string]int `json:"unknown_statuses,omitempty"`
+	// Notes are row-level remarks that rejected nothing (one agency listed twice).
+	Notes []RowError `json:"notes,omitempty"`
+	// Warnings are file-level remarks (a partial list, every row of one status).
+	Warnings []string `json:"warnings,omitempty"`
+	// Events is how many status-history events the import recorded.
+	Events int   `json:"events"`
+	TookMS int64 `json:"took_ms"`
 }
 
 // maxReported bounds the changes, errors and missing licences a report lists.
@@ -66,7 +75,19 @@ func (r *ImportReport) Summary() string {
 	if len(r.Missing) > 0 {
 		s += fmt.Sprintf("; %d licences on record are not on this list", len(r.Missing))
 	}
+	if n := r.unknownRows(); n > 0 {
+		s += fmt.Sprintf("; %d rows with a status word the profile does not know (imported as unknown — check with the regulator): %s",
+			n, strings.Join(sortedKeys(r.UnknownStatuses), ", "))
+	}
 	return s
+}
+
+func (r *ImportReport) unknownRows() int {
+	n := 0
+	for _, c := range r.UnknownStatuses {
+		n += c
+	}
+	return n
 }
 
 // Import reads a regulator's list with the named profile and upserts its rows into the
@@ -93,9 +114,24 @@ func (s *Service) Import(ctx context.Context, profile string, data []byte, opts 
 		return nil, err
 	}
 	rep := &ImportReport{Profile: p.Name, DryRun: opts.DryRun, Rows: len(parsed.Rows) + len(parsed.Rejected),
-		Errors: []RowError{}, Changes: []Change{}}
+		Errors: []RowError{}, Changes: []Change{}, Notes: parsed.Notes, Warnings: parsed.Warnings}
+	rejectedLines := map[int]bool{}
 	for _, e := range parsed.Rejected {
-		rep.reject(e)
+		if !rejectedLines[e.Line] {
+			rep.reject(e)
+		} else if len(rep.Errors) < maxReported {
+			rep.Errors = append(rep.Errors, e)
+		}
+		rejectedLines[e.Line] = true
+	}
+	rep.Rows = len(parsed.Rows) + len(rejectedLines)
+	for _, row := range parsed.Rows {
+		if row.UnknownStatus {
+			if rep.UnknownStatuses == nil {
+				rep.UnknownStatuses = map[string]int{}
+			}
+			rep.UnknownStatuses[trunc(row.StatusText)]++
+		}
 	}
 	run := &importRun{s: s, p: p, opts: opts, rep: rep, byKey: map[string]*target{}, seenLicences: map[string]bool{}}
 	// Resolve every row to the agency it belongs to first, then write each agency once with
@@ -120,12 +156,22 @@ func (s *Service) Import(ctx context.Context, profile string, data []byte, opts 
 		}
 	}
 	slices.SortFunc(rep.Errors, func(a, b RowError) int { return a.Line - b.Line })
+	slices.SortFunc(rep.Changes, func(a, b Change) int { return a.Line - b.Line })
+	rep.Events = len(run.events)
 	if !opts.DryRun {
+		if err := s.history.Append(ctx, run.events...); err != nil {
+			return rep, fmt.Errorf("agencies: import: recording status history: %w", err)
+		}
 		if err := s.syncMany(ctx, run.touched); err != nil {
 			s.log.Warn("agencies: indexing imported agencies failed; the reconciler will retry", "err", err)
 		}
+		rec := store.ImportRecord{Profile: p.Name, Regulator: p.Regulator, SourceURL: p.SourceURL, RetrievedAt: opts.RetrievedAt,
+			AsOf: run.asOf, Rows: rep.Rows, Agencies: len(run.targets), ImportedAt: s.now().UTC().Truncate(time.Millisecond)}
+		if err := s.st.RecordImport(ctx, rec); err != nil {
+			return rep, err
+		}
 	}
-	if p.FullList {
+	if p.FullList && !parsed.Partial {
 		missing, err := run.missing(ctx)
 		if err != nil {
 			return rep, err
@@ -163,41 +209,69 @@ type importRun struct {
 	byKey        map[string]*target // licence key, name key or "id|"+ID → target
 	touched      []string
 	seenLicences map[string]bool
+	events       []kawan.AgencyEvent
+	asOf         time.Time
+	dryIDs       map[string]bool
 }
 
-// target is one agency an import writes: an existing one (id) or a new one, with its rows.
+// target is one agency an import writes: an existing one (id, with its stored licences and
+// address) or a new one, with its rows and the rows that joined it by name.
 type target struct {
-	id   string
-	rows []Row
+	id      string
+	stored  []kawan.Licence
+	address string
+	rows    []Row
+	merges  map[int]kawan.MergeNote // by row line
 }
 
-// resolve finds the agency a row belongs to: the holder of its licence, else the agency
-// with its normalised name in its origin (already stored, or new earlier in this file).
+// resolve finds the agency a row belongs to: the holder of its key (licence number, or
+// name and classification on a list without numbers), else the agency with its normalised
+// name in its origin (stored, or new earlier in this file) if the two can be one agency
+// (compatible), else a new agency.
 func (r *importRun) resolve(ctx context.Context, row Row) error {
-	lk := store.LicenceKey(row.Regulator, row.Licence)
+	lk := store.RegistryKey(row.Regulator, row.key())
 	nk := store.NameKey(row.Origin, kawan.NormalizeName(row.Name))
 	r.seenLicences[lk] = true
+	if row.AsOf.After(r.asOf) {
+		r.asOf = row.AsOf
+	}
 	t := r.byKey[lk]
 	if t == nil {
 		id, _, err := r.s.lookupLive(ctx, lk)
 		if err != nil {
 			return err
 		}
-		if id == "" {
-			if t = r.byKey[nk]; t == nil {
+		if id != "" {
+			if t, err = r.existing(ctx, id); err != nil {
+				return err
+			}
+		} else {
+			cand := r.byKey[nk]
+			if cand == nil {
 				if id, _, err = r.s.lookupLive(ctx, nk); err != nil {
 					return err
 				}
+				if id != "" {
+					if cand, err = r.existing(ctx, id); err != nil {
+						return err
+					}
+				}
 			}
-		}
-		if t == nil && id != "" {
-			t = r.byKey["id|"+id]
-		}
-		if t == nil {
-			t = &target{id: id}
-			r.targets = append(r.targets, t)
-			if id != "" {
-				r.byKey["id|"+id] = t
+			if cand != nil {
+				if rule, reason, ok := cand.compatible(row); ok {
+					t = cand
+					if cand.id != "" || len(cand.rows) > 0 {
+						if t.merges == nil {
+							t.merges = map[int]kawan.MergeNote{}
+						}
+						t.merges[row.Line] = kawan.MergeNote{Regulator: row.Regulator, Key: row.key(), Number: row.Licence, Name: row.Name,
+							Address: row.Address, Rule: rule, Reason: reason, Source: r.p.Name, At: r.opts.RetrievedAt}
+					}
+				}
+			}
+			if t == nil {
+				t = &target{}
+				r.targets = append(r.targets, t)
 			}
 		}
 	}
@@ -209,16 +283,77 @@ func (r *importRun) resolve(ctx context.Context, row Row) error {
 	return nil
 }
 
+// existing returns the target of stored agency id (one per agency in a run).
+func (r *importRun) existing(ctx context.Context, id string) (*target, error) {
+	if t := r.byKey["id|"+id]; t != nil {
+		return t, nil
+	}
+	a, err := r.s.st.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{id: id, stored: a.Licences, address: a.Address}
+	r.targets = append(r.targets, t)
+	r.byKey["id|"+id] = t
+	return t, nil
+}
+
+// compatible reports whether row (found by its name only) can belong to the agency t, and
+// by which rule. Never one agency: another licence of the same regulator under a different
+// number (two agencies called "Gulf Associate" with RL 0923 and RL 0251), or on a list
+// without numbers, another classification at another address.
+func (t *target) compatible(row Row) (rule, reason string, ok bool) {
+	lics := slices.Clone(t.stored)
+	addr := t.address
+	for _, o := range t.rows {
+		lics = append(lics, kawan.Licence{Regulator: o.Regulator, Number: o.Licence, Key: o.Key})
+		if o.Address != "" {
+			addr = o.Address
+		}
+	}
+	for _, l := range lics {
+		if l.Regulator != row.Regulator || l.RegistryKey() == row.key() {
+			continue
+		}
+		switch {
+		case row.Key == "" && l.Key == "":
+			return "", "", false // two licence numbers: two agencies
+		case row.Key == "" || l.Key == "":
+			continue // a numbered licence and a listing without numbers: the name decides
+		}
+		if row.Address == "" || kawan.NormalizeName(row.Address) != kawan.NormalizeName(addr) {
+			return "", "", false
+		}
+		return kawan.MergeSameNameAddress, fmt.Sprintf("the %s list has no licence numbers; %q (%s) has the same name and address (%q) as this agency's other listing",
+			row.Regulator, row.Name, row.Classification, row.Address), true
+	}
+	return kawan.MergeSameNameOrigin, fmt.Sprintf("no agency holds %s %s; %q has the same normalised name (%q) in %s as this agency",
+		row.Regulator, rowLabel(row), row.Name, kawan.NormalizeName(row.Name), row.Origin), true
+}
+
+func rowLabel(row Row) string {
+	if row.Licence != "" {
+		return "licence " + row.Licence
+	}
+	return "listing " + row.Classification
+}
+
 func (r *importRun) source() kawan.Source {
 	return kawan.Source{Name: r.p.Name, URL: r.p.SourceURL, RetrievedAt: r.opts.RetrievedAt}
 }
 
 // fold applies rows to a in order; a row that would make the agency invalid is rejected and
-// undone. It returns the lines that changed something and those that were rejected.
-func (r *importRun) fold(a *kawan.Agency, rows []Row) (changed []int, rejected []RowError) {
-	for _, row := range rows {
+// undone. It returns the lines that changed something, those that were rejected, and the
+// status-history events of the changes (their AgencyID and ID are filled in by stamp).
+func (r *importRun) fold(a *kawan.Agency, t *target) (changed []int, rejected []RowError, events []kawan.AgencyEvent) {
+	for _, row := range t.rows {
 		before := cloneAgency(a)
 		mergeRow(a, row, r.opts.RetrievedAt, r.source())
+		if note, ok := t.merges[row.Line]; ok && !slices.ContainsFunc(a.Merges, func(m kawan.MergeNote) bool {
+			return m.Regulator == note.Regulator && m.Key == note.Key
+		}) {
+			a.Merges = append(a.Merges, note)
+		}
 		if err := validate(a); err != nil {
 			*a = *before
 			rejected = append(rejected, RowError{Line: row.Line, Reason: err.Error()})
@@ -227,17 +362,55 @@ func (r *importRun) fold(a *kawan.Agency, rows []Row) (changed []int, rejected [
 		normalise(a)
 		if len(diffFields(before, a)) > 0 {
 			changed = append(changed, row.Line)
+			events = append(events, historyEvents(before, a, row, r.p.Name)...)
 		}
 	}
-	return changed, rejected
+	return changed, rejected, events
 }
 
-// write applies a target's rows and stores the result once (nothing in a dry run).
+// dryID is the ID a dry run's new agency would get (the first free slug).
+func (r *importRun) dryID(ctx context.Context, a *kawan.Agency) string {
+	base := kawan.Slug(a.LegalName, a.Origin)
+	if r.dryIDs == nil {
+		r.dryIDs = map[string]bool{}
+	}
+	for n := 1; n <= 50; n++ {
+		id := base
+		if n > 1 {
+			id = fmt.Sprintf("%s-%d", base, n)
+		}
+		if r.dryIDs[id] {
+			continue
+		}
+		if _, err := r.s.st.Get(ctx, id); err == nil {
+			continue
+		}
+		r.dryIDs[id] = true
+		return id
+	}
+	return base
+}
+
+// stamp gives events their agency and stable IDs and keeps them for the run.
+func (r *importRun) stamp(agencyID string, events []kawan.AgencyEvent) {
+	now := r.s.now().UTC().Truncate(time.Millisecond)
+	for _, e := range events {
+		e.AgencyID, e.RecordedAt = agencyID, now
+		e.ID = eventID(e)
+		r.events = append(r.events, e)
+	}
+}
+
+// write applies a target's rows and stores the result once (nothing in a dry run). Rows of
+// one agency apply in the order of their status dates (undated first): on a list without
+// numbers, "… INC" expired and "… INC." provisional since then end as the provisional
+// licence with the expiry in its history.
 func (r *importRun) write(ctx context.Context, t *target) error {
+	slices.SortStableFunc(t.rows, func(a, b Row) int { return a.StatusDate.Compare(b.StatusDate) })
 	if t.id == "" {
 		first := t.rows[0]
 		a := &kawan.Agency{LegalName: first.Name, Origin: first.Origin, Fictional: r.opts.Fictional}
-		changed, rejected := r.fold(a, t.rows)
+		changed, rejected, events := r.fold(a, t)
 		for _, e := range rejected {
 			r.rep.reject(e)
 		}
@@ -245,7 +418,7 @@ func (r *importRun) write(ctx context.Context, t *target) error {
 			return nil
 		}
 		if !r.opts.DryRun {
-			if err := r.s.insert(ctx, a); err != nil {
+			if err := r.s.insert(ctx, a, true); err != nil {
 				if errors.Is(err, kawan.ErrConflict) {
 					for _, l := range changed {
 						r.rep.reject(RowError{Line: l, Reason: err.Error()})
@@ -256,8 +429,9 @@ func (r *importRun) write(ctx context.Context, t *target) error {
 			}
 			r.touched = append(r.touched, a.ID)
 		} else {
-			a.ID = kawan.Slug(a.LegalName, a.Origin)
+			a.ID = r.dryID(ctx, a)
 		}
+		r.stamp(a.ID, events)
 		r.rep.change(Change{Line: changed[0], AgencyID: a.ID, Action: "create"})
 		for _, l := range changed[1:] {
 			r.rep.change(Change{Line: l, AgencyID: a.ID, Action: "update"})
@@ -268,10 +442,11 @@ func (r *importRun) write(ctx context.Context, t *target) error {
 	var changed []int
 	var rejected []RowError
 	var fields []string
+	var events []kawan.AgencyEvent
 	mutate := func(cur *kawan.Agency) (bool, error) {
 		before := cloneAgency(cur)
 		prevKeys := keysOf(cur)
-		changed, rejected = r.fold(cur, t.rows)
+		changed, rejected, events = r.fold(cur, t)
 		fields = diffFields(before, cur)
 		if len(fields) == 0 {
 			return false, nil
@@ -279,7 +454,7 @@ func (r *importRun) write(ctx context.Context, t *target) error {
 		if r.opts.DryRun {
 			return false, nil
 		}
-		return true, r.s.claimKeys(ctx, cur, prevKeys)
+		return true, r.s.claimKeys(ctx, cur, prevKeys, true)
 	}
 	var err error
 	if r.opts.DryRun {
@@ -310,6 +485,7 @@ func (r *importRun) write(ctx context.Context, t *target) error {
 	if !r.opts.DryRun {
 		r.touched = append(r.touched, t.id)
 	}
+	r.stamp(t.id, events)
 	for i, l := range changed {
 		c := Change{Line: l, AgencyID: t.id, Action: "update"}
 		if i == 0 {
@@ -321,7 +497,7 @@ func (r *importRun) write(ctx context.Context, t *target) error {
 	return nil
 }
 
-// mergeRow folds one row of a list into an agency: the licence (regulator + number) is
+// mergeRow folds one row of a list into an agency: the licence (regulator + its key) is
 // added or its status, dates and source replaced; the list's address and contact replace
 // ours when it gives them; destinations, sectors and trade names are added; a sanction the
 // list implies is added once; the list is recorded as a source. The retrieval date moves only
@@ -337,10 +513,10 @@ func mergeRow(a *kawan.Agency, row Row, retrieved time.Time, src kawan.Source) {
 		a.City = row.City
 	}
 	if row.Contact.Phone != "" {
-		a.Contact.Phone = row.Contact.Phone
+		a.Contact.Phone, a.Contact.Phones = row.Contact.Phone, row.Contact.Phones
 	}
 	if row.Contact.Email != "" {
-		a.Contact.Email = row.Contact.Email
+		a.Contact.Email, a.Contact.Emails = row.Contact.Email, row.Contact.Emails
 	}
 	if row.Contact.Website != "" {
 		a.Contact.Website = row.Contact.Website
@@ -359,28 +535,40 @@ func mergeRow(a *kawan.Agency, row Row, retrieved time.Time, src kawan.Source) {
 	if kawan.NormalizeName(row.Name) != kawan.NormalizeName(a.LegalName) {
 		a.TradeNames = appendUnique(a.TradeNames, row.Name)
 	}
-	lic := kawan.Licence{Regulator: row.Regulator, Number: row.Licence, Status: row.Status, ValidFrom: utcDay(row.ValidFrom),
-		ValidTo: utcDay(row.ValidTo), StatusDate: utcDay(row.StatusDate), SourceURL: row.SourceURL, RetrievedAt: retrieved}
-	norm := kawan.NormalizeLicenceNumber(row.Licence)
+	lic := kawan.Licence{Regulator: row.Regulator, Number: row.Licence, Key: row.Key, Status: row.Status, StatusText: row.StatusText,
+		Classification: row.Classification, ValidFrom: utcDay(row.ValidFrom), ValidTo: utcDay(row.ValidTo), StatusDate: utcDay(row.StatusDate),
+		SourceURL: row.SourceURL, RetrievedAt: retrieved, AsOf: utcDay(row.AsOf)}
+	key := row.key()
 	found := false
 	for i := range a.Licences {
 		l := &a.Licences[i]
-		if l.Regulator != row.Regulator || kawan.NormalizeLicenceNumber(l.Number) != norm {
+		if l.Regulator != row.Regulator || l.RegistryKey() != key {
 			continue
 		}
 		found = true
 		old := *l
+		if row.KeepStatus {
+			lic.Status, lic.StatusText, lic.StatusDate = old.Status, old.StatusText, old.StatusDate
+		}
 		// A list that does not give a date keeps the one we have.
 		if lic.ValidFrom.IsZero() {
 			lic.ValidFrom = old.ValidFrom
 		}
-		if lic.ValidTo.IsZero() {
+		if lic.ValidTo.IsZero() && lic.Status == old.Status {
 			lic.ValidTo = old.ValidTo
 		}
 		if lic.StatusDate.IsZero() && lic.Status == old.Status {
 			lic.StatusDate = old.StatusDate
 		}
-		lic.Number = old.Number
+		if lic.Classification == "" {
+			lic.Classification = old.Classification
+		}
+		if lic.AsOf.IsZero() {
+			lic.AsOf = old.AsOf
+		}
+		if old.Number != "" {
+			lic.Number = old.Number
+		}
 		cmp := lic
 		cmp.RetrievedAt = old.RetrievedAt
 		if cmp == old && !retrieved.After(old.RetrievedAt) {
@@ -390,14 +578,17 @@ func mergeRow(a *kawan.Agency, row Row, retrieved time.Time, src kawan.Source) {
 		break
 	}
 	if !found {
+		if row.KeepStatus {
+			lic.StatusText = "not on this list (a sanctions list): check the regulator's list of licensed agencies"
+		}
 		a.Licences = append(a.Licences, lic)
 	}
 	if row.Sanction != nil {
 		sn := *row.Sanction
 		sn.Date = utcDay(sn.Date)
 		dup := slices.ContainsFunc(a.Sanctions, func(x kawan.Sanction) bool {
-			return x.Kind == sn.Kind && x.Date.Equal(sn.Date) && x.Authority == sn.Authority &&
-				kawan.NormalizeLicenceNumber(x.Licence) == kawan.NormalizeLicenceNumber(sn.Licence)
+			return x.Kind == sn.Kind && x.Authority == sn.Authority && kawan.LicenceNumberKey(row.Regulator, x.Licence) == kawan.LicenceNumberKey(row.Regulator, sn.Licence) &&
+				(x.Date.Equal(sn.Date) || row.Key != "" && x.Kind == kawan.SanctionBlacklist)
 		})
 		if !dup {
 			a.Sanctions = append(a.Sanctions, sn)
@@ -421,6 +612,9 @@ func cloneAgency(a *kawan.Agency) *kawan.Agency {
 	c.Destinations = slices.Clone(a.Destinations)
 	c.Sectors = slices.Clone(a.Sectors)
 	c.Sources = slices.Clone(a.Sources)
+	c.Merges = slices.Clone(a.Merges)
+	c.Contact.Phones = slices.Clone(a.Contact.Phones)
+	c.Contact.Emails = slices.Clone(a.Contact.Emails)
 	return &c
 }
 
@@ -454,6 +648,9 @@ func diffFields(a, b *kawan.Agency) []string {
 	if len(a.Sources) != len(b.Sources) || (len(a.Sources) > 0 && !reflect.DeepEqual(a.Sources, b.Sources)) {
 		out = append(out, "sources")
 	}
+	if len(a.Merges) != len(b.Merges) {
+		out = append(out, "merges")
+	}
 	return out
 }
 
@@ -461,7 +658,8 @@ func licencesEqual(a, b []kawan.Licence) bool {
 	for i := range a {
 		x, y := a[i], b[i]
 		if x.Regulator != y.Regulator || x.Number != y.Number || x.Status != y.Status || !x.ValidFrom.Equal(y.ValidFrom) ||
-			!x.ValidTo.Equal(y.ValidTo) || !x.StatusDate.Equal(y.StatusDate) || x.SourceURL != y.SourceURL || !x.RetrievedAt.Equal(y.RetrievedAt) {
+			!x.ValidTo.Equal(y.ValidTo) || !x.StatusDate.Equal(y.StatusDate) || x.SourceURL != y.SourceURL || !x.RetrievedAt.Equal(y.RetrievedAt) ||
+			x.Key != y.Key || x.StatusText != y.StatusText || x.Classification != y.Classification || !x.AsOf.Equal(y.AsOf) {
 			return false
 		}
 	}

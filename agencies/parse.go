@@ -3,6 +3,7 @@ package agencies
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +20,6 @@ import (
 	"golang.org/x/text/transform"
 
 	"github.com/kawan-labs/kawan"
-	"github.com/kawan-labs/kawan/store"
 )
 
 // Bounds on imported files.
@@ -65,6 +65,34 @@ type Row struct {
 	SourceURL    string
 	// Sanction is what the list itself says was done (suspension, revocation, blacklisting).
 	Sanction *kawan.Sanction
+	// StatusText is the regulator's own words for the status; UnknownStatus is set when the
+	// profile does not know them (Status is then kawan.LicenceUnknown).
+	StatusText    string
+	UnknownStatus bool
+	// KeepStatus: the row says nothing about the licence's status (a sanctions list's
+	// warning); a licence already on record keeps its status.
+	KeepStatus bool
+	// Classification is the kind of licence; Key the row's identity on a list without numbers.
+	Classification string
+	Key            string
+	// AsOf is when the regulator says the facts were true.
+	AsOf time.Time
+
+	retrieved time.Time
+}
+
+// key is the row's identity within its regulator's lists (kawan.Licence.RegistryKey).
+func (r Row) key() string {
+	if r.Key != "" {
+		return r.Key
+	}
+	return kawan.LicenceNumberKey(r.Regulator, r.Licence)
+}
+
+// NoNumberKey is the identity of a row of a list without licence numbers: the normalised
+// name and the classification.
+func NoNumberKey(name, classification string) string {
+	return "n:" + kawan.NormalizeName(name) + "|" + headerKey(classification)
 }
 
 // RowError is one rejected row with the reason a person can act on.
@@ -77,6 +105,13 @@ type RowError struct {
 type Parsed struct {
 	Rows     []Row
 	Rejected []RowError
+	// Notes are row-level remarks that rejected nothing (the same agency listed twice).
+	Notes []RowError
+	// Warnings are file-level remarks (a partial list, every row of one status).
+	Warnings []string
+	// Partial: the file is not the whole list (fewer records than meta.total, or a filtered
+	// export); licences missing from it are not reported.
+	Partial bool
 	// Columns maps each recognised field to the header it was read from.
 	Columns map[string]string
 }
@@ -91,9 +126,12 @@ type ParseOptions struct {
 	Now time.Time
 }
 
-// ParseList reads a CSV (or tab/semicolon separated) export of a regulator's list with
-// profile p. File-level problems (size, encoding, no recognisable header, too many rows) are
-// an *ImportError and nothing is returned; row-level problems reject that row only.
+// ParseList reads a regulator's list with profile p: a CSV (or tab/semicolon separated)
+// export, or for profiles that read JSON, a JSON API page, pages concatenated, or an array
+// of records. File-level problems (size, encoding, truncated JSON, no recognisable header,
+// too many rows) are an *ImportError and nothing is returned; row-level problems reject that
+// row only. Row numbers are the spreadsheet's row numbers (a cell spanning two lines is one
+// row), or for JSON the record's position in the file (1 = the first record of the first page).
 func ParseList(p *ImportProfile, data []byte, o ParseOptions) (*Parsed, error) {
 	if len(data) > MaxImportBytes {
 		return nil, fileErr("the file is %.1f MB; the importer reads at most %d MB: split the list or export only its columns", float64(len(data))/(1<<20), MaxImportBytes>>20)
@@ -108,6 +146,38 @@ func ParseList(p *ImportProfile, data []byte, o ParseOptions) (*Parsed, error) {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
+	var out *Parsed
+	if t := strings.TrimLeft(text, " \t\r\n"); t[0] == '{' || t[0] == '[' {
+		if !p.Reads(FormatJSON) {
+			return nil, fileErr("the file is JSON; profile %s reads CSV (profiles that read JSON: %s)", p.Name, strings.Join(jsonProfiles(), ", "))
+		}
+		out, err = p.parseJSON(t, o)
+	} else {
+		if !p.Reads(FormatCSV) {
+			return nil, fileErr("profile %s reads JSON; this file does not start with { or [", p.Name)
+		}
+		out, err = p.parseCSV(text, o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.checkRepeats(out)
+	p.checkSameStatus(out)
+	return out, nil
+}
+
+func jsonProfiles() []string {
+	var out []string
+	for _, n := range ProfileNames() {
+		if profiles[n].Reads(FormatJSON) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// parseCSV reads the CSV form of a list.
+func (p *ImportProfile) parseCSV(text string, o ParseOptions) (*Parsed, error) {
 	r := csv.NewReader(strings.NewReader(text))
 	r.Comma = sniffDelimiter(text)
 	r.FieldsPerRecord = -1
@@ -116,30 +186,26 @@ func ParseList(p *ImportProfile, data []byte, o ParseOptions) (*Parsed, error) {
 
 	out := &Parsed{}
 	var cols map[string]int
-	seen := map[string]int{}
-	rows := 0
+	rowNo := 0
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		rowNo++
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				if cols == nil {
-					return nil, fileErr("line %d is not valid CSV: %v", pe.Line, pe.Err)
+					return nil, fileErr("row %d is not valid CSV: %v", rowNo, pe.Err)
 				}
-				out.Rejected = append(out.Rejected, RowError{Line: pe.Line, Reason: "not valid CSV: " + pe.Err.Error()})
+				out.Rejected = append(out.Rejected, RowError{Line: rowNo, Reason: "not valid CSV: " + pe.Err.Error()})
 				continue
 			}
 			return nil, fileErr("reading the file: %v", err)
 		}
-		line := 0
-		if len(rec) > 0 { // FieldPos panics on an empty record
-			line, _ = r.FieldPos(0)
-		}
 		if cols == nil {
-			if line > headerSearch*4 {
+			if rowNo > headerSearch*4 {
 				break
 			}
 			cols = p.matchHeader(rec)
@@ -154,27 +220,254 @@ func ParseList(p *ImportProfile, data []byte, o ParseOptions) (*Parsed, error) {
 		if blank(rec) || p.matchHeader(rec) != nil {
 			continue // empty row, or the header repeated on every printed page
 		}
-		rows++
-		if rows > MaxImportRows {
+		if len(out.Rows)+len(out.Rejected) >= MaxImportRows {
 			return nil, fileErr("the file has more than %d rows; split it", MaxImportRows)
 		}
-		row, err := p.parseRow(rec, cols, out.Columns, line, o)
-		if err != nil {
-			out.Rejected = append(out.Rejected, RowError{Line: line, Reason: err.Error()})
-			continue
-		}
-		k := store.LicenceKey(row.Regulator, row.Licence)
-		if first, dup := seen[k]; dup {
-			out.Rejected = append(out.Rejected, RowError{Line: line, Reason: fmt.Sprintf("licence %s appears again (first on line %d); fix the list and keep one row", row.Licence, first)})
-			continue
-		}
-		seen[k] = line
-		out.Rows = append(out.Rows, row)
+		out.add(p.parseRow(rec, cols, out.Columns, rowNo, o))
 	}
 	if cols == nil {
 		return nil, fileErr("no header row found in the first %d rows: profile %s needs columns %s", headerSearch, p.Name, p.describeRequired())
 	}
 	return out, nil
+}
+
+func (out *Parsed) add(row Row, err error) {
+	if err != nil {
+		out.Rejected = append(out.Rejected, RowError{Line: row.Line, Reason: err.Error()})
+		return
+	}
+	out.Rows = append(out.Rows, row)
+}
+
+// parseJSON reads JSON records: a page {"meta": {…, "total": N}, "data": [records]}, several
+// pages one after the other, or an array of records. Each record's field names are matched
+// like a CSV header (so "eMail" and "email" are both the e-mail). A file cut off in the
+// middle is refused whole, naming the last complete record.
+func (p *ImportProfile) parseJSON(text string, o ParseOptions) (*Parsed, error) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	out := &Parsed{Columns: map[string]string{}}
+	n, pages, total := 0, 0, -1
+	colsFor := map[string]map[string]int{}
+	fail := func(what string, err error) error {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return fileErr("the JSON ends in the middle of %s, after record %d (byte %d of %d): the file is cut off; download it again", what, n, dec.InputOffset(), len(text))
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return fileErr("the JSON is not valid at byte %d, after record %d: %v", se.Offset, n, se)
+		}
+		return fileErr("the JSON does not have the expected shape after record %d: %v", n, err)
+	}
+	record := func() error {
+		var raw map[string]json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return fail(fmt.Sprintf("record %d", n+1), err)
+		}
+		n++
+		if n > MaxImportRows {
+			return fileErr("the file has more than %d records; split it", MaxImportRows)
+		}
+		names := make([]string, 0, len(raw))
+		for k := range raw {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		sig := strings.Join(names, "\x00")
+		cols, ok := colsFor[sig]
+		if !ok {
+			cols = p.matchHeader(names)
+			colsFor[sig] = cols
+			for f, i := range cols {
+				if _, seen := out.Columns[f]; !seen {
+					out.Columns[f] = names[i]
+				}
+			}
+		}
+		if cols == nil {
+			out.Rejected = append(out.Rejected, RowError{Line: n, Reason: fmt.Sprintf("record has none of the fields profile %s needs: %s", p.Name, p.describeRequired())})
+			return nil
+		}
+		rec := make([]string, len(names))
+		for i, k := range names {
+			rec[i] = jsonCell(raw[k])
+		}
+		out.add(p.parseRow(rec, cols, out.Columns, n, o))
+		return nil
+	}
+	array := func() error { // after '['
+		for dec.More() {
+			if err := record(); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return fail("the list of records", err)
+		}
+		return nil
+	}
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fail("a page", err)
+		}
+		switch tok {
+		case json.Delim('['):
+			if err := array(); err != nil {
+				return nil, err
+			}
+			continue
+		case json.Delim('{'):
+		default:
+			return nil, fileErr("the JSON is not a page {\"meta\": …, \"data\": […]} or a list of records (found %v after record %d)", tok, n)
+		}
+		pages++
+		sawData := false
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return nil, fail(fmt.Sprintf("page %d", pages), err)
+			}
+			key, _ := kt.(string)
+			switch key {
+			case "data":
+				t, err := dec.Token()
+				if err != nil {
+					return nil, fail(fmt.Sprintf("page %d", pages), err)
+				}
+				if t != json.Delim('[') {
+					return nil, fileErr("page %d: \"data\" is not a list of records", pages)
+				}
+				sawData = true
+				if err := array(); err != nil {
+					return nil, err
+				}
+			case "meta":
+				var meta struct {
+					Total *int `json:"total"`
+				}
+				if err := dec.Decode(&meta); err != nil {
+					return nil, fail(fmt.Sprintf("the meta of page %d", pages), err)
+				}
+				if meta.Total != nil {
+					total = *meta.Total
+				}
+			default:
+				var skip json.RawMessage
+				if err := dec.Decode(&skip); err != nil {
+					return nil, fail(fmt.Sprintf("page %d", pages), err)
+				}
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, fail(fmt.Sprintf("page %d", pages), err)
+		}
+		if !sawData {
+			return nil, fileErr("page %d has no \"data\" list of records", pages)
+		}
+	}
+	if n == 0 {
+		return nil, fileErr("the JSON has no records")
+	}
+	if total > n {
+		out.Partial = true
+		out.Warnings = append(out.Warnings, fmt.Sprintf("the file has %d of the %d records the regulator's meta.total gives: "+
+			"only these were imported, and licences not in it are not reported as missing; concatenate every page to import the whole list", n, total))
+	}
+	return out, nil
+}
+
+// jsonCell is a JSON value as a cell's text: null is empty, strings unquoted, numbers and
+// booleans as written, anything else as its JSON.
+func jsonCell(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	}
+	return string(raw)
+}
+
+// checkRepeats handles a licence listed twice in one file. On a list without numbers the
+// same name and classification twice ("… INC" expired, "… INC." provisional) is the same
+// agency in two states: both rows are kept (the later status date is its current state) and
+// a note says so. On a numbered list a repeat with the same status is dropped; two rows for
+// one licence with different statuses are both refused (Kawan keeps what it had for that
+// licence) with both row numbers.
+func (p *ImportProfile) checkRepeats(out *Parsed) {
+	first := map[string]int{}
+	for i, row := range out.Rows {
+		k := row.Regulator + "|" + row.key()
+		if _, ok := first[k]; !ok {
+			first[k] = i
+		}
+	}
+	drop := map[int]bool{}
+	for i, row := range out.Rows {
+		j := first[row.Regulator+"|"+row.key()]
+		if j == i {
+			continue
+		}
+		a := out.Rows[j]
+		switch {
+		case p.NoNumbers:
+			out.Notes = append(out.Notes, RowError{Line: row.Line, Reason: fmt.Sprintf("row %d and row %d are the same %s agency (%q, %q) listed twice with statuses %q and %q: one record, both states in its history, the later status date is the current one",
+				a.Line, row.Line, row.Regulator, trunc(a.Name), trunc(row.Name), a.StatusText, row.StatusText)})
+		case a.Status == row.Status && a.StatusText == row.StatusText:
+			drop[i] = true
+			out.Rejected = append(out.Rejected, RowError{Line: row.Line, Reason: fmt.Sprintf("licence %s appears again (first on line %d); fix the list and keep one row", row.Licence, a.Line)})
+		default:
+			drop[i], drop[j] = true, true
+			out.Rejected = append(out.Rejected, RowError{Line: row.Line, Reason: fmt.Sprintf("licence %s is on row %d as %q and on row %d as %q: "+
+				"neither row was imported and Kawan keeps what it had for this licence; ask the regulator which is right and fix the list", row.Licence, a.Line, rowStatus(a), row.Line, rowStatus(row))})
+			if !slices.ContainsFunc(out.Rejected, func(e RowError) bool { return e.Line == a.Line }) {
+				out.Rejected = append(out.Rejected, RowError{Line: a.Line, Reason: fmt.Sprintf("licence %s is on row %d as %q and on row %d as %q: "+
+					"neither row was imported and Kawan keeps what it had for this licence; ask the regulator which is right and fix the list", a.Licence, a.Line, rowStatus(a), row.Line, rowStatus(row))})
+			}
+		}
+	}
+	if len(drop) > 0 {
+		keep := out.Rows[:0]
+		for i, row := range out.Rows {
+			if !drop[i] {
+				keep = append(keep, row)
+			}
+		}
+		out.Rows = keep
+	}
+	slices.SortStableFunc(out.Rejected, func(a, b RowError) int { return a.Line - b.Line })
+}
+
+func rowStatus(r Row) string {
+	if r.StatusText != "" {
+		return r.StatusText
+	}
+	return string(r.Status)
+}
+
+// checkSameStatus warns about a list whose rows all have one status (at least 20 rows): a
+// filtered export ("only cancelled") rather than the whole list. The rows import; licences
+// missing from it are not reported.
+func (p *ImportProfile) checkSameStatus(out *Parsed) {
+	if len(out.Rows) < 20 || p.DefaultStatus != "" && out.Columns[FieldStatus] == "" {
+		return
+	}
+	first := rowStatus(out.Rows[0])
+	for _, r := range out.Rows[1:] {
+		if rowStatus(r) != first {
+			return
+		}
+	}
+	out.Partial = true
+	out.Warnings = append(out.Warnings, fmt.Sprintf("all %d rows have the status %q: this looks like a filtered export, not the whole list; "+
+		"the rows were imported, and licences not on it are neither changed nor reported missing", len(out.Rows), first))
 }
 
 // decode returns the file as UTF-8 text: a UTF-8 byte-order mark is dropped, UTF-16 with a
@@ -287,36 +580,119 @@ func (p *ImportProfile) matchHeader(rec []string) map[string]int {
 	return cols
 }
 
-// clean trims a cell and collapses runs of white space to one space.
-func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
+// clean trims a cell and collapses runs of white space to one space; backticks, which some
+// registries print for apostrophes ("3 R`S"), become apostrophes.
+func clean(s string) string {
+	if strings.ContainsRune(s, '`') {
+		s = strings.ReplaceAll(s, "`", "'")
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
 
-// parseRow turns one record into a Row or says why it cannot.
+// none reports whether a cell means "nothing": empty, null, NA, N/A, a dash, or a place "not stated".
+func none(s string) bool {
+	switch strings.ToLower(s) {
+	case "", "null", "na", "n/a", "n.a.", "-", "--", "none", "nil":
+		return true
+	}
+	k := headerKey(s)
+	return strings.HasPrefix(k, "ns") && strings.Contains(k, "notstated") || k == "notstated"
+}
+
+// sentinelDate reports the dates registries write for "no date" (DMW: 1901-01-01).
+func sentinelDate(s string) bool {
+	return strings.HasPrefix(s, "1901-01-01") || strings.HasPrefix(s, "1900-01-01") || strings.HasPrefix(s, "0001-01-01")
+}
+
+// formerName finds "(FORMERLY …)", "(FOR: …)" or "(FKA …)" in a name, also cut off before its ")".
+var formerName = regexp.MustCompile(`(?i)\s*\(\s*(formerly(?:\s+known\s+as)?|for|fka|f\.k\.a\.)\s*[:.]?\s*([^)]*)(\)|$)`)
+
+// splitName returns the agency's name without the former names written inside it, and those.
+func splitName(s string) (string, []string) {
+	var former []string
+	name := formerName.ReplaceAllStringFunc(s, func(m string) string {
+		if f := clean(strings.Trim(formerName.FindStringSubmatch(m)[2], " ,.;:")); f != "" {
+			former = append(former, f)
+		}
+		return " "
+	})
+	name = clean(name)
+	if name == "" || kawan.NormalizeName(name) == "" {
+		return s, nil
+	}
+	return name, former
+}
+
+// splitContacts splits a cell of several phones or e-mails ("0917-555-0101/0918-555-0102").
+func splitContacts(s string, email bool) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == ';' || r == '|' || (email && (r == ',' || r == ' ')) }) {
+		if p = strings.TrimSpace(p); p != "" && !none(p) {
+			out = appendUnique(out, p)
+		}
+	}
+	return out
+}
+
+// parseRow turns one record into a Row or says why it cannot (the Row carries the line either way).
 func (p *ImportProfile) parseRow(rec []string, cols map[string]int, hdr map[string]string, line int, o ParseOptions) (Row, error) {
+	row, err := p.parseRowFields(rec, cols, hdr, line, o)
+	row.Line, row.retrieved = line, o.RetrievedAt
+	return row, err
+}
+
+func (p *ImportProfile) parseRowFields(rec []string, cols map[string]int, hdr map[string]string, line int, o ParseOptions) (Row, error) {
 	get := func(f string) string {
 		i, ok := cols[f]
 		if !ok || i >= len(rec) {
 			return ""
 		}
-		return clean(rec[i])
+		if v := clean(rec[i]); !none(v) {
+			return v
+		}
+		return ""
 	}
 	for _, f := range rec {
 		if len(f) > maxField {
 			return Row{}, fmt.Errorf("a cell is longer than %d characters", maxField)
 		}
 	}
-	row := Row{Line: line, Name: get(FieldName), Licence: get(FieldLicence), Regulator: p.Regulator, Origin: p.Origin, SourceURL: p.SourceURL,
-		Address: get(FieldAddress), City: get(FieldCity),
-		Contact: kawan.Contact{Phone: get(FieldPhone), Email: get(FieldEmail), Website: get(FieldWebsite)}}
-	if row.Name == "" {
+	row := Row{Line: line, Licence: get(FieldLicence), Regulator: p.Regulator, Origin: p.Origin, SourceURL: p.SourceURL,
+		Address: get(FieldAddress), City: get(FieldCity), Classification: get(FieldClassification),
+		Contact: kawan.Contact{Website: get(FieldWebsite)}}
+	if row.City == "" {
+		row.City = get(FieldPlace)
+	}
+	row.Contact.Phones = append(splitContacts(get(FieldPhone), false), splitContacts(get(FieldMobile), false)...)
+	row.Contact.Emails = splitContacts(get(FieldEmail), true)
+	if len(row.Contact.Phones) > 0 {
+		row.Contact.Phone = row.Contact.Phones[0]
+	}
+	if len(row.Contact.Emails) > 0 {
+		row.Contact.Email = row.Contact.Emails[0]
+	}
+	if len(row.Contact.Phones) < 2 {
+		row.Contact.Phones = nil
+	}
+	if len(row.Contact.Emails) < 2 {
+		row.Contact.Emails = nil
+	}
+	raw := get(FieldName)
+	if raw == "" {
 		return Row{}, fmt.Errorf("the %s column is empty", p.colName(hdr, FieldName))
 	}
+	row.Name, row.TradeNames = splitName(raw)
 	if kawan.NormalizeName(row.Name) == "" || utf8.RuneCountInString(row.Name) > maxName {
 		return Row{}, fmt.Errorf("agency name %q is not a usable name", trunc(row.Name))
 	}
-	if row.Licence == "" {
+	if p.NoNumbers {
+		if row.Licence == "" {
+			row.Key = NoNumberKey(row.Name, row.Classification)
+		}
+	} else if row.Licence == "" {
 		return Row{}, fmt.Errorf("the %s column is empty", p.colName(hdr, FieldLicence))
 	}
-	if kawan.NormalizeLicenceNumber(row.Licence) == "" || utf8.RuneCountInString(row.Licence) > maxLicenceNo {
+	if row.Licence != "" && (kawan.LicenceNumberKey(p.Regulator, row.Licence) == "" || utf8.RuneCountInString(row.Licence) > maxLicenceNo) {
 		return Row{}, fmt.Errorf("licence number %q has no letters or digits, or is longer than %d characters", trunc(row.Licence), maxLicenceNo)
 	}
 	if v := get(FieldRegulator); v != "" {
@@ -353,20 +729,29 @@ func (p *ImportProfile) parseRow(rec []string, cols map[string]int, hdr map[stri
 	row.Status = p.DefaultStatus
 	var kind kawan.SanctionKind
 	if v := get(FieldStatus); v != "" {
-		st, k, ok := ParseStatus(v)
+		row.StatusText = v
+		st, k, ok := p.status(v)
 		if !ok {
-			return Row{}, fmt.Errorf("status %q is not one the importer knows (active, suspended, revoked, cancelled, expired, pending, banned)", trunc(v))
+			st, row.UnknownStatus = kawan.LicenceUnknown, true
 		}
 		row.Status, kind = st, k
-	} else if p.DefaultStatus == "" {
+	} else if p.DefaultStatus == "" && len(p.SanctionWords) == 0 {
 		return Row{}, fmt.Errorf("the %s column is empty", p.colName(hdr, FieldStatus))
+	} else if p.ListedStatusText != "" {
+		row.StatusText = p.ListedStatusText
+	}
+	if utf8.RuneCountInString(row.StatusText) > maxName {
+		row.StatusText = string([]rune(row.StatusText)[:maxName])
 	}
 	var err error
 	for _, d := range []struct {
 		field string
 		into  *time.Time
-	}{{FieldValidFrom, &row.ValidFrom}, {FieldValidTo, &row.ValidTo}, {FieldStatusDate, &row.StatusDate}} {
+	}{{FieldValidFrom, &row.ValidFrom}, {FieldValidTo, &row.ValidTo}, {FieldStatusDate, &row.StatusDate}, {FieldAsOf, &row.AsOf}} {
 		v := get(d.field)
+		if sentinelDate(v) {
+			continue
+		}
 		if *d.into, err = ParseDate(v, p.DayFirst); err != nil {
 			return Row{}, fmt.Errorf("%s %q: %v", p.colName(hdr, d.field), trunc(v), err)
 		}
@@ -384,7 +769,9 @@ func (p *ImportProfile) parseRow(rec []string, cols map[string]int, hdr map[stri
 			row.Contact.Website = ""
 		}
 	}
-	row.TradeNames = splitList(get(FieldTradeNames))
+	for _, t := range splitList(get(FieldTradeNames)) {
+		row.TradeNames = appendUnique(row.TradeNames, t)
+	}
 	for _, c := range splitList(get(FieldDestinations)) {
 		c = strings.ToUpper(c)
 		ve := &kawan.ValidationError{}
@@ -402,9 +789,24 @@ func (p *ImportProfile) parseRow(rec []string, cols map[string]int, hdr map[stri
 		row.Sectors = appendUnique(row.Sectors, s)
 	}
 	if v := get(FieldSanctionKind); v != "" {
-		kind = kawan.SanctionKind(strings.ToLower(strings.ReplaceAll(v, " ", "_")))
-		if !kind.Valid() {
+		if k, ok := p.sanctionKey[headerKey(v)]; ok {
+			kind = k
+		} else if len(p.SanctionWords) > 0 {
+			return Row{}, fmt.Errorf("sanction %q is not one the %s profile knows (%s)", trunc(v), p.Name, strings.Join(sortedKeys(p.SanctionWords), ", "))
+		} else if kind = kawan.SanctionKind(strings.ToLower(strings.ReplaceAll(v, " ", "_"))); !kind.Valid() {
 			return Row{}, fmt.Errorf("sanction kind %q is not one of suspension, revocation, blacklist, fine, warning, criminal_case", trunc(v))
+		}
+		if len(p.SanctionWords) > 0 {
+			row.StatusText = v
+			switch kind {
+			case kawan.SanctionSuspension:
+				row.Status = kawan.LicenceSuspended
+			case kawan.SanctionRevocation:
+				row.Status = kawan.LicenceRevoked
+			default:
+				row.KeepStatus = true
+				row.Status = kawan.LicenceUnknown
+			}
 		}
 	}
 	if kind == "" && p.SanctionFromStatus {
@@ -414,22 +816,42 @@ func (p *ImportProfile) parseRow(rec []string, cols map[string]int, hdr map[stri
 		case kawan.LicenceRevoked, kawan.LicenceCancelled:
 			kind = kawan.SanctionRevocation
 		}
+		// A register of licences (not a sanctions list) that gives a revoked licence without
+		// the date: the status is recorded, the sanction comes from the sanctions list.
+		if kind != "" && p.DefaultStatus != "" && row.StatusDate.IsZero() && get(FieldSanctionDate) == "" {
+			kind = ""
+		}
 	}
 	if kind != "" {
 		date := row.StatusDate
 		if date.IsZero() {
-			if v := get(FieldSanctionDate); v != "" {
+			if v := get(FieldSanctionDate); v != "" && !sentinelDate(v) {
 				if date, err = ParseDate(v, p.DayFirst); err != nil {
 					return Row{}, fmt.Errorf("%s %q: %v", p.colName(hdr, FieldSanctionDate), trunc(v), err)
 				}
 			}
 		}
+		summary := get(FieldRemarks)
+		if date.IsZero() && p.Statuses != nil {
+			// A regulator's own status word (DMW "Forever Banned") without a date: the
+			// sanction is dated by the list it was first seen on, and says so.
+			date = row.AsOf
+			if date.IsZero() {
+				date = o.RetrievedAt
+			}
+			if summary == "" && !date.IsZero() {
+				summary = fmt.Sprintf("%q on the %s list (no date published; first seen on the list of %s)", row.StatusText, row.Regulator, kawan.HumanDate(date))
+			}
+		}
 		if date.IsZero() {
 			return Row{}, fmt.Errorf("a %s needs its date: the %s column is empty", kind, p.colName(hdr, FieldStatusDate))
 		}
-		summary := get(FieldRemarks)
 		if summary == "" {
-			summary = fmt.Sprintf("Licence %s %s according to the %s list", row.Licence, row.Status, row.Regulator)
+			if row.StatusText != "" && p.Statuses != nil {
+				summary = fmt.Sprintf("%q on the %s list", row.StatusText, row.Regulator)
+			} else {
+				summary = fmt.Sprintf("Licence %s %s according to the %s list", row.Licence, row.Status, row.Regulator)
+			}
 		}
 		if utf8.RuneCountInString(summary) > maxSummary {
 			summary = string([]rune(summary)[:maxSummary])
@@ -440,12 +862,24 @@ func (p *ImportProfile) parseRow(rec []string, cols map[string]int, hdr map[stri
 			row.StatusDate = date
 		}
 	}
-	for _, s := range []string{row.Address, row.City, row.Contact.Phone, row.Contact.Email} {
+	for _, s := range append([]string{row.Address, row.City, row.Classification}, append(row.Contact.Phones, row.Contact.Emails...)...) {
 		if utf8.RuneCountInString(s) > maxText {
 			return Row{}, fmt.Errorf("a contact or address cell is longer than %d characters", maxText)
 		}
 	}
+	if len(row.Contact.Phones) > maxList || len(row.Contact.Emails) > maxList {
+		return Row{}, fmt.Errorf("a contact cell lists more than %d phones or e-mails", maxList)
+	}
 	return row, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (p *ImportProfile) colName(hdr map[string]string, f string) string {
@@ -495,9 +929,11 @@ var statusWords = map[string]struct {
 	"diskors": {kawan.LicenceSuspended, ""}, "preventivelysuspended": {kawan.LicenceSuspended, ""},
 	"revoked": {kawan.LicenceRevoked, ""}, "revocation": {kawan.LicenceRevoked, ""}, "dicabut": {kawan.LicenceRevoked, ""},
 	"cancelled": {kawan.LicenceCancelled, ""}, "canceled": {kawan.LicenceCancelled, ""}, "cancellation": {kawan.LicenceCancelled, ""},
-	"delisted": {kawan.LicenceCancelled, ""}, "dibatalkan": {kawan.LicenceCancelled, ""}, "closed": {kawan.LicenceCancelled, ""},
+	"delisted": {kawan.LicenceDelisted, ""}, "dibatalkan": {kawan.LicenceCancelled, ""}, "closed": {kawan.LicenceCancelled, ""},
 	"expired": {kawan.LicenceExpired, ""}, "lapsed": {kawan.LicenceExpired, ""}, "kedaluwarsa": {kawan.LicenceExpired, ""},
-	"kadaluarsa": {kawan.LicenceExpired, ""}, "tidakaktif": {kawan.LicenceExpired, ""}, "inactive": {kawan.LicenceExpired, ""},
+	"kadaluarsa": {kawan.LicenceExpired, ""}, "tidakaktif": {kawan.LicenceInactive, ""}, "inactive": {kawan.LicenceInactive, ""},
+	"ceasedoperations": {kawan.LicenceCeased, ""}, "ceased": {kawan.LicenceCeased, ""}, "deniedrenewal": {kawan.LicenceDeniedRenewal, ""},
+	"preventivesuspension": {kawan.LicenceSuspended, ""}, "foreverbanned": {kawan.LicenceCancelled, kawan.SanctionBlacklist},
 	"pending": {kawan.LicencePending, ""}, "forrenewal": {kawan.LicencePending, ""}, "underprocess": {kawan.LicencePending, ""},
 	"diproses": {kawan.LicencePending, ""},
 	"banned":   {kawan.LicenceCancelled, kawan.SanctionBlacklist}, "blacklisted": {kawan.LicenceCancelled, kawan.SanctionBlacklist},

@@ -30,12 +30,37 @@ const (
 	FieldSanctionKind = "sanction_kind"
 	FieldSanctionDate = "sanction_date"
 	FieldRemarks      = "remarks"
+	// FieldClassification is the kind of licence (DMW: Private Employment Agency, Manning Agency, …).
+	FieldClassification = "classification"
+	// FieldAsOf is the date the regulator says the row's facts were true (DMW data_as_of).
+	FieldAsOf = "as_of"
+	// FieldMobile is a second phone column (DoFE mobileNo); its numbers join the phones.
+	FieldMobile = "mobile"
+	// FieldPlace is a second place column (DMW municipality_province), the city when FieldCity is empty.
+	FieldPlace = "place"
 )
 
 // fieldOrder is the order header cells are matched in (more specific fields first).
 var fieldOrder = []string{FieldLicence, FieldRegulator, FieldOrigin, FieldStatusDate, FieldSanctionDate, FieldSanctionKind, FieldStatus,
-	FieldValidFrom, FieldValidTo, FieldName, FieldTradeNames, FieldAddress, FieldCity, FieldPhone, FieldEmail, FieldWebsite,
-	FieldDestinations, FieldSectors, FieldSourceURL, FieldRemarks}
+	FieldValidFrom, FieldValidTo, FieldAsOf, FieldClassification, FieldName, FieldTradeNames, FieldAddress, FieldCity, FieldPlace,
+	FieldPhone, FieldMobile, FieldEmail, FieldWebsite, FieldDestinations, FieldSectors, FieldSourceURL, FieldRemarks}
+
+// StatusWord is one status word of a regulator's list and what Kawan makes of it.
+type StatusWord struct {
+	// Word is the regulator's text, compared on lower-case letters and digits only.
+	Word   string
+	Status kawan.LicenceStatus
+	// Sanction, when set, is recorded as well (Forever Banned → blacklist).
+	Sanction kawan.SanctionKind
+	// Meaning is what it means for a worker (docs, `kawan import --help`).
+	Meaning string
+}
+
+// Formats an import profile reads.
+const (
+	FormatCSV  = "csv"
+	FormatJSON = "json"
+)
 
 // ImportProfile maps one regulator list's columns to agency fields.
 type ImportProfile struct {
@@ -61,8 +86,36 @@ type ImportProfile struct {
 	// FullList means the list names every licence of its kind the regulator has issued:
 	// the importer reports licences on record that it no longer contains.
 	FullList bool
+	// Formats lists what the profile reads: csv (the default) and/or json (a page of a JSON
+	// API {"meta": …, "data": [records]}, several pages concatenated, or a JSON array of
+	// records; the record's field names are matched like CSV headers).
+	Formats []string
+	// NoNumbers: the list has no licence numbers; a row is identified by the normalised
+	// name and the classification (kawan.Licence.Key), and the same agency listed twice
+	// ("… INC" and "… INC.") is one record with both states in its history.
+	NoNumbers bool
+	// Statuses is the regulator's own vocabulary, mapped explicitly. A word not in it makes
+	// the licence "unknown — check with the regulator" (the row still imports, the word is
+	// kept and counted). Profiles without Statuses use the importer's general word list.
+	Statuses []StatusWord
+	// ListedStatusText is the regulator's words kept for rows of a list with no status
+	// column (a directory: "listed in the BMET directory").
+	ListedStatusText string
+	// SanctionWords maps the words of a sanctions list's "kind" column (Indonesian "Teguran
+	// Tertulis") to a sanction kind; the licence status follows for suspensions and revocations.
+	SanctionWords map[string]kawan.SanctionKind
 
-	aliasKeys map[string][]string
+	aliasKeys   map[string][]string
+	statusKeys  map[string]StatusWord
+	sanctionKey map[string]kawan.SanctionKind
+}
+
+// Reads reports whether the profile reads format f.
+func (p *ImportProfile) Reads(f string) bool {
+	if len(p.Formats) == 0 {
+		return f == FormatCSV
+	}
+	return slices.Contains(p.Formats, f)
 }
 
 func (p *ImportProfile) init() *ImportProfile {
@@ -72,8 +125,58 @@ func (p *ImportProfile) init() *ImportProfile {
 			p.aliasKeys[f] = append(p.aliasKeys[f], headerKey(n))
 		}
 	}
+	if len(p.Statuses) > 0 {
+		p.statusKeys = map[string]StatusWord{}
+		for _, w := range p.Statuses {
+			p.statusKeys[headerKey(w.Word)] = w
+		}
+	}
+	p.sanctionKey = map[string]kawan.SanctionKind{}
+	for w, k := range p.SanctionWords {
+		p.sanctionKey[headerKey(w)] = k
+	}
 	return p
 }
+
+// status maps a status cell to the profile's vocabulary; ok is false for a word it does not know.
+func (p *ImportProfile) status(s string) (kawan.LicenceStatus, kawan.SanctionKind, bool) {
+	if p.statusKeys != nil {
+		w, ok := p.statusKeys[headerKey(s)]
+		return w.Status, w.Sanction, ok
+	}
+	return ParseStatus(s)
+}
+
+// dmwStatuses is the PH DMW registry's license_status vocabulary (today's words, then the
+// older POEA lists').
+var dmwStatuses = []StatusWord{
+	{"Valid License", kawan.LicenceActive, "", "licensed: the agency may recruit and deploy workers"},
+	{"Valid License - Provisional", kawan.LicenceActive, "", "licensed provisionally (a new agency's first licence, on probation): it may recruit"},
+	{"Cancelled", kawan.LicenceCancelled, "", "licence cancelled by DMW: it may not recruit"},
+	{"Delisted", kawan.LicenceDelisted, "", "removed from DMW's registry: it may not recruit"},
+	{"Expired", kawan.LicenceExpired, "", "licence expired and was not renewed: it may not recruit"},
+	{"Denied Renewal", kawan.LicenceDeniedRenewal, "", "DMW refused to renew the licence: it may not recruit"},
+	{"Forever Banned", kawan.LicenceCancelled, kawan.SanctionBlacklist, "licence cancelled and the agency and its officers banned for good: a blacklisting"},
+	{"Ceased Operations", kawan.LicenceCeased, "", "the agency closed and gave up its licence: it may not recruit; claims against it go to DMW"},
+	{"Inactive", kawan.LicenceInactive, "", "the licence is not in force now (not operating, or pending compliance): it may not recruit"},
+	{"Suspended (Document Processing)", kawan.LicenceSuspended, "", "DMW stopped processing this agency's workers' documents: it may not deploy anyone until lifted"},
+	{"Preventive Suspension", kawan.LicenceSuspended, "", "suspended while a case against it is heard (older POEA lists): it may not recruit"},
+	{"Revoked", kawan.LicenceRevoked, "", "licence revoked for violations (older POEA lists): it may not recruit"},
+	{"Suspended", kawan.LicenceSuspended, "", "licence suspended (older POEA lists): it may not recruit until lifted"},
+}
+
+// dofeStatuses is the DoFE list's statusName vocabulary.
+var dofeStatuses = []StatusWord{
+	{"Active", kawan.LicenceActive, "", "licensed (permission in force): the company may recruit"},
+	{"Renewed", kawan.LicenceActive, "", "permission renewed: the company may recruit"},
+	{"Inactive", kawan.LicenceInactive, "", "permission not in force (not renewed in time): it may not recruit"},
+	{"Suspended", kawan.LicenceSuspended, "", "permission suspended by DoFE: it may not recruit until lifted"},
+	{"Cancelled", kawan.LicenceCancelled, "", "permission cancelled by DoFE: it may not recruit"},
+	{"Blacklisted", kawan.LicenceCancelled, kawan.SanctionBlacklist, "permission cancelled and the company blacklisted"},
+}
+
+// StatusVocabulary lists each profile's explicit status words (docs and `kawan import --help`).
+func (p *ImportProfile) StatusVocabulary() []StatusWord { return p.Statuses }
 
 func (p *ImportProfile) describeRequired() string {
 	var parts []string
@@ -91,6 +194,17 @@ var (
 	emailCols   = []string{"email", "e-mail", "email address"}
 	webCols     = []string{"website", "web site", "url"}
 )
+
+// dmwCols are the PH DMW registry's record fields (JSON API) and the likely headers of its
+// "Download CSV" (not published: both spellings are accepted).
+var dmwCols = map[string][]string{
+	FieldName: {"name", "agency name", "name of agency"}, FieldClassification: {"classification", "type", "agency type"},
+	FieldStatus: {"license_status", "license status", "status"}, FieldStatusDate: {"license_status_date", "license status date", "status date"},
+	FieldValidTo: {"license_expiration_date", "license expiration date", "expiration date", "validity"},
+	FieldAddress: {"address"}, FieldPlace: {"municipality_province", "municipality province", "municipality"},
+	FieldCity: {"city_province", "city province", "city"}, FieldPhone: {"contact_number", "contact number", "contact no", "telephone"},
+	FieldEmail: {"eMail", "email", "e-mail", "email address"}, FieldAsOf: {"data_as_of", "data as of", "as of"},
+}
 
 // profiles are the built-in column mappings. The regulators publish PDFs and spreadsheets
 // whose headers vary a little from year to year; aliases cover the variants seen.
@@ -147,7 +261,7 @@ var profiles = map[string]*ImportProfile{
 			FieldCity:       {"kota", "kabupaten kota", "kab kota", "kota kabupaten", "provinsi"},
 			FieldPhone:      {"telepon", "no telp", "telp", "no telepon", "phone"},
 			FieldEmail:      emailCols,
-			FieldStatus:     {"status", "status izin", "keterangan status"},
+			FieldStatus:     {"status", "status izin", "keterangan status", "status p3mi"},
 			FieldStatusDate: {"tanggal pencabutan", "tgl pencabutan", "tanggal status", "tanggal sanksi"},
 			FieldValidFrom:  {"tanggal terbit", "tgl terbit", "tanggal sk", "tgl sk"},
 			FieldValidTo:    {"masa berlaku", "berlaku sampai", "tanggal berakhir", "berlaku hingga", "tgl berakhir"},
@@ -155,6 +269,60 @@ var profiles = map[string]*ImportProfile{
 		},
 		Required:      []string{FieldName, FieldLicence},
 		DefaultStatus: kawan.LicenceActive, DayFirst: true, SanctionFromStatus: true, FullList: true,
+	}).init(),
+	"ph-dmw": (&ImportProfile{
+		Name: "ph-dmw",
+		Description: "Philippines DMW registry (dmw.gov.ph Licensed Recruitment Agencies): every agency in every state, land-based, manning " +
+			"and contractors; the JSON API (a page {meta, data}, or pages concatenated) or its CSV. No licence numbers: a row is its " +
+			"name and classification; data_as_of is the date the facts were true; 1901-01-01 and null mean no date.",
+		Regulator: "PH-DMW", Origin: "PH", SourceURL: "https://dmw.gov.ph/",
+		Columns: dmwCols, Required: []string{FieldName, FieldStatus},
+		Formats: []string{FormatJSON, FormatCSV}, NoNumbers: true, Statuses: dmwStatuses, FullList: true,
+	}).init(),
+	"np-dofe": (&ImportProfile{
+		Name: "np-dofe",
+		Description: "Nepal DoFE (foreignjob.dofe.gov.np) JSON list of foreign employment companies: {id, name, permissionNo, district, email, " +
+			"mobileNo, telephone, address, website, statusName}; the licence is the Permission No (257/058/059, padding varies); no validity date.",
+		Regulator: "NP-DOFE", Origin: "NP", SourceURL: "https://foreignjob.dofe.gov.np/",
+		Columns: map[string][]string{
+			FieldName: {"name", "company name"}, FieldLicence: {"permissionNo", "permission no", "license no"}, FieldCity: {"district"},
+			FieldEmail: {"email"}, FieldMobile: {"mobileNo", "mobile"}, FieldPhone: {"telephone", "phone"}, FieldAddress: {"address"},
+			FieldWebsite: {"website"}, FieldStatus: {"statusName", "status"},
+		},
+		Required: []string{FieldName, FieldLicence}, DefaultStatus: kawan.LicenceActive,
+		Formats: []string{FormatJSON, FormatCSV}, Statuses: dofeStatuses, FullList: true,
+	}).init(),
+	"bd-bmet": (&ImportProfile{
+		Name: "bd-bmet",
+		Description: "Bangladesh BMET/BAIRA directory of recruiting agencies: RL numbers printed RL-0010, RL No. 10 or 0010 (all the same " +
+			"licence); directories carry no status: a listed agency is recorded as active, \"listed in the directory\".",
+		Regulator: "BD-BMET", Origin: "BD", SourceURL: "http://www.bmet.gov.bd/",
+		Columns: map[string][]string{
+			FieldName: nameCols, FieldLicence: {"rl no", "rl", "rl number", "recruiting licence no", "license no", "licence no"},
+			FieldAddress: addressCols, FieldPhone: phoneCols, FieldEmail: emailCols, FieldWebsite: webCols, FieldStatus: {"status"},
+		},
+		Required: []string{FieldName, FieldLicence}, DefaultStatus: kawan.LicenceActive, ListedStatusText: "listed in the directory (it publishes no status)",
+		DayFirst: true, FullList: true,
+	}).init(),
+	"id-bp2mi-sanksi": (&ImportProfile{
+		Name:        "id-bp2mi-sanksi",
+		Description: "Indonesia BP2MI/KP2MI SISKOP2MI p3mi_sanksi: sanctions on P3MI (Teguran Tertulis = warning, Penghentian Sementara = suspension, Pencabutan = revocation).",
+		Regulator:   "ID-BP2MI", Origin: "ID", SourceURL: "https://siskop2mi.bp2mi.go.id/",
+		Columns: map[string][]string{
+			FieldName:         {"nama p3mi", "nama perusahaan", "nama"},
+			FieldLicence:      {"nomor sip3mi", "no sip3mi", "sip3mi", "nomor izin"},
+			FieldSanctionKind: {"jenis sanksi", "sanksi"},
+			FieldSanctionDate: {"tanggal sanksi", "tgl sanksi", "tanggal"},
+			FieldRemarks:      {"pelanggaran", "keterangan", "alasan"},
+		},
+		Required: []string{FieldName, FieldLicence, FieldSanctionKind},
+		DayFirst: true,
+		SanctionWords: map[string]kawan.SanctionKind{
+			"teguran tertulis": kawan.SanctionWarning, "teguran": kawan.SanctionWarning, "peringatan": kawan.SanctionWarning,
+			"penghentian sementara sebagian atau seluruh kegiatan usaha": kawan.SanctionSuspension, "penghentian sementara": kawan.SanctionSuspension,
+			"skorsing": kawan.SanctionSuspension, "pencabutan sip3mi": kawan.SanctionRevocation, "pencabutan izin": kawan.SanctionRevocation,
+			"pencabutan": kawan.SanctionRevocation, "denda": kawan.SanctionFine,
+		},
 	}).init(),
 	"generic": (&ImportProfile{
 		Name: "generic",

@@ -33,10 +33,11 @@ type Scorer interface {
 
 // Service is the agency registry service.
 type Service struct {
-	st  *store.Agencies
-	idx search.Index
-	log *slog.Logger
-	now func() time.Time
+	st      *store.Agencies
+	history *store.AgencyHistory
+	idx     search.Index
+	log     *slog.Logger
+	now     func() time.Time
 
 	mu     sync.RWMutex
 	scorer Scorer
@@ -53,7 +54,7 @@ type Options struct {
 
 // New returns the service.
 func New(st *store.Agencies, idx search.Index, o Options) *Service {
-	s := &Service{st: st, idx: idx, log: o.Logger, now: o.Now}
+	s := &Service{st: st, history: st.History(), idx: idx, log: o.Logger, now: o.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

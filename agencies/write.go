@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -42,6 +43,15 @@ const (
 	maxLicenceNo = 64
 )
 
+// statusList names every licence status (validation messages).
+func statusList() string {
+	out := make([]string, len(kawan.LicenceStatuses))
+	for i, s := range kawan.LicenceStatuses {
+		out[i] = string(s)
+	}
+	return strings.Join(out, ", ")
+}
+
 func validURL(s string) bool {
 	if len(s) > 500 {
 		return false
@@ -76,6 +86,15 @@ func validate(a *kawan.Agency) error {
 	text(v, "city", a.City, maxName, false)
 	text(v, "contact.phone", a.Contact.Phone, 100, false)
 	text(v, "contact.email", a.Contact.Email, 200, false)
+	if len(a.Contact.Phones) > maxList || len(a.Contact.Emails) > maxList {
+		v.Add("contact", "must list at most %d phones and %d e-mails", maxList, maxList)
+	}
+	for i, p := range a.Contact.Phones {
+		text(v, fmt.Sprintf("contact.phones[%d]", i), p, 100, true)
+	}
+	for i, e := range a.Contact.Emails {
+		text(v, fmt.Sprintf("contact.emails[%d]", i), e, 200, true)
+	}
 	if a.Contact.Website != "" && !validURL(a.Contact.Website) {
 		v.Add("contact.website", "must be an http(s) URL")
 	}
@@ -110,12 +129,19 @@ func validate(a *kawan.Agency) error {
 		if _, ok := kawan.Regulators[l.Regulator]; !ok {
 			v.Add(f+".regulator", "must be a known regulator code such as PH-DMW, NP-DOFE or ID-BP2MI")
 		}
-		if kawan.NormalizeLicenceNumber(l.Number) == "" || utf8.RuneCountInString(l.Number) > maxLicenceNo || !utf8.ValidString(l.Number) {
+		switch {
+		case l.Number == "" && l.Key != "":
+			if !strings.HasPrefix(l.Key, "n:") || utf8.RuneCountInString(l.Key) > maxName+maxLicenceNo || !utf8.ValidString(l.Key) {
+				v.Add(f+".key", "must be a registry key n:NAME|CLASSIFICATION of at most %d characters", maxName+maxLicenceNo)
+			}
+		case kawan.LicenceNumberKey(l.Regulator, l.Number) == "" || utf8.RuneCountInString(l.Number) > maxLicenceNo || !utf8.ValidString(l.Number):
 			v.Add(f+".number", "must be 1 to %d characters with letters or digits", maxLicenceNo)
 		}
 		if !l.Status.Valid() {
-			v.Add(f+".status", "must be one of active, suspended, revoked, cancelled, expired, pending")
+			v.Add(f+".status", "must be one of %s", statusList())
 		}
+		text(v, f+".status_text", l.StatusText, maxName, false)
+		text(v, f+".classification", l.Classification, maxName, false)
 		if !validURL(l.SourceURL) {
 			v.Add(f+".source_url", "must be the http(s) URL of the list or page this licence was read from")
 		}
@@ -125,7 +151,7 @@ func validate(a *kawan.Agency) error {
 		if !l.ValidFrom.IsZero() && !l.ValidTo.IsZero() && l.ValidTo.Before(l.ValidFrom) {
 			v.Add(f+".valid_to", "is before valid_from")
 		}
-		k := store.LicenceKey(l.Regulator, l.Number)
+		k := store.LicenceKeyOf(l)
 		if j, dup := seen[k]; dup {
 			v.Add(f+".number", "repeats licences[%d]", j)
 		}
@@ -240,7 +266,7 @@ func copyRegistry(dst, src *kawan.Agency) {
 func keysOf(a *kawan.Agency) []string {
 	keys := []string{store.NameKey(a.Origin, a.NormName)}
 	for _, l := range a.Licences {
-		keys = append(keys, store.LicenceKey(l.Regulator, l.Number))
+		keys = append(keys, store.LicenceKeyOf(l))
 	}
 	return keys
 }
@@ -264,7 +290,7 @@ func (s *Service) lookupLive(ctx context.Context, key string) (id, stale string,
 // (regulator + number), else the agency with the same normalised name in the same origin.
 func (s *Service) findExisting(ctx context.Context, a *kawan.Agency) (string, error) {
 	for _, l := range a.Licences {
-		id, _, err := s.lookupLive(ctx, store.LicenceKey(l.Regulator, l.Number))
+		id, _, err := s.lookupLive(ctx, store.LicenceKeyOf(l))
 		if err != nil || id != "" {
 			return id, err
 		}
@@ -274,13 +300,18 @@ func (s *Service) findExisting(ctx context.Context, a *kawan.Agency) (string, er
 }
 
 // claimKeys points a's keys at a (replacing stale ones) and releases keys it no longer has.
-// A key held by another live agency is ErrConflict.
-func (s *Service) claimKeys(ctx context.Context, a *kawan.Agency, prev []string) error {
+// A key held by another live agency is ErrConflict, except the name key when sharedName is
+// set: an import keeps two agencies of one name apart (different licence numbers), and only
+// the first holds the name key.
+func (s *Service) claimKeys(ctx context.Context, a *kawan.Agency, prev []string, sharedName ...bool) error {
 	keys := keysOf(a)
 	for _, k := range keys {
 		cur, stale, err := s.lookupLive(ctx, k)
 		if err != nil {
 			return err
+		}
+		if cur != "" && cur != a.ID && strings.HasPrefix(k, "name|") && len(sharedName) > 0 && sharedName[0] {
+			continue
 		}
 		if cur != "" && cur != a.ID {
 			what := "licence " + strings.TrimPrefix(k, "lic|")
@@ -307,8 +338,8 @@ func (s *Service) claimKeys(ctx context.Context, a *kawan.Agency, prev []string)
 	return nil
 }
 
-// insert stores a new agency under a free slug ID, claiming its keys first.
-func (s *Service) insert(ctx context.Context, a *kawan.Agency) error {
+// insert stores a new agency under a free slug ID, claiming its keys first (sharedName: see claimKeys).
+func (s *Service) insert(ctx context.Context, a *kawan.Agency, sharedName ...bool) error {
 	now := s.now().UTC().Truncate(time.Millisecond)
 	a.CreatedAt, a.UpdatedAt = now, now
 	base := kawan.Slug(a.LegalName, a.Origin)
@@ -322,7 +353,7 @@ func (s *Service) insert(ctx context.Context, a *kawan.Agency) error {
 		} else if !errors.Is(err, kawan.ErrNotFound) {
 			return err
 		}
-		if err := s.claimKeys(ctx, a, nil); err != nil {
+		if err := s.claimKeys(ctx, a, nil, sharedName...); err != nil {
 			return err
 		}
 		err := s.st.Insert(ctx, a)
@@ -357,4 +388,110 @@ func (s *Service) apply(ctx context.Context, id string, mutate func(a *kawan.Age
 		}
 	}
 	return nil, false, fmt.Errorf("agencies: agency %s keeps changing; try again: %w", id, kawan.ErrConflict)
+}
+
+// SplitInput names the listing an admin splits off an agency record: its regulator and its
+// key (the licence number as printed, or the registry key of a list without numbers).
+type SplitInput struct {
+	Regulator string `json:"regulator"`
+	Key       string `json:"key"`
+}
+
+// Split undoes a merge (admin): the licence of in.Regulator with key in.Key leaves agency id
+// and becomes an agency of its own, named and addressed as the list gave it (the merge
+// note), with the sanctions of that licence. Both records keep their sources; the history of
+// both records says what happened. The next import finds the split-off licence by its key,
+// so the split stays. It returns the agency after the split and the new agency.
+func (s *Service) Split(ctx context.Context, id string, in SplitInput) (*kawan.Agency, *kawan.Agency, error) {
+	if !ValidID(id) {
+		return nil, nil, fmt.Errorf("agencies: agency %q: %w", id, kawan.ErrNotFound)
+	}
+	v := &kawan.ValidationError{}
+	code, ok := kawan.NormalizeRegulator(in.Regulator)
+	if !ok {
+		v.Add("regulator", "must be one of %s", strings.Join(regulatorCodes(), ", "))
+	}
+	if strings.TrimSpace(in.Key) == "" || utf8.RuneCountInString(in.Key) > maxName+maxLicenceNo {
+		v.Add("key", "is required: the licence number, or the key of a listing without numbers")
+	}
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	match := func(l kawan.Licence) bool {
+		return l.Regulator == code && (l.RegistryKey() == in.Key || l.Number != "" && l.RegistryKey() == kawan.LicenceNumberKey(code, in.Key))
+	}
+	var moved kawan.Licence
+	var sanctions []kawan.Sanction
+	var note *kawan.MergeNote
+	var sources []kawan.Source
+	origin, fictional := "", false
+	a, _, err := s.apply(ctx, id, func(a *kawan.Agency) (bool, error) {
+		i := slices.IndexFunc(a.Licences, match)
+		if i < 0 {
+			return false, kawan.Invalid("key", "agency %s has no %s licence or listing %q", a.ID, code, in.Key)
+		}
+		if len(a.Licences) == 1 {
+			return false, kawan.Invalid("key", "it is agency %s's only licence: there is nothing to split it from", a.ID)
+		}
+		prev := keysOf(a)
+		moved, origin, fictional, sources = a.Licences[i], a.Origin, a.Fictional, slices.Clone(a.Sources)
+		a.Licences = slices.Delete(slices.Clone(a.Licences), i, i+1)
+		key := moved.RegistryKey()
+		sanctions = nil
+		keep := a.Sanctions[:0:0]
+		for _, sn := range a.Sanctions {
+			if sn.Licence != "" && kawan.LicenceNumberKey(code, sn.Licence) == key && moved.Number != "" {
+				sanctions = append(sanctions, sn)
+			} else {
+				keep = append(keep, sn)
+			}
+		}
+		a.Sanctions = keep
+		note = nil
+		if j := slices.IndexFunc(a.Merges, func(m kawan.MergeNote) bool { return m.Regulator == code && m.Key == key }); j >= 0 {
+			n := a.Merges[j]
+			note = &n
+			a.Merges = slices.Delete(slices.Clone(a.Merges), j, j+1)
+		}
+		return true, s.claimKeys(ctx, a, prev, true)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	name, address := a.LegalName, ""
+	if note != nil {
+		name, address = note.Name, note.Address
+	}
+	b := &kawan.Agency{LegalName: name, Origin: origin, Address: address, Licences: []kawan.Licence{moved}, Sanctions: sanctions,
+		Sources: sources, Fictional: fictional}
+	normalise(b)
+	if err := s.insert(ctx, b, true); err != nil {
+		// Put the licence back: nothing is half-done.
+		_, _, rerr := s.apply(ctx, id, func(a *kawan.Agency) (bool, error) {
+			prev := keysOf(a)
+			a.Licences = append(a.Licences, moved)
+			a.Sanctions = append(a.Sanctions, sanctions...)
+			if note != nil {
+				a.Merges = append(a.Merges, *note)
+			}
+			return true, s.claimKeys(ctx, a, prev, true)
+		})
+		return nil, nil, errors.Join(err, rerr)
+	}
+	now := s.now().UTC()
+	evs := []kawan.AgencyEvent{
+		{AgencyID: a.ID, Kind: EventSplit, Regulator: code, Licence: moved.Label(), To: b.ID, Source: "admin", SeenOn: utcDay(now), RecordedAt: now,
+			Summary: fmt.Sprintf("an admin split the %s licence %s off this record: it is agency %s", code, moved.Label(), b.ID)},
+		{AgencyID: b.ID, Kind: EventSplit, Regulator: code, Licence: moved.Label(), From: a.ID, Source: "admin", SeenOn: utcDay(now), RecordedAt: now,
+			Summary: fmt.Sprintf("an admin split this %s licence %s off agency %s, which it had been merged into", code, moved.Label(), a.ID)},
+	}
+	for i := range evs {
+		evs[i].ID = eventID(evs[i]) + strconv.FormatInt(now.UnixNano(), 36)
+	}
+	if err := s.history.Append(ctx, evs...); err != nil {
+		s.log.Warn("agencies: recording a split in the history failed", "agency", a.ID, "err", err)
+	}
+	s.syncAfterWrite(ctx, a.ID)
+	s.syncAfterWrite(ctx, b.ID)
+	return a, b, nil
 }

@@ -29,9 +29,12 @@ const MaxImportBytes = agencies.MaxImportBytes
 func (h *AgenciesModule) Register(r *Router) {
 	r.API(http.MethodGet, "/agencies", h.search, Public)
 	r.API(http.MethodGet, "/agencies/:id", h.profile, Public)
+	r.API(http.MethodGet, "/agencies/:id/history", h.history, Public)
 	r.API(http.MethodGet, "/licences/:regulator/:number", h.licence, Public)
+	r.API(http.MethodGet, "/licence-check", h.licenceCheck, Public)
 	r.API(http.MethodPost, "/admin/agencies", h.create, Roles(kawan.RoleAdmin))
 	r.API(http.MethodPut, "/admin/agencies/:id", h.update, Roles(kawan.RoleAdmin))
+	r.API(http.MethodPost, "/admin/agencies/:id/split", h.split, Roles(kawan.RoleAdmin))
 	r.API(http.MethodPost, "/admin/agency-imports", h.importList, Roles(kawan.RoleAdmin), WithBodyLimit(MaxImportBytes))
 }
 
@@ -122,6 +125,72 @@ func (h *AgenciesModule) licence(c echo.Context) error {
 	return c.JSON(http.StatusOK, res)
 }
 
+// agencyHistory is the body of GET /v1/agencies/{id}/history.
+type agencyHistory struct {
+	AgencyID string              `json:"agency_id"`
+	Events   []kawan.AgencyEvent `json:"events"`
+}
+
+func (h *AgenciesModule) history(c echo.Context) error {
+	if err := onlyParams(c, "limit"); err != nil {
+		return err
+	}
+	limit := 100
+	if s := c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			return kawan.Invalid("limit", "must be a whole number from 1 to 1000")
+		}
+		limit = n
+	}
+	evs, err := h.Svc.History(c.Request().Context(), c.Param("id"), limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, agencyHistory{AgencyID: c.Param("id"), Events: evs})
+}
+
+// licenceCheck is the query form of the licence check: regulator may be empty (any), number
+// is a licence number or, for a regulator without numbers, the agency's name. Nothing found
+// is a 200 with found=false, the warning and the lists searched.
+func (h *AgenciesModule) licenceCheck(c echo.Context) error {
+	if err := onlyParams(c, "regulator", "number"); err != nil {
+		return err
+	}
+	res, err := h.Svc.CheckLicence(c.Request().Context(), c.QueryParam("regulator"), c.QueryParam("number"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// agencySplit is the body of POST /v1/admin/agencies/{id}/split.
+type agencySplit struct {
+	Agency agencies.Profile `json:"agency"`
+	Split  agencies.Profile `json:"split"`
+}
+
+func (h *AgenciesModule) split(c echo.Context) error {
+	var in agencies.SplitInput
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	a, b, err := h.Svc.Split(ctx, c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	pa, err := h.Svc.Profile(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	pb, err := h.Svc.Profile(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, agencySplit{Agency: pa, Split: pb})
+}
+
 func (h *AgenciesModule) create(c echo.Context) error {
 	var in agencies.AgencyInput
 	if err := DecodeJSON(c, &in); err != nil {
@@ -156,7 +225,7 @@ func (h *AgenciesModule) update(c echo.Context) error {
 }
 
 // importList imports an uploaded regulator list (the body: CSV as exported from the
-// regulator's spreadsheet) with ?profile=, optionally ?dry_run=true, ?retrieved_at=YYYY-MM-DD
+// regulator's spreadsheet, or JSON for profiles that read it) with ?profile=, optionally ?dry_run=true, ?retrieved_at=YYYY-MM-DD
 // (when the list was downloaded; default today) and ?encoding=.
 func (h *AgenciesModule) importList(c echo.Context) error {
 	if err := onlyParams(c, "profile", "dry_run", "retrieved_at", "encoding"); err != nil {
@@ -195,7 +264,7 @@ func (h *AgenciesModule) importList(c echo.Context) error {
 	case err != nil:
 		return kawan.Invalid("file", "the upload could not be read completely; send it again")
 	case len(data) == 0:
-		return kawan.Invalid("file", "the request body is empty: send the list as CSV (Content-Type: text/csv)")
+		return kawan.Invalid("file", "the request body is empty: send the list as CSV (Content-Type: text/csv) or, for ph-dmw and np-dofe, JSON")
 	}
 	rep, err := h.Svc.Import(c.Request().Context(), qs.Get("profile"), data, opts)
 	if err != nil {

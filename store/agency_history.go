@@ -25,6 +25,9 @@ func NewAgencyHistory(db *mongo.Database) *AgencyHistory {
 	return &AgencyHistory{c: db.Collection("agency_history")}
 }
 
+// History returns the history repository of the agencies' database.
+func (s *Agencies) History() *AgencyHistory { return NewAgencyHistory(s.c.Database()) }
+
 // agencyHistoryIndexes: none beyond _id (set-up step 201 keeps the collection's creation in
 // the ordered steps).
 func agencyHistoryIndexes(ctx context.Context, db *mongo.Database) error {
