@@ -247,6 +247,8 @@ type profilePage struct {
 	Sort       string
 	Prev, Next string
 	CanWrite   bool
+	// History is the agency's latest status changes, newest first.
+	History []kawan.AgencyEvent
 }
 
 const reviewsPerPage = 10
@@ -261,6 +263,9 @@ func (f *Frontend) agencyProfile(c echo.Context) error {
 	}
 	v.Title = p.LegalName
 	data := profilePage{P: p, Badge: standingClass(p.Standing.Standing), Regulators: kawan.Regulators, CanWrite: f.has("write")}
+	if data.History, err = f.o.Agencies.History(ctx, p.ID, 20); err != nil {
+		return err
+	}
 	if f.o.Reviews != nil {
 		r, err := f.o.Reviews.Ratings(ctx, p.ID)
 		if err != nil {
