@@ -17,17 +17,16 @@ const ChangesPerFollow = 5
 const MaxFeedEntries = 50
 
 // Follows lets signed-in accounts follow agencies and read the changes of their licence
-// status, validity and sanctions (the agency history store) in their account and as an
-// Atom feed per agency.
+// status, validity and sanctions (Service.History: the history store plus lapses by date)
+// in their account and as an Atom feed per agency.
 type Follows struct {
 	svc *Service
 	w   *store.Watches
-	h   *store.AgencyHistory
 }
 
 // NewFollows returns the follows service.
-func NewFollows(svc *Service, w *store.Watches, h *store.AgencyHistory) *Follows {
-	return &Follows{svc: svc, w: w, h: h}
+func NewFollows(svc *Service, w *store.Watches) *Follows {
+	return &Follows{svc: svc, w: w}
 }
 
 // agency reads a live agency; unknown IDs are kawan.ErrNotFound.
@@ -90,7 +89,7 @@ func (f *Follows) Followed(ctx context.Context, userID string) ([]FollowedAgency
 			}
 			return nil, err
 		}
-		evs, err := f.h.ListAgencyHistory(ctx, w.AgencyID, ChangesPerFollow)
+		evs, err := f.svc.History(ctx, w.AgencyID, ChangesPerFollow)
 		if err != nil {
 			return nil, err
 		}
@@ -112,6 +111,6 @@ func (f *Follows) Changes(ctx context.Context, agencyID string) (*kawan.Agency, 
 	if err != nil {
 		return nil, nil, err
 	}
-	evs, err := f.h.ListAgencyHistory(ctx, agencyID, MaxFeedEntries)
+	evs, err := f.svc.History(ctx, agencyID, MaxFeedEntries)
 	return a, evs, err
 }

@@ -17,7 +17,7 @@ func TestFollowsAPI(t *testing.T) {
 	f := newFixture(t)
 	id := f.create(t, himalaya)
 	hist := store.NewAgencyHistory(f.s.DB())
-	fo := agencies.NewFollows(f.svc, store.NewWatches(f.s.DB()), hist)
+	fo := agencies.NewFollows(f.svc, store.NewWatches(f.s.DB()))
 	c := apitest.New(t, api.New(api.Deps{Tokens: staticTokens{"w1": {UserID: "w1", Role: kawan.RoleWorker}, "w2": {UserID: "w2", Role: kawan.RoleWorker}}},
 		&api.FollowsModule{Svc: fo}))
 

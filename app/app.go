@@ -257,7 +257,7 @@ func (a *App) wireAgencies(ctx context.Context, deps *api.Deps, modules *[]api.M
 	}
 	a.Registry = reg
 	*modules = append(*modules, &api.RegistryModule{Sources: reg})
-	a.Follows = agencies.NewFollows(a.Agencies, store.NewWatches(a.Store.DB()), store.NewAgencyHistory(a.Store.DB()))
+	a.Follows = agencies.NewFollows(a.Agencies, store.NewWatches(a.Store.DB()))
 	*modules = append(*modules, &api.FollowsModule{Svc: a.Follows})
 	a.AddJob(reg.Run)
 	return nil

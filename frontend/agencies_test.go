@@ -1,10 +1,15 @@
 package frontend_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/kawan-labs/kawan/agencies"
 )
 
 func TestAgencyPages(t *testing.T) {
@@ -126,6 +131,37 @@ func TestLicencePage(t *testing.T) {
 			if !strings.Contains(p.body, w) {
 				t.Errorf("%s: lacks %q", tc.query, w)
 			}
+		}
+	}
+}
+
+// The agency page shows the regulator's own words beside Kawan's status, a listing without a
+// licence number, and the status history with the list it was seen on (issue 15).
+func TestAgencyPageRegistryHistory(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	if s.app.Agencies == nil {
+		t.Skip("agencies area not wired")
+	}
+	page, err := os.ReadFile("../agencies/testdata/ph-dmw-page1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.Agencies.Import(context.Background(), "ph-dmw", page, agencies.ImportOptions{Fictional: true,
+		ParseOptions: agencies.ParseOptions{RetrievedAt: time.Date(2026, 9, 8, 0, 0, 0, 0, time.UTC)}}); err != nil {
+		t.Fatal(err)
+	}
+	p := s.get(nil, "/agencies/luntian-placement-ph")
+	for _, want := range []string{"No licence number published", `<span lang="en">Private Employment Agency</span>`, "The list says:",
+		"“Valid License - Provisional”", "Licence history", "seen on the PH-DMW list of 7 Sep 2026"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("agency page lacks %q", want)
+		}
+	}
+	p = s.get(nil, "/agencies/tala-worldwide-placement-ph?lang=ne")
+	for _, want := range []string{"इजाजतपत्रको इतिहास", "“Forever Banned”"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("Nepali agency page lacks %q", want)
 		}
 	}
 }

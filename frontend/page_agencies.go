@@ -253,6 +253,8 @@ type profilePage struct {
 	// Stale holds, by regulator code, the scheduled source of that regulator's list that
 	// could not be read again: its licence facts show their age.
 	Stale map[string]*staleNote
+	// History is the agency's latest status changes, newest first.
+	History []kawan.AgencyEvent
 }
 
 // staleNote is a stale registry source's age as the agency page shows it.
@@ -298,6 +300,9 @@ func (f *Frontend) agencyProfile(c echo.Context) error {
 		return err
 	}
 	v.Feed = data.Follow.FeedURL
+	if data.History, err = f.o.Agencies.History(ctx, p.ID, 20); err != nil {
+		return err
+	}
 	if f.o.Reviews != nil {
 		r, err := f.o.Reviews.Ratings(ctx, p.ID)
 		if err != nil {

@@ -124,8 +124,10 @@ func (f *Frontend) agencyAtom(c echo.Context) error {
 	page := base + "/agencies/" + url.PathEscape(a.ID)
 	self := page + "/changes.atom"
 	updated := a.UpdatedAt
-	if len(evs) > 0 && evs[0].RecordedAt.After(updated) {
-		updated = evs[0].RecordedAt
+	for _, e := range evs {
+		if e.RecordedAt.After(updated) {
+			updated = e.RecordedAt
+		}
 	}
 	if updated.IsZero() {
 		updated = a.CreatedAt
