@@ -396,6 +396,12 @@ type HeldSummary struct {
 	Reason       string    `json:"reason"`
 }
 
+// Imports lists the last import of each list (profile), scheduled or uploaded, with when
+// it was read and the list's own date.
+func (s *Sources) Imports(ctx context.Context) ([]store.ImportRecord, error) {
+	return s.svc.st.Imports(ctx)
+}
+
 // Interval is how often a healthy source is fetched.
 func (s *Sources) Interval() time.Duration { return s.o.Interval }
 

@@ -157,6 +157,12 @@ func TestRegistrySourceFetchNotModifiedStaleAndHeld(t *testing.T) {
 	if got := f.licenceStatus(t, "901/070/71"); got != kawan.LicenceActive {
 		t.Fatalf("licence 901/070/71 after import: %q, want active", got)
 	}
+	var withImports struct{ Imports []store.ImportRecord }
+	f.c.Do("GET", "/v1/registry/status", nil).JSON(t, &withImports)
+	if len(withImports.Imports) != 1 || withImports.Imports[0].Profile != "np-dofe-licensed" || withImports.Imports[0].Rows != 10 ||
+		!withImports.Imports[0].RetrievedAt.Equal(f.clock.Truncate(24*time.Hour)) {
+		t.Fatalf("status imports: %+v", withImports.Imports)
+	}
 
 	// Not due yet: nothing is fetched.
 	f.refresh(t, 10*time.Minute)
