@@ -134,11 +134,16 @@ func (s *Sources) Run(ctx context.Context) {
 	if len(s.defs) == 0 {
 		return
 	}
-	if err := s.Start(ctx); err != nil {
-		s.log.Warn("agencies: registry sources: could not record them; retrying on the next tick", "err", err)
-	}
 	tick := min(max(s.o.Interval/4, time.Second), time.Minute)
+	started := false
 	for {
+		if !started {
+			if err := s.Start(ctx); err != nil {
+				s.log.Warn("agencies: registry sources: could not record them; retrying on the next tick", "err", err)
+			} else {
+				started = true
+			}
+		}
 		s.Refresh(ctx, false)
 		t := time.NewTimer(tick)
 		select {

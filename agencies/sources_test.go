@@ -295,3 +295,30 @@ func TestRegistrySourceBadSpecs(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistrySourceRunJob runs the background job as the app does: it records the source,
+// fetches it at once and returns when its context ends.
+func TestRegistrySourceRunJob(t *testing.T) {
+	f := newSourcesFixture(t)
+	f.srv.set(dofeList(3, "active"), `"v1"`, http.StatusOK)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.src.Run(ctx); close(done) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		all, err := f.src.Status(context.Background())
+		if err == nil && len(all) == 1 && all[0].State == "ok" && all[0].Rows == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job did not fetch the source: %+v %v", all, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job did not stop")
+	}
+}
