@@ -362,7 +362,7 @@ func (r *importRun) fold(a *kawan.Agency, t *target) (changed []int, rejected []
 		normalise(a)
 		if len(diffFields(before, a)) > 0 {
 			changed = append(changed, row.Line)
-			events = append(events, historyEvents(before, a, row, r.p.Name)...)
+			events = append(events, changeEvents(before, a, rowSeen(row, r.p.Name))...)
 		}
 	}
 	return changed, rejected, events
@@ -393,12 +393,7 @@ func (r *importRun) dryID(ctx context.Context, a *kawan.Agency) string {
 
 // stamp gives events their agency and stable IDs and keeps them for the run.
 func (r *importRun) stamp(agencyID string, events []kawan.AgencyEvent) {
-	now := r.s.now().UTC().Truncate(time.Millisecond)
-	for _, e := range events {
-		e.AgencyID, e.RecordedAt = agencyID, now
-		e.ID = eventID(e)
-		r.events = append(r.events, e)
-	}
+	r.events = append(r.events, stampEvents(agencyID, r.s.now(), events)...)
 }
 
 // write applies a target's rows and stores the result once (nothing in a dry run). Rows of
@@ -668,12 +663,19 @@ func licencesEqual(a, b []kawan.Licence) bool {
 
 // missing lists licences of the profile's regulator on record whose key this run never saw.
 func (r *importRun) missing(ctx context.Context) ([]string, error) {
-	keys, err := r.s.st.KeysWithPrefix(ctx, "lic|"+strings.ToUpper(r.p.Regulator)+"|", 200000)
+	prefix := "lic|" + strings.ToUpper(r.p.Regulator) + "|"
+	if r.p.NoNumbers {
+		prefix += "n:" // a list without numbers says nothing about numbered licences, and back
+	}
+	keys, err := r.s.st.KeysWithPrefix(ctx, prefix, 200000)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, k := range keys {
+		if !r.p.NoNumbers && strings.HasPrefix(k, prefix+"n:") {
+			continue
+		}
 		if !r.seenLicences[k] && len(out) < maxReported {
 			out = append(out, strings.TrimPrefix(k, "lic|"))
 		}

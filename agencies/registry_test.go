@@ -431,3 +431,20 @@ func TestRegistryAPI(t *testing.T) {
 		t.Errorf("any in the path: %d %s", r.Status, r.Body)
 	}
 }
+
+// An admin's edits of licences are kept in the history too.
+func TestHistoryOfAdminEdits(t *testing.T) {
+	f := newFixture(t)
+	id := f.create(t, himalaya)
+	if r := f.c.As("admin").Do("PUT", "/v1/admin/agencies/"+id, strings.Replace(himalaya, `"status":"active"`, `"status":"suspended"`, 1)); r.Status != 200 {
+		t.Fatalf("update: %d %s", r.Status, r.Body)
+	}
+	var h struct {
+		Events []kawan.AgencyEvent `json:"events"`
+	}
+	f.c.Do("GET", "/v1/agencies/"+id+"/history", nil).JSON(t, &h)
+	if len(h.Events) != 2 || h.Events[0].Kind != "status" || h.Events[0].To != "suspended" || h.Events[0].Source != "admin" ||
+		!strings.Contains(h.Events[0].Summary, "recorded by an admin on 1 Jun 2026") || h.Events[1].Kind != "listed" {
+		t.Errorf("admin history: %+v", h.Events)
+	}
+}

@@ -224,8 +224,19 @@ func (s *Service) Create(ctx context.Context, in AgencyInput) (*kawan.Agency, er
 	if err := s.insert(ctx, a); err != nil {
 		return nil, err
 	}
+	s.recordAdmin(ctx, a.ID, &kawan.Agency{}, a)
 	s.syncAfterWrite(ctx, a.ID)
 	return a, nil
+}
+
+// recordAdmin records an admin's changes to licences and sanctions in the agency's history
+// (best effort: the change itself is already stored).
+func (s *Service) recordAdmin(ctx context.Context, id string, before, after *kawan.Agency) {
+	now := s.now()
+	evs := stampEvents(id, now, changeEvents(before, after, seenOn{source: "admin", day: utcDay(now)}))
+	if err := s.history.Append(ctx, evs...); err != nil {
+		s.log.Warn("agencies: recording an admin change in the history failed", "agency", id, "err", err)
+	}
 }
 
 // Update replaces an agency's registry fields (admin); ratings, versions and sources stay.
@@ -238,7 +249,9 @@ func (s *Service) Update(ctx context.Context, id string, in AgencyInput) (*kawan
 		return nil, err
 	}
 	normalise(want)
+	var before *kawan.Agency
 	a, _, err := s.apply(ctx, id, func(a *kawan.Agency) (bool, error) {
+		before = cloneAgency(a)
 		sources, created, fictional := a.Sources, a.CreatedAt, a.Fictional
 		prevKeys := keysOf(a)
 		*a = kawan.Agency{ID: a.ID, Version: a.Version, CreatedAt: created, Ratings: a.Ratings, Sources: sources, MergedInto: a.MergedInto}
@@ -252,6 +265,7 @@ func (s *Service) Update(ctx context.Context, id string, in AgencyInput) (*kawan
 	if err != nil {
 		return nil, err
 	}
+	s.recordAdmin(ctx, id, before, a)
 	s.syncAfterWrite(ctx, id)
 	return a, nil
 }
