@@ -64,7 +64,7 @@ func TestFollowAgencyAndAtomFeed(t *testing.T) {
 		t.Errorf("followed agency page does not say so")
 	}
 	if p := s.get(c, "/account?lang=en"); !strings.Contains(p.body, "Agencies you follow") || !strings.Contains(p.body, "Himalaya Manpower") ||
-		!strings.Contains(p.body, "No change seen on a government list yet.") {
+		!strings.Contains(p.body, "recorded by an admin") {
 		t.Errorf("account lacks the followed agency:\n%s", p.body)
 	}
 	if p := s.get(c, "/account?lang=ne"); !strings.Contains(p.body, "तपाईंले पछ्याउने एजेन्सीहरू") {
@@ -101,7 +101,7 @@ func TestFollowAgencyAndAtomFeed(t *testing.T) {
 		t.Fatalf("feed is not Atom XML: %v", err)
 	}
 	abs := func(s string) bool { u, err := url.Parse(s); return err == nil && u.IsAbs() }
-	if !abs(feed.ID) || feed.Title == "" || feed.Author.Name == "" || len(feed.Entries) != 2 {
+	if !abs(feed.ID) || feed.Title == "" || feed.Author.Name == "" || len(feed.Entries) != 3 {
 		t.Fatalf("feed head: %+v", feed)
 	}
 	if up, err := time.Parse(time.RFC3339, feed.Updated); err != nil || !up.Equal(seen) {
