@@ -16,7 +16,9 @@ import (
 	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/api/apitest"
+	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/store"
+	"github.com/kawan-labs/kawan/store/storetest"
 )
 
 // dofeList is a fictional Nepal DoFE list of n companies in the np-dofe-licensed layout;
@@ -321,4 +323,62 @@ func TestRegistrySourceRunJob(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the job did not stop")
 	}
+}
+
+// BenchmarkRegistrySourceDMW fetches a DMW-sized registry (3,800 fictional records) from a
+// local server as a scheduled source: the first fetch imports it; an unchanged list is a 304.
+// Run once: go test ./agencies/ -run XXX -bench RegistrySourceDMW -benchtime 1x.
+func BenchmarkRegistrySourceDMW(b *testing.B) {
+	data := dmwRegistry(3800)
+	ls := &listServer{status: http.StatusOK}
+	ls.set(string(data), `"dmw-1"`, http.StatusOK)
+	hs := httptest.NewServer(ls)
+	b.Cleanup(hs.Close)
+	setup := func(b *testing.B) *agencies.Sources {
+		s := storetest.New(b)
+		idx, err := search.Open(context.Background(), search.Options{Dir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = idx.Close() })
+		svc := agencies.New(store.NewAgencies(s.DB()).SingleProcess(), idx, agencies.Options{})
+		src, err := agencies.NewSources(svc, store.NewRegistrySources(s.DB()), agencies.SourcesOptions{
+			Specs: []agencies.SourceSpec{{Profile: "ph-dmw", Location: hs.URL + "/registry.json"}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := src.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		return src
+	}
+	rows := func(b *testing.B, src *agencies.Sources) int {
+		st, err := src.Status(context.Background())
+		if err != nil || len(st) != 1 || st[0].State != "ok" {
+			b.Fatalf("%+v %v", st, err)
+		}
+		return st[0].Rows
+	}
+	b.Run("first fetch", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			src := setup(b)
+			b.StartTimer()
+			src.Refresh(context.Background(), true)
+			if n := rows(b, src); n != 3800 {
+				b.Fatalf("rows %d", n)
+			}
+		}
+	})
+	b.Run("not modified", func(b *testing.B) {
+		src := setup(b)
+		src.Refresh(context.Background(), true)
+		before := ls.notModif
+		for b.Loop() {
+			src.Refresh(context.Background(), true)
+		}
+		if ls.notModif-before != b.N || rows(b, src) != 3800 {
+			b.Fatalf("304s %d of %d", ls.notModif-before, b.N)
+		}
+	})
 }
