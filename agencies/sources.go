@@ -219,12 +219,18 @@ func (s *Sources) fetch(ctx context.Context, d sourceDef, cur store.RegistrySour
 
 // take applies a newly fetched list, or holds it when it lost most of the applied list's rows.
 func (s *Sources) take(ctx context.Context, d sourceDef, cur *store.RegistrySource, res fetch.Result, now time.Time) error {
+	sum := sha256.Sum256(res.Data)
+	digest := hex.EncodeToString(sum[:])
+	validators := func() {
+		cur.ETag, cur.LastModified, cur.ModTime, cur.Size, cur.Digest = res.ETag, res.LastModified, res.ModTime, res.Size, digest
+	}
+	if digest == cur.Digest {
+		validators() // the same document as last read (applied, held or discarded)
+		return nil
+	}
 	rows, err := s.svc.countRows(d.spec.Profile, d.spec.Regulator, res.Data, ParseOptions{Now: now})
 	if err != nil {
 		return err
-	}
-	validators := func() {
-		cur.ETag, cur.LastModified, cur.ModTime, cur.Size = res.ETag, res.LastModified, res.ModTime, res.Size
 	}
 	if cur.Rows > 0 && float64(rows) <= float64(cur.Rows)*(1-HoldDrop) {
 		gz, err := gzipped(res.Data)

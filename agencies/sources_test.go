@@ -382,3 +382,22 @@ func BenchmarkRegistrySourceDMW(b *testing.B) {
 		}
 	})
 }
+
+// TestRegistrySourceSameListWithoutValidators: a server that sends no ETag or Last-Modified
+// and the same list again is not imported again (the document's digest is kept).
+func TestRegistrySourceSameListWithoutValidators(t *testing.T) {
+	f := newSourcesFixture(t)
+	f.srv.set(dofeList(4, "active"), "", http.StatusOK)
+	f.refresh(t, 0)
+	first := f.status(t)
+	f.refresh(t, 2*time.Hour)
+	st := f.status(t)
+	if f.srv.full != 2 || st.State != "ok" || st.LastApplied == nil || !st.LastApplied.Equal(*first.LastApplied) || !st.LastSuccess.After(*first.LastSuccess) {
+		t.Fatalf("same list again: full GETs %d, before %+v, after %+v", f.srv.full, first, st)
+	}
+	f.srv.set(dofeList(4, "suspended"), "", http.StatusOK)
+	f.refresh(t, 2*time.Hour)
+	if st = f.status(t); !st.LastApplied.After(*first.LastApplied) || f.licenceStatus(t, "901/070/71") != kawan.LicenceSuspended {
+		t.Fatalf("a changed list was not applied: %+v", st)
+	}
+}
