@@ -163,22 +163,27 @@ func BenchmarkImportDMWRegistry(b *testing.B) {
 	data := dmwRegistry(3800)
 	opts := agencies.ImportOptions{ParseOptions: agencies.ParseOptions{RetrievedAt: time.Date(2026, 9, 8, 0, 0, 0, 0, time.UTC)}}
 	b.Run("first", func(b *testing.B) {
+		var cpu time.Duration
 		for b.Loop() {
 			b.StopTimer()
 			svc := benchService(b)
+			cpu0 := cpuTime()
 			b.StartTimer()
 			rep, err := svc.Import(context.Background(), "ph-dmw", data, opts)
 			if err != nil || rep.Rejected != 0 || rep.Created != 3800-3800/50 {
 				b.Fatalf("%s %+v %v", rep.Summary(), rep.Errors, err)
 			}
+			cpu += cpuTime() - cpu0
 		}
 		b.ReportMetric(float64(3800*b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	})
 	b.Run("again", func(b *testing.B) {
 		svc := benchService(b)
 		if _, err := svc.Import(context.Background(), "ph-dmw", data, opts); err != nil {
 			b.Fatal(err)
 		}
+		cpu0 := cpuTime()
 		for b.Loop() {
 			rep, err := svc.Import(context.Background(), "ph-dmw", data, opts)
 			if err != nil || rep.Unchanged != 3800 {
@@ -186,5 +191,6 @@ func BenchmarkImportDMWRegistry(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(3800*b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	})
 }

@@ -222,6 +222,9 @@ type target struct {
 	address string
 	rows    []Row
 	merges  map[int]kawan.MergeNote // by row line
+	// read is the agency as resolve read it: a re-import that changes nothing is decided
+	// on it without reading the agency again.
+	read *kawan.Agency
 }
 
 // resolve finds the agency a row belongs to: the holder of its key (licence number, or
@@ -237,24 +240,20 @@ func (r *importRun) resolve(ctx context.Context, row Row) error {
 	}
 	t := r.byKey[lk]
 	if t == nil {
-		id, _, err := r.s.lookupLive(ctx, lk)
+		a, _, err := r.s.lookupAgency(ctx, lk)
 		if err != nil {
 			return err
 		}
-		if id != "" {
-			if t, err = r.existing(ctx, id); err != nil {
-				return err
-			}
+		if a != nil {
+			t = r.existing(a)
 		} else {
 			cand := r.byKey[nk]
 			if cand == nil {
-				if id, _, err = r.s.lookupLive(ctx, nk); err != nil {
+				if a, _, err = r.s.lookupAgency(ctx, nk); err != nil {
 					return err
 				}
-				if id != "" {
-					if cand, err = r.existing(ctx, id); err != nil {
-						return err
-					}
+				if a != nil {
+					cand = r.existing(a)
 				}
 			}
 			if cand != nil {
@@ -283,19 +282,15 @@ func (r *importRun) resolve(ctx context.Context, row Row) error {
 	return nil
 }
 
-// existing returns the target of stored agency id (one per agency in a run).
-func (r *importRun) existing(ctx context.Context, id string) (*target, error) {
-	if t := r.byKey["id|"+id]; t != nil {
-		return t, nil
+// existing returns the target of stored agency a (one per agency in a run).
+func (r *importRun) existing(a *kawan.Agency) *target {
+	if t := r.byKey["id|"+a.ID]; t != nil {
+		return t
 	}
-	a, err := r.s.st.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	t := &target{id: id, stored: a.Licences, address: a.Address}
+	t := &target{id: a.ID, stored: a.Licences, address: a.Address, read: a}
 	r.targets = append(r.targets, t)
-	r.byKey["id|"+id] = t
-	return t, nil
+	r.byKey["id|"+a.ID] = t
+	return t
 }
 
 // compatible reports whether row (found by its name only) can belong to the agency t, and
@@ -433,6 +428,19 @@ func (r *importRun) write(ctx context.Context, t *target) error {
 		}
 		r.rep.Unchanged += len(t.rows) - len(changed) - len(rejected)
 		return nil
+	}
+	if t.read != nil {
+		// Nothing to write when the rows leave the agency as it was read (the re-import of
+		// an unchanged list); apply reads it again and compares-and-sets when they do not.
+		probe := cloneAgency(t.read)
+		_, rejected, _ := r.fold(probe, t)
+		if len(diffFields(t.read, probe)) == 0 {
+			for _, e := range rejected {
+				r.rep.reject(e)
+			}
+			r.rep.Unchanged += len(t.rows) - len(rejected)
+			return nil
+		}
 	}
 	var changed []int
 	var rejected []RowError

@@ -448,3 +448,38 @@ func TestHistoryOfAdminEdits(t *testing.T) {
 		t.Errorf("admin history: %+v", h.Events)
 	}
 }
+
+// A licence that lapses by its date leaves "licensed" in search the same day (the reconciler's
+// daily RefreshLapsed), without a new import.
+func TestRefreshLapsed(t *testing.T) {
+	f := newFixture(t)
+	f.now = dmwDay
+	ctx := context.Background()
+	f.importBytes(t, "bd-bmet", readFixture(t, "bd-bmet-rl.csv"), listDay)
+	f.importBytes(t, "ph-dmw", dmwPages(t), dmwDay)
+	licensed := func() map[string]bool {
+		res, err := f.svc.Search(ctx, agencies.SearchQuery{Standing: "licensed", PerPage: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, h := range res.Hits {
+			out[h.ID] = true
+		}
+		return out
+	}
+	if !licensed()["3-r-s-overseas-manpower-services-ph"] {
+		t.Fatal("not licensed before its date")
+	}
+	f.now = time.Date(2031, 10, 4, 1, 0, 0, 0, time.UTC)
+	n, err := f.svc.RefreshLapsed(ctx, dmwDay)
+	if err != nil || n == 0 {
+		t.Fatalf("refresh: %d %v", n, err)
+	}
+	if l := licensed(); l["3-r-s-overseas-manpower-services-ph"] || !l["dhaka-bridge-overseas-bd"] {
+		t.Errorf("after the lapse: %v", l)
+	}
+	if n, _ := f.svc.RefreshLapsed(ctx, time.Date(2031, 10, 4, 0, 0, 0, 0, time.UTC)); n != 0 {
+		t.Errorf("the same day again re-indexed %d", n)
+	}
+}

@@ -288,16 +288,25 @@ func keysOf(a *kawan.Agency) []string {
 // lookupLive returns the agency a key points to if that agency exists; stale is the ID of a
 // key left pointing at an agency that does not exist (a crashed write), which may be replaced.
 func (s *Service) lookupLive(ctx context.Context, key string) (id, stale string, err error) {
-	id, err = s.st.Lookup(ctx, key)
+	a, stale, err := s.lookupAgency(ctx, key)
+	if a != nil {
+		id = a.ID
+	}
+	return id, stale, err
+}
+
+// lookupAgency is lookupLive returning the agency read.
+func (s *Service) lookupAgency(ctx context.Context, key string) (a *kawan.Agency, stale string, err error) {
+	id, err := s.st.Lookup(ctx, key)
 	if err != nil || id == "" {
-		return "", "", err
+		return nil, "", err
 	}
-	if _, err := s.st.Get(ctx, id); errors.Is(err, kawan.ErrNotFound) {
-		return "", id, nil
+	if a, err = s.st.Get(ctx, id); errors.Is(err, kawan.ErrNotFound) {
+		return nil, id, nil
 	} else if err != nil {
-		return "", "", err
+		return nil, "", err
 	}
-	return id, "", nil
+	return a, "", nil
 }
 
 // findExisting returns the agency a record belongs to: the holder of any of its licences
