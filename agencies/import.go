@@ -697,7 +697,9 @@ func (r *importRun) missing(ctx context.Context) ([]string, error) {
 
 // syncMany indexes the given agencies in batches (an import touches many at once; one
 // batch is far cheaper than one index write per agency) and marks them indexed.
-func (s *Service) syncMany(ctx context.Context, ids []string) error { return s.syncKnown(ctx, ids, nil) }
+func (s *Service) syncMany(ctx context.Context, ids []string) error {
+	return s.syncKnown(ctx, ids, nil)
+}
 
 // syncKnown is syncMany where known holds agencies just inserted (version 1, no ratings
 // yet): they are indexed as they are, without reading them back.
