@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/store"
@@ -162,7 +164,7 @@ func (s *Service) Import(ctx context.Context, profile string, data []byte, opts 
 		if err := s.history.Append(ctx, run.events...); err != nil {
 			return rep, fmt.Errorf("agencies: import: recording status history: %w", err)
 		}
-		if err := s.syncMany(ctx, run.touched); err != nil {
+		if err := s.syncKnown(ctx, run.touched, run.created); err != nil {
 			s.log.Warn("agencies: indexing imported agencies failed; the reconciler will retry", "err", err)
 		}
 		rec := store.ImportRecord{Profile: p.Name, Regulator: p.Regulator, SourceURL: p.SourceURL, RetrievedAt: opts.RetrievedAt,
@@ -212,6 +214,7 @@ type importRun struct {
 	events       []kawan.AgencyEvent
 	asOf         time.Time
 	dryIDs       map[string]bool
+	created      map[string]*kawan.Agency // inserted by this run, by ID
 }
 
 // target is one agency an import writes: an existing one (id, with its stored licences and
@@ -418,6 +421,10 @@ func (r *importRun) write(ctx context.Context, t *target) error {
 				return err
 			}
 			r.touched = append(r.touched, a.ID)
+			if r.created == nil {
+				r.created = map[string]*kawan.Agency{}
+			}
+			r.created[a.ID] = a
 		} else {
 			a.ID = r.dryID(ctx, a)
 		}
@@ -694,6 +701,12 @@ func (r *importRun) missing(ctx context.Context) ([]string, error) {
 // syncMany indexes the given agencies in batches (an import touches many at once; one
 // batch is far cheaper than one index write per agency) and marks them indexed.
 func (s *Service) syncMany(ctx context.Context, ids []string) error {
+	return s.syncKnown(ctx, ids, nil)
+}
+
+// syncKnown is syncMany where known holds agencies just inserted (version 1, no ratings
+// yet): they are indexed as they are, without reading them back.
+func (s *Service) syncKnown(ctx context.Context, ids []string, known map[string]*kawan.Agency) error {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	for len(ids) > 0 {
@@ -703,9 +716,12 @@ func (s *Service) syncMany(ctx context.Context, ids []string) error {
 		docs := make([]search.AgencyDoc, 0, n)
 		versions := make(map[string]int64, n)
 		for _, id := range batch {
-			a, raw, err := s.st.GetRaw(ctx, id)
-			if err != nil {
-				return err
+			a, raw := known[id], bson.Raw(nil)
+			if a == nil || a.Version != 1 {
+				var err error
+				if a, raw, err = s.st.GetRaw(ctx, id); err != nil {
+					return err
+				}
 			}
 			d, err := s.Doc(ctx, a, raw)
 			if err != nil {

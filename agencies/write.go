@@ -329,6 +329,13 @@ func (s *Service) findExisting(ctx context.Context, a *kawan.Agency) (string, er
 func (s *Service) claimKeys(ctx context.Context, a *kawan.Agency, prev []string, sharedName ...bool) error {
 	keys := keysOf(a)
 	for _, k := range keys {
+		// Most keys are free or already a's: one write settles them. Only a key held
+		// elsewhere needs the look-up (another live agency, or a stale key to replace).
+		if ok, err := s.st.SetKey(ctx, k, a.ID, ""); err != nil {
+			return err
+		} else if ok {
+			continue
+		}
 		cur, stale, err := s.lookupLive(ctx, k)
 		if err != nil {
 			return err
