@@ -3,6 +3,8 @@ package agencies_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -110,4 +112,85 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// dmwRegistry generates a fictional PH DMW registry of n records in the JSON API's shape,
+// 50 per page, pages concatenated (as a scheduled source or `kawan import` reads it): every
+// status word, the 1901 sentinel, shared e-mails, one "… INC" / "… INC." pair in fifty.
+func dmwRegistry(n int) []byte {
+	words := []string{"BAYAN", "LUZON", "MINDANAO", "ILOG", "BUKID", "DAGAT", "ARAW", "BITUIN", "TALA", "ALON", "HANGIN", "LUPA", "BUNDOK", "ILAW", "PAG-ASA", "SINAG"}
+	kinds := []string{"MANPOWER SERVICES", "OVERSEAS PLACEMENT", "INTERNATIONAL RECRUITMENT", "MANNING", "HUMAN RESOURCES", "EMPLOYMENT AGENCY"}
+	classes := []string{"Private Employment Agency", "Manning Agency", "Service Contractor", "Construction Contractor", "Authority to negotiate"}
+	statuses := []string{"Valid License", "Valid License", "Valid License", "Valid License - Provisional", "Cancelled", "Delisted", "Expired", "Expired",
+		"Denied Renewal", "Forever Banned", "Ceased Operations", "Inactive", "Suspended (Document Processing)"}
+	var b bytes.Buffer
+	total := n
+	for page := 0; n > 0; page++ {
+		fmt.Fprintf(&b, `{"meta":{"current_page":%d,"per_page":50,"total":%d},"data":[`, page+1, total)
+		for i := 0; i < 50 && n > 0; i, n = i+1, n-1 {
+			k := page*50 + i
+			name := fmt.Sprintf("%s %s %s %d INC", words[k%len(words)], words[(k/16)%len(words)], kinds[k%len(kinds)], k)
+			st := statuses[k%len(statuses)]
+			if k%50 == 49 { // the previous record again, provisional, with a final "."
+				name = fmt.Sprintf("%s %s %s %d INC.", words[(k-1)%len(words)], words[((k-1)/16)%len(words)], kinds[(k-1)%len(kinds)], k-1)
+				st = "Valid License - Provisional"
+			}
+			date := fmt.Sprintf(`"20%02d-%02d-%02dT00:00:00.000Z"`, 10+k%16, 1+k%12, 1+k%28)
+			if k%7 == 0 {
+				date = `"1901-01-01T00:00:00.000Z"`
+			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			cls := classes[k%len(classes)]
+			if k%50 == 49 {
+				cls = classes[(k-1)%len(classes)]
+			}
+			fmt.Fprintf(&b, `{"name":%q,"classification":%q,"license_status":%q,"license_status_date":%s,"license_expiration_date":"2029-%02d-%02dT00:00:00.000Z",`+
+				`"is_valid":%t,"representative":null,"address":"%d RIZAL ST.","municipality_province":"N.S. (Municipality Not Stated)","city_province":"MANILA",`+
+				`"contact_number":"(02) 8555-%04d/0917-555-%04d","eMail":"hr%d@example.ph","data_as_of":"2026-09-07T00:00:00.000Z"}`,
+				name, cls, st, date, 1+k%12, 1+k%28, strings.HasPrefix(st, "Valid"), k, k, k, k/2)
+		}
+		b.WriteString("]}\n")
+	}
+	return b.Bytes()
+}
+
+// BenchmarkImportDMWRegistry imports a DMW-sized registry (3,800 fictional records) into an
+// empty registry and again (nothing changes). Run once: go test ./agencies/ -run XXX
+// -bench ImportDMWRegistry -benchtime 1x.
+func BenchmarkImportDMWRegistry(b *testing.B) {
+	data := dmwRegistry(3800)
+	opts := agencies.ImportOptions{ParseOptions: agencies.ParseOptions{RetrievedAt: time.Date(2026, 9, 8, 0, 0, 0, 0, time.UTC)}}
+	b.Run("first", func(b *testing.B) {
+		var cpu time.Duration
+		for b.Loop() {
+			b.StopTimer()
+			svc := benchService(b)
+			cpu0 := cpuTime()
+			b.StartTimer()
+			rep, err := svc.Import(context.Background(), "ph-dmw", data, opts)
+			if err != nil || rep.Rejected != 0 || rep.Created != 3800-3800/50 {
+				b.Fatalf("%s %+v %v", rep.Summary(), rep.Errors, err)
+			}
+			cpu += cpuTime() - cpu0
+		}
+		b.ReportMetric(float64(3800*b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+	})
+	b.Run("again", func(b *testing.B) {
+		svc := benchService(b)
+		if _, err := svc.Import(context.Background(), "ph-dmw", data, opts); err != nil {
+			b.Fatal(err)
+		}
+		cpu0 := cpuTime()
+		for b.Loop() {
+			rep, err := svc.Import(context.Background(), "ph-dmw", data, opts)
+			if err != nil || rep.Unchanged != 3800 {
+				b.Fatalf("%s %v", rep.Summary(), err)
+			}
+		}
+		b.ReportMetric(float64(3800*b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	})
 }

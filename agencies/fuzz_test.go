@@ -16,7 +16,9 @@ import (
 // must refuse a file only with an *ImportError (a 400 naming "file"), and every row it
 // accepts must be usable (a name, a licence number, a known regulator and status, valid UTF-8).
 func FuzzParseList(f *testing.F) {
-	for _, name := range []string{"ph-dmw-licensed.csv", "ph-dmw-sanctioned.csv", "np-dofe-licensed.csv", "id-bp2mi-p3mi.csv", "generic.csv"} {
+	for _, name := range []string{"ph-dmw-licensed.csv", "ph-dmw-sanctioned.csv", "np-dofe-licensed.csv", "id-bp2mi-p3mi.csv", "generic.csv",
+		"ph-dmw-page1.json", "ph-dmw-page2.json", "ph-dmw-search.json", "ph-dmw.csv", "np-dofe.json", "bd-bmet-rl.csv",
+		"id-bp2mi-p3mi-siskop2mi.csv", "id-bp2mi-p3mi-sanksi.csv"} {
 		b, err := os.ReadFile("testdata/" + name)
 		if err != nil {
 			f.Fatal(err)
@@ -26,6 +28,12 @@ func FuzzParseList(f *testing.F) {
 	f.Add([]byte("Name of Agency,License No.\n\"unterminated,X\n"))
 	f.Add([]byte("\xff\xfeN\x00a\x00"))
 	f.Add([]byte("name;licence_number;regulator;status\nA;1;PH-DMW;active\n"))
+	// JSON shapes: pages concatenated, a bare array, a page cut off, nulls and odd values.
+	f.Add([]byte(`{"meta":{"total":2},"data":[{"name":"A INC","license_status":"Expired"}]}{"meta":{"total":2},"data":[{"name":"A INC.","license_status":"Valid License"}]}`))
+	f.Add([]byte(`[{"name":"B","permissionNo":"1/02/003","statusName":null},{"name":null,"permissionNo":7}]`))
+	f.Add([]byte(`{"meta":{"total":9},"data":[{"name":"C (FORMERLY D","license_status":"Forever Banned","license_status_date":"1901-01-01T00:00:00.000Z"`))
+	f.Add([]byte(`{"data":[{"name":{"x":1},"license_status":["a"],"eMail":"a/b/c","contact_number":true}],"meta":"x"}`))
+	f.Add([]byte(`[1,2,3]`))
 	profiles := agencies.ProfileNames()
 	opts := agencies.ParseOptions{RetrievedAt: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -23,27 +23,49 @@ const (
 	EventSplit    = "split"
 )
 
-// historyEvents lists what row changed in the agency's licence, validity date and
-// sanctions (before → after), as events without agency and ID (see importRun.stamp).
-func historyEvents(before, after *kawan.Agency, row Row, source string) []kawan.AgencyEvent {
-	seen := row.AsOf
-	if seen.IsZero() {
-		seen = utcDay(row.retrieved)
+// seenOn is where and when a change was seen: a regulator's list (regulator set), or an
+// admin's edit.
+type seenOn struct {
+	source, url, regulator string
+	day                    time.Time
+}
+
+func (o seenOn) phrase(regulator string) string {
+	if o.source == "admin" {
+		return "recorded by an admin on " + kawan.HumanDate(o.day)
 	}
-	base := kawan.AgencyEvent{Regulator: row.Regulator, Source: source, SourceURL: row.SourceURL, SeenOn: utcDay(seen)}
-	list := fmt.Sprintf("seen on the %s list of %s", row.Regulator, kawan.HumanDate(base.SeenOn))
-	find := func(a *kawan.Agency) *kawan.Licence {
-		for i := range a.Licences {
-			if l := &a.Licences[i]; l.Regulator == row.Regulator && l.RegistryKey() == row.key() {
-				return l
+	return fmt.Sprintf("seen on the %s list of %s", regulator, kawan.HumanDate(o.day))
+}
+
+// rowSeen is where a row's changes were seen: its list, on the date the list gives (as_of),
+// else the day it was read.
+func rowSeen(row Row, source string) seenOn {
+	day := row.AsOf
+	if day.IsZero() {
+		day = row.retrieved
+	}
+	return seenOn{source: source, url: row.SourceURL, regulator: row.Regulator, day: utcDay(day)}
+}
+
+// changeEvents lists what changed in the agency's licences (added, status with the
+// regulator's words, validity date), sanctions and merges from before to after, as events
+// without agency and ID (see importRun.stamp and stampEvents).
+func changeEvents(before, after *kawan.Agency, o seenOn) []kawan.AgencyEvent {
+	var out []kawan.AgencyEvent
+	for i := range after.Licences {
+		cur := &after.Licences[i]
+		var old *kawan.Licence
+		for j := range before.Licences {
+			if l := &before.Licences[j]; l.Regulator == cur.Regulator && l.RegistryKey() == cur.RegistryKey() {
+				old = l
+				break
 			}
 		}
-		return nil
-	}
-	var out []kawan.AgencyEvent
-	old, cur := find(before), find(after)
-	if cur != nil {
-		base.Licence, base.StatusText = cur.Label(), cur.StatusText
+		base := kawan.AgencyEvent{Regulator: cur.Regulator, Licence: cur.Label(), StatusText: cur.StatusText, Source: o.source, SourceURL: o.url, SeenOn: o.day}
+		if base.SourceURL == "" {
+			base.SourceURL = cur.SourceURL
+		}
+		list := o.phrase(cur.Regulator)
 		switch {
 		case old == nil:
 			e := base
@@ -70,19 +92,32 @@ func historyEvents(before, after *kawan.Agency, row Row, source string) []kawan.
 			out = append(out, e)
 		}
 	}
-	for _, sn := range after.Sanctions[min(len(before.Sanctions), len(after.Sanctions)):] {
-		e := base
-		e.Kind, e.To, e.EffectiveOn = EventSanction, string(sn.Kind), sn.Date
-		e.Summary = fmt.Sprintf("%s by %s on %s: %s, %s", sn.Kind, sn.Authority, kawan.HumanDate(sn.Date), sn.Summary, list)
+	for _, sn := range after.Sanctions {
+		if slices.ContainsFunc(before.Sanctions, func(x kawan.Sanction) bool {
+			return x.Kind == sn.Kind && x.Date.Equal(sn.Date) && x.Authority == sn.Authority && x.Licence == sn.Licence
+		}) {
+			continue
+		}
+		e := kawan.AgencyEvent{Kind: EventSanction, Regulator: o.regulator, To: string(sn.Kind), EffectiveOn: sn.Date, Source: o.source,
+			SourceURL: sn.SourceURL, SeenOn: o.day, Licence: sn.Licence}
+		e.Summary = fmt.Sprintf("%s by %s on %s: %s, %s", sn.Kind, sn.Authority, kawan.HumanDate(sn.Date), sn.Summary, o.phrase(o.regulator))
 		out = append(out, e)
 	}
 	for _, m := range after.Merges[min(len(before.Merges), len(after.Merges)):] {
-		e := base
-		e.Kind, e.To = EventMerged, m.Rule
-		e.Summary = fmt.Sprintf("the %s listing %q joined this record (%s), %s", m.Regulator, m.Name, m.Reason, list)
+		e := kawan.AgencyEvent{Kind: EventMerged, Regulator: m.Regulator, To: m.Rule, Source: o.source, SourceURL: o.url, SeenOn: o.day}
+		e.Summary = fmt.Sprintf("the %s listing %q joined this record (%s), %s", m.Regulator, m.Name, m.Reason, o.phrase(m.Regulator))
 		out = append(out, e)
 	}
 	return out
+}
+
+// stampEvents gives events their agency, time recorded and stable IDs.
+func stampEvents(agencyID string, now time.Time, events []kawan.AgencyEvent) []kawan.AgencyEvent {
+	for i := range events {
+		events[i].AgencyID, events[i].RecordedAt = agencyID, now.UTC().Truncate(time.Millisecond)
+		events[i].ID = eventID(events[i])
+	}
+	return events
 }
 
 func statusPhrase(l *kawan.Licence) string {

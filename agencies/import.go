@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/store"
@@ -162,7 +164,7 @@ func (s *Service) Import(ctx context.Context, profile string, data []byte, opts 
 		if err := s.history.Append(ctx, run.events...); err != nil {
 			return rep, fmt.Errorf("agencies: import: recording status history: %w", err)
 		}
-		if err := s.syncMany(ctx, run.touched); err != nil {
+		if err := s.syncKnown(ctx, run.touched, run.created); err != nil {
 			s.log.Warn("agencies: indexing imported agencies failed; the reconciler will retry", "err", err)
 		}
 		rec := store.ImportRecord{Profile: p.Name, Regulator: p.Regulator, SourceURL: p.SourceURL, RetrievedAt: opts.RetrievedAt,
@@ -212,6 +214,7 @@ type importRun struct {
 	events       []kawan.AgencyEvent
 	asOf         time.Time
 	dryIDs       map[string]bool
+	created      map[string]*kawan.Agency // inserted by this run, by ID
 }
 
 // target is one agency an import writes: an existing one (id, with its stored licences and
@@ -222,6 +225,9 @@ type target struct {
 	address string
 	rows    []Row
 	merges  map[int]kawan.MergeNote // by row line
+	// read is the agency as resolve read it: a re-import that changes nothing is decided
+	// on it without reading the agency again.
+	read *kawan.Agency
 }
 
 // resolve finds the agency a row belongs to: the holder of its key (licence number, or
@@ -237,24 +243,20 @@ func (r *importRun) resolve(ctx context.Context, row Row) error {
 	}
 	t := r.byKey[lk]
 	if t == nil {
-		id, _, err := r.s.lookupLive(ctx, lk)
+		a, _, err := r.s.lookupAgency(ctx, lk)
 		if err != nil {
 			return err
 		}
-		if id != "" {
-			if t, err = r.existing(ctx, id); err != nil {
-				return err
-			}
+		if a != nil {
+			t = r.existing(a)
 		} else {
 			cand := r.byKey[nk]
 			if cand == nil {
-				if id, _, err = r.s.lookupLive(ctx, nk); err != nil {
+				if a, _, err = r.s.lookupAgency(ctx, nk); err != nil {
 					return err
 				}
-				if id != "" {
-					if cand, err = r.existing(ctx, id); err != nil {
-						return err
-					}
+				if a != nil {
+					cand = r.existing(a)
 				}
 			}
 			if cand != nil {
@@ -283,19 +285,15 @@ func (r *importRun) resolve(ctx context.Context, row Row) error {
 	return nil
 }
 
-// existing returns the target of stored agency id (one per agency in a run).
-func (r *importRun) existing(ctx context.Context, id string) (*target, error) {
-	if t := r.byKey["id|"+id]; t != nil {
-		return t, nil
+// existing returns the target of stored agency a (one per agency in a run).
+func (r *importRun) existing(a *kawan.Agency) *target {
+	if t := r.byKey["id|"+a.ID]; t != nil {
+		return t
 	}
-	a, err := r.s.st.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	t := &target{id: id, stored: a.Licences, address: a.Address}
+	t := &target{id: a.ID, stored: a.Licences, address: a.Address, read: a}
 	r.targets = append(r.targets, t)
-	r.byKey["id|"+id] = t
-	return t, nil
+	r.byKey["id|"+a.ID] = t
+	return t
 }
 
 // compatible reports whether row (found by its name only) can belong to the agency t, and
@@ -362,7 +360,7 @@ func (r *importRun) fold(a *kawan.Agency, t *target) (changed []int, rejected []
 		normalise(a)
 		if len(diffFields(before, a)) > 0 {
 			changed = append(changed, row.Line)
-			events = append(events, historyEvents(before, a, row, r.p.Name)...)
+			events = append(events, changeEvents(before, a, rowSeen(row, r.p.Name))...)
 		}
 	}
 	return changed, rejected, events
@@ -393,12 +391,7 @@ func (r *importRun) dryID(ctx context.Context, a *kawan.Agency) string {
 
 // stamp gives events their agency and stable IDs and keeps them for the run.
 func (r *importRun) stamp(agencyID string, events []kawan.AgencyEvent) {
-	now := r.s.now().UTC().Truncate(time.Millisecond)
-	for _, e := range events {
-		e.AgencyID, e.RecordedAt = agencyID, now
-		e.ID = eventID(e)
-		r.events = append(r.events, e)
-	}
+	r.events = append(r.events, stampEvents(agencyID, r.s.now(), events)...)
 }
 
 // write applies a target's rows and stores the result once (nothing in a dry run). Rows of
@@ -428,6 +421,10 @@ func (r *importRun) write(ctx context.Context, t *target) error {
 				return err
 			}
 			r.touched = append(r.touched, a.ID)
+			if r.created == nil {
+				r.created = map[string]*kawan.Agency{}
+			}
+			r.created[a.ID] = a
 		} else {
 			a.ID = r.dryID(ctx, a)
 		}
@@ -438,6 +435,19 @@ func (r *importRun) write(ctx context.Context, t *target) error {
 		}
 		r.rep.Unchanged += len(t.rows) - len(changed) - len(rejected)
 		return nil
+	}
+	if t.read != nil {
+		// Nothing to write when the rows leave the agency as it was read (the re-import of
+		// an unchanged list); apply reads it again and compares-and-sets when they do not.
+		probe := cloneAgency(t.read)
+		_, rejected, _ := r.fold(probe, t)
+		if len(diffFields(t.read, probe)) == 0 {
+			for _, e := range rejected {
+				r.rep.reject(e)
+			}
+			r.rep.Unchanged += len(t.rows) - len(rejected)
+			return nil
+		}
 	}
 	var changed []int
 	var rejected []RowError
@@ -668,12 +678,19 @@ func licencesEqual(a, b []kawan.Licence) bool {
 
 // missing lists licences of the profile's regulator on record whose key this run never saw.
 func (r *importRun) missing(ctx context.Context) ([]string, error) {
-	keys, err := r.s.st.KeysWithPrefix(ctx, "lic|"+strings.ToUpper(r.p.Regulator)+"|", 200000)
+	prefix := "lic|" + strings.ToUpper(r.p.Regulator) + "|"
+	if r.p.NoNumbers {
+		prefix += "n:" // a list without numbers says nothing about numbered licences, and back
+	}
+	keys, err := r.s.st.KeysWithPrefix(ctx, prefix, 200000)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, k := range keys {
+		if !r.p.NoNumbers && strings.HasPrefix(k, prefix+"n:") {
+			continue
+		}
 		if !r.seenLicences[k] && len(out) < maxReported {
 			out = append(out, strings.TrimPrefix(k, "lic|"))
 		}
@@ -684,6 +701,12 @@ func (r *importRun) missing(ctx context.Context) ([]string, error) {
 // syncMany indexes the given agencies in batches (an import touches many at once; one
 // batch is far cheaper than one index write per agency) and marks them indexed.
 func (s *Service) syncMany(ctx context.Context, ids []string) error {
+	return s.syncKnown(ctx, ids, nil)
+}
+
+// syncKnown is syncMany where known holds agencies just inserted (version 1, no ratings
+// yet): they are indexed as they are, without reading them back.
+func (s *Service) syncKnown(ctx context.Context, ids []string, known map[string]*kawan.Agency) error {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	for len(ids) > 0 {
@@ -693,9 +716,12 @@ func (s *Service) syncMany(ctx context.Context, ids []string) error {
 		docs := make([]search.AgencyDoc, 0, n)
 		versions := make(map[string]int64, n)
 		for _, id := range batch {
-			a, raw, err := s.st.GetRaw(ctx, id)
-			if err != nil {
-				return err
+			a, raw := known[id], bson.Raw(nil)
+			if a == nil || a.Version != 1 {
+				var err error
+				if a, raw, err = s.st.GetRaw(ctx, id); err != nil {
+					return err
+				}
 			}
 			d, err := s.Doc(ctx, a, raw)
 			if err != nil {

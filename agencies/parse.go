@@ -425,11 +425,11 @@ func (p *ImportProfile) checkRepeats(out *Parsed) {
 			out.Rejected = append(out.Rejected, RowError{Line: row.Line, Reason: fmt.Sprintf("licence %s appears again (first on line %d); fix the list and keep one row", row.Licence, a.Line)})
 		default:
 			drop[i], drop[j] = true, true
-			out.Rejected = append(out.Rejected, RowError{Line: row.Line, Reason: fmt.Sprintf("licence %s is on row %d as %q and on row %d as %q: "+
-				"neither row was imported and Kawan keeps what it had for this licence; ask the regulator which is right and fix the list", row.Licence, a.Line, rowStatus(a), row.Line, rowStatus(row))})
+			why := fmt.Sprintf("licence %s is on row %d as %q and on row %d as %q: neither row was imported and Kawan keeps what it had "+
+				"for this licence; ask the regulator which is right and fix the list", row.Licence, a.Line, rowStatus(a), row.Line, rowStatus(row))
+			out.Rejected = append(out.Rejected, RowError{Line: row.Line, Reason: why})
 			if !slices.ContainsFunc(out.Rejected, func(e RowError) bool { return e.Line == a.Line }) {
-				out.Rejected = append(out.Rejected, RowError{Line: a.Line, Reason: fmt.Sprintf("licence %s is on row %d as %q and on row %d as %q: "+
-					"neither row was imported and Kawan keeps what it had for this licence; ask the regulator which is right and fix the list", a.Licence, a.Line, rowStatus(a), row.Line, rowStatus(row))})
+				out.Rejected = append(out.Rejected, RowError{Line: a.Line, Reason: why})
 			}
 		}
 	}

@@ -431,3 +431,55 @@ func TestRegistryAPI(t *testing.T) {
 		t.Errorf("any in the path: %d %s", r.Status, r.Body)
 	}
 }
+
+// An admin's edits of licences are kept in the history too.
+func TestHistoryOfAdminEdits(t *testing.T) {
+	f := newFixture(t)
+	id := f.create(t, himalaya)
+	if r := f.c.As("admin").Do("PUT", "/v1/admin/agencies/"+id, strings.Replace(himalaya, `"status":"active"`, `"status":"suspended"`, 1)); r.Status != 200 {
+		t.Fatalf("update: %d %s", r.Status, r.Body)
+	}
+	var h struct {
+		Events []kawan.AgencyEvent `json:"events"`
+	}
+	f.c.Do("GET", "/v1/agencies/"+id+"/history", nil).JSON(t, &h)
+	if len(h.Events) != 2 || h.Events[0].Kind != "status" || h.Events[0].To != "suspended" || h.Events[0].Source != "admin" ||
+		!strings.Contains(h.Events[0].Summary, "recorded by an admin on 1 Jun 2026") || h.Events[1].Kind != "listed" {
+		t.Errorf("admin history: %+v", h.Events)
+	}
+}
+
+// A licence that lapses by its date leaves "licensed" in search the same day (the reconciler's
+// daily RefreshLapsed), without a new import.
+func TestRefreshLapsed(t *testing.T) {
+	f := newFixture(t)
+	f.now = dmwDay
+	ctx := context.Background()
+	f.importBytes(t, "bd-bmet", readFixture(t, "bd-bmet-rl.csv"), listDay)
+	f.importBytes(t, "ph-dmw", dmwPages(t), dmwDay)
+	licensed := func() map[string]bool {
+		res, err := f.svc.Search(ctx, agencies.SearchQuery{Standing: "licensed", PerPage: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, h := range res.Hits {
+			out[h.ID] = true
+		}
+		return out
+	}
+	if !licensed()["3-r-s-overseas-manpower-services-ph"] {
+		t.Fatal("not licensed before its date")
+	}
+	f.now = time.Date(2031, 10, 4, 1, 0, 0, 0, time.UTC)
+	n, err := f.svc.RefreshLapsed(ctx, dmwDay)
+	if err != nil || n == 0 {
+		t.Fatalf("refresh: %d %v", n, err)
+	}
+	if l := licensed(); l["3-r-s-overseas-manpower-services-ph"] || !l["dhaka-bridge-overseas-bd"] {
+		t.Errorf("after the lapse: %v", l)
+	}
+	if n, _ := f.svc.RefreshLapsed(ctx, time.Date(2031, 10, 4, 0, 0, 0, 0, time.UTC)); n != 0 {
+		t.Errorf("the same day again re-indexed %d", n)
+	}
+}

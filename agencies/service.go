@@ -190,6 +190,7 @@ func (s *Service) Reconcile(ctx context.Context, o ReconcileOptions) {
 	tick := time.NewTicker(o.Every)
 	defer tick.Stop()
 	rebuilt := false
+	var lapsesChecked time.Time // the day up to which lapses were re-indexed (zero: never in this process)
 	for {
 		select {
 		case <-ctx.Done():
@@ -207,12 +208,50 @@ func (s *Service) Reconcile(ctx context.Context, o ReconcileOptions) {
 				s.log.Info("agencies: the search index was empty; rebuilt it from the database", "agencies", n)
 			}
 		}
+		if day := utcDay(s.now()); day.After(lapsesChecked) {
+			if n, err := s.RefreshLapsed(ctx, lapsesChecked); err != nil && ctx.Err() == nil {
+				s.log.Warn("agencies: re-indexing lapsed licences", "err", err)
+			} else {
+				lapsesChecked = day
+				if n > 0 {
+					s.log.Info("agencies: re-indexed agencies whose licence lapsed by its date", "count", n)
+				}
+			}
+		}
 		if n, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("agencies: reconcile", "synced", n, "err", err)
 		} else if n > 0 {
 			s.log.Info("agencies: reconcile re-indexed agencies", "count", n)
 		}
 	}
+}
+
+// RefreshLapsed re-indexes the agencies with an active licence whose validity date passed
+// after since (zero: ever) and by now: the profile, the licence check and the history turn
+// such a licence "expired" at read, and this brings the search index's standing and facets
+// in line the same day, without a new import. The reconciler runs it once a day. It returns
+// how many it re-indexed.
+func (s *Service) RefreshLapsed(ctx context.Context, since time.Time) (int, error) {
+	now := s.now()
+	var ids []string
+	err := s.st.Each(ctx, func(a *kawan.Agency, _ bson.Raw) error {
+		for _, l := range a.Licences {
+			if l.LapsedOn(now) && (since.IsZero() || !l.LapsedOn(since)) && a.MergedInto == "" {
+				ids = append(ids, a.ID)
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if err := s.Sync(ctx, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
 }
 
 // Sweep scans every agency and syncs those behind the index. It returns how many it synced.

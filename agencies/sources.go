@@ -134,11 +134,16 @@ func (s *Sources) Run(ctx context.Context) {
 	if len(s.defs) == 0 {
 		return
 	}
-	if err := s.Start(ctx); err != nil {
-		s.log.Warn("agencies: registry sources: could not record them; retrying on the next tick", "err", err)
-	}
 	tick := min(max(s.o.Interval/4, time.Second), time.Minute)
+	started := false
 	for {
+		if !started {
+			if err := s.Start(ctx); err != nil {
+				s.log.Warn("agencies: registry sources: could not record them; retrying on the next tick", "err", err)
+			} else {
+				started = true
+			}
+		}
 		s.Refresh(ctx, false)
 		t := time.NewTimer(tick)
 		select {
@@ -214,12 +219,18 @@ func (s *Sources) fetch(ctx context.Context, d sourceDef, cur store.RegistrySour
 
 // take applies a newly fetched list, or holds it when it lost most of the applied list's rows.
 func (s *Sources) take(ctx context.Context, d sourceDef, cur *store.RegistrySource, res fetch.Result, now time.Time) error {
+	sum := sha256.Sum256(res.Data)
+	digest := hex.EncodeToString(sum[:])
+	validators := func() {
+		cur.ETag, cur.LastModified, cur.ModTime, cur.Size, cur.Digest = res.ETag, res.LastModified, res.ModTime, res.Size, digest
+	}
+	if digest == cur.Digest {
+		validators() // the same document as last read (applied, held or discarded)
+		return nil
+	}
 	rows, err := s.svc.countRows(d.spec.Profile, d.spec.Regulator, res.Data, ParseOptions{Now: now})
 	if err != nil {
 		return err
-	}
-	validators := func() {
-		cur.ETag, cur.LastModified, cur.ModTime, cur.Size = res.ETag, res.LastModified, res.ModTime, res.Size
 	}
 	if cur.Rows > 0 && float64(rows) <= float64(cur.Rows)*(1-HoldDrop) {
 		gz, err := gzipped(res.Data)
@@ -394,6 +405,12 @@ type HeldSummary struct {
 	Rows         int       `json:"rows"`
 	PreviousRows int       `json:"previous_rows"`
 	Reason       string    `json:"reason"`
+}
+
+// Imports lists the last import of each list (profile), scheduled or uploaded, with when
+// it was read and the list's own date.
+func (s *Sources) Imports(ctx context.Context) ([]store.ImportRecord, error) {
+	return s.svc.st.Imports(ctx)
 }
 
 // Interval is how often a healthy source is fetched.

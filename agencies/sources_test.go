@@ -16,7 +16,9 @@ import (
 	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/api/apitest"
+	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/store"
+	"github.com/kawan-labs/kawan/store/storetest"
 )
 
 // dofeList is a fictional Nepal DoFE list of n companies in the np-dofe-licensed layout;
@@ -157,6 +159,12 @@ func TestRegistrySourceFetchNotModifiedStaleAndHeld(t *testing.T) {
 	if got := f.licenceStatus(t, "901/070/71"); got != kawan.LicenceActive {
 		t.Fatalf("licence 901/070/71 after import: %q, want active", got)
 	}
+	var withImports struct{ Imports []store.ImportRecord }
+	f.c.Do("GET", "/v1/registry/status", nil).JSON(t, &withImports)
+	if len(withImports.Imports) != 1 || withImports.Imports[0].Profile != "np-dofe-licensed" || withImports.Imports[0].Rows != 10 ||
+		!withImports.Imports[0].RetrievedAt.Equal(f.clock.Truncate(24*time.Hour)) {
+		t.Fatalf("status imports: %+v", withImports.Imports)
+	}
 
 	// Not due yet: nothing is fetched.
 	f.refresh(t, 10*time.Minute)
@@ -287,5 +295,109 @@ func TestRegistrySourceBadSpecs(t *testing.T) {
 		if _, err := agencies.NewSources(f.svc, st, agencies.SourcesOptions{Specs: []agencies.SourceSpec{spec}}); err == nil {
 			t.Errorf("%+v: want an error", spec)
 		}
+	}
+}
+
+// TestRegistrySourceRunJob runs the background job as the app does: it records the source,
+// fetches it at once and returns when its context ends.
+func TestRegistrySourceRunJob(t *testing.T) {
+	f := newSourcesFixture(t)
+	f.srv.set(dofeList(3, "active"), `"v1"`, http.StatusOK)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.src.Run(ctx); close(done) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		all, err := f.src.Status(context.Background())
+		if err == nil && len(all) == 1 && all[0].State == "ok" && all[0].Rows == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job did not fetch the source: %+v %v", all, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job did not stop")
+	}
+}
+
+// BenchmarkRegistrySourceDMW fetches a DMW-sized registry (3,800 fictional records) from a
+// local server as a scheduled source: the first fetch imports it; an unchanged list is a 304.
+// Run once: go test ./agencies/ -run XXX -bench RegistrySourceDMW -benchtime 1x.
+func BenchmarkRegistrySourceDMW(b *testing.B) {
+	data := dmwRegistry(3800)
+	ls := &listServer{status: http.StatusOK}
+	ls.set(string(data), `"dmw-1"`, http.StatusOK)
+	hs := httptest.NewServer(ls)
+	b.Cleanup(hs.Close)
+	setup := func(b *testing.B) *agencies.Sources {
+		s := storetest.New(b)
+		idx, err := search.Open(context.Background(), search.Options{Dir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = idx.Close() })
+		svc := agencies.New(store.NewAgencies(s.DB()).SingleProcess(), idx, agencies.Options{})
+		src, err := agencies.NewSources(svc, store.NewRegistrySources(s.DB()), agencies.SourcesOptions{
+			Specs: []agencies.SourceSpec{{Profile: "ph-dmw", Location: hs.URL + "/registry.json"}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := src.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		return src
+	}
+	rows := func(b *testing.B, src *agencies.Sources) int {
+		st, err := src.Status(context.Background())
+		if err != nil || len(st) != 1 || st[0].State != "ok" {
+			b.Fatalf("%+v %v", st, err)
+		}
+		return st[0].Rows
+	}
+	b.Run("first fetch", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			src := setup(b)
+			b.StartTimer()
+			src.Refresh(context.Background(), true)
+			if n := rows(b, src); n != 3800 {
+				b.Fatalf("rows %d", n)
+			}
+		}
+	})
+	b.Run("not modified", func(b *testing.B) {
+		src := setup(b)
+		src.Refresh(context.Background(), true)
+		before := ls.notModif
+		for b.Loop() {
+			src.Refresh(context.Background(), true)
+		}
+		if ls.notModif-before != b.N || rows(b, src) != 3800 {
+			b.Fatalf("304s %d of %d", ls.notModif-before, b.N)
+		}
+	})
+}
+
+// TestRegistrySourceSameListWithoutValidators: a server that sends no ETag or Last-Modified
+// and the same list again is not imported again (the document's digest is kept).
+func TestRegistrySourceSameListWithoutValidators(t *testing.T) {
+	f := newSourcesFixture(t)
+	f.srv.set(dofeList(4, "active"), "", http.StatusOK)
+	f.refresh(t, 0)
+	first := f.status(t)
+	f.refresh(t, 2*time.Hour)
+	st := f.status(t)
+	if f.srv.full != 2 || st.State != "ok" || st.LastApplied == nil || !st.LastApplied.Equal(*first.LastApplied) || !st.LastSuccess.After(*first.LastSuccess) {
+		t.Fatalf("same list again: full GETs %d, before %+v, after %+v", f.srv.full, first, st)
+	}
+	f.srv.set(dofeList(4, "suspended"), "", http.StatusOK)
+	f.refresh(t, 2*time.Hour)
+	if st = f.status(t); !st.LastApplied.After(*first.LastApplied) || f.licenceStatus(t, "901/070/71") != kawan.LicenceSuspended {
+		t.Fatalf("a changed list was not applied: %+v", st)
 	}
 }

@@ -224,8 +224,19 @@ func (s *Service) Create(ctx context.Context, in AgencyInput) (*kawan.Agency, er
 	if err := s.insert(ctx, a); err != nil {
 		return nil, err
 	}
+	s.recordAdmin(ctx, a.ID, &kawan.Agency{}, a)
 	s.syncAfterWrite(ctx, a.ID)
 	return a, nil
+}
+
+// recordAdmin records an admin's changes to licences and sanctions in the agency's history
+// (best effort: the change itself is already stored).
+func (s *Service) recordAdmin(ctx context.Context, id string, before, after *kawan.Agency) {
+	now := s.now()
+	evs := stampEvents(id, now, changeEvents(before, after, seenOn{source: "admin", day: utcDay(now)}))
+	if err := s.history.Append(ctx, evs...); err != nil {
+		s.log.Warn("agencies: recording an admin change in the history failed", "agency", id, "err", err)
+	}
 }
 
 // Update replaces an agency's registry fields (admin); ratings, versions and sources stay.
@@ -238,7 +249,9 @@ func (s *Service) Update(ctx context.Context, id string, in AgencyInput) (*kawan
 		return nil, err
 	}
 	normalise(want)
+	var before *kawan.Agency
 	a, _, err := s.apply(ctx, id, func(a *kawan.Agency) (bool, error) {
+		before = cloneAgency(a)
 		sources, created, fictional := a.Sources, a.CreatedAt, a.Fictional
 		prevKeys := keysOf(a)
 		*a = kawan.Agency{ID: a.ID, Version: a.Version, CreatedAt: created, Ratings: a.Ratings, Sources: sources, MergedInto: a.MergedInto}
@@ -252,6 +265,7 @@ func (s *Service) Update(ctx context.Context, id string, in AgencyInput) (*kawan
 	if err != nil {
 		return nil, err
 	}
+	s.recordAdmin(ctx, id, before, a)
 	s.syncAfterWrite(ctx, id)
 	return a, nil
 }
@@ -274,16 +288,25 @@ func keysOf(a *kawan.Agency) []string {
 // lookupLive returns the agency a key points to if that agency exists; stale is the ID of a
 // key left pointing at an agency that does not exist (a crashed write), which may be replaced.
 func (s *Service) lookupLive(ctx context.Context, key string) (id, stale string, err error) {
-	id, err = s.st.Lookup(ctx, key)
+	a, stale, err := s.lookupAgency(ctx, key)
+	if a != nil {
+		id = a.ID
+	}
+	return id, stale, err
+}
+
+// lookupAgency is lookupLive returning the agency read.
+func (s *Service) lookupAgency(ctx context.Context, key string) (a *kawan.Agency, stale string, err error) {
+	id, err := s.st.Lookup(ctx, key)
 	if err != nil || id == "" {
-		return "", "", err
+		return nil, "", err
 	}
-	if _, err := s.st.Get(ctx, id); errors.Is(err, kawan.ErrNotFound) {
-		return "", id, nil
+	if a, err = s.st.Get(ctx, id); errors.Is(err, kawan.ErrNotFound) {
+		return nil, id, nil
 	} else if err != nil {
-		return "", "", err
+		return nil, "", err
 	}
-	return id, "", nil
+	return a, "", nil
 }
 
 // findExisting returns the agency a record belongs to: the holder of any of its licences
@@ -306,6 +329,13 @@ func (s *Service) findExisting(ctx context.Context, a *kawan.Agency) (string, er
 func (s *Service) claimKeys(ctx context.Context, a *kawan.Agency, prev []string, sharedName ...bool) error {
 	keys := keysOf(a)
 	for _, k := range keys {
+		// Most keys are free or already a's: one write settles them. Only a key held
+		// elsewhere needs the look-up (another live agency, or a stale key to replace).
+		if ok, err := s.st.SetKey(ctx, k, a.ID, ""); err != nil {
+			return err
+		} else if ok {
+			continue
+		}
 		cur, stale, err := s.lookupLive(ctx, k)
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/agencies"
+	"github.com/kawan-labs/kawan/store"
 )
 
 // RegistryModule serves the scheduled registry sources: their public status and the
@@ -27,17 +28,24 @@ type registryStatus struct {
 	IntervalSeconds int64                   `json:"interval_seconds"`
 	Total           int                     `json:"total"`
 	Sources         []agencies.SourceStatus `json:"sources"`
+	// Imports is the last import of each list, scheduled or uploaded.
+	Imports []store.ImportRecord `json:"imports"`
 }
 
 func (h *RegistryModule) status(c echo.Context) error {
 	if err := queryParams(c); err != nil {
 		return err
 	}
-	list, err := h.Sources.Status(c.Request().Context())
+	ctx := c.Request().Context()
+	list, err := h.Sources.Status(ctx)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, registryStatus{IntervalSeconds: int64(h.Sources.Interval().Seconds()), Total: len(list), Sources: list})
+	imports, err := h.Sources.Imports(ctx)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, registryStatus{IntervalSeconds: int64(h.Sources.Interval().Seconds()), Total: len(list), Sources: list, Imports: imports})
 }
 
 func (h *RegistryModule) apply(c echo.Context) error {

@@ -52,6 +52,8 @@ type App struct {
 	// Registry fetches the regulators' lists of KAWAN_REGISTRY_SOURCES on a schedule
 	// (none configured: it does nothing and its status is empty).
 	Registry *agencies.Sources
+	// Follows lets accounts follow agencies and serves each agency's changes (its history).
+	Follows *agencies.Follows
 
 	// ---- auth service field: keep this marker ----
 	// Auth is accounts, sessions, fingerprints and rate limits; AuthAPI its routes (and the
@@ -255,6 +257,8 @@ func (a *App) wireAgencies(ctx context.Context, deps *api.Deps, modules *[]api.M
 	}
 	a.Registry = reg
 	*modules = append(*modules, &api.RegistryModule{Sources: reg})
+	a.Follows = agencies.NewFollows(a.Agencies, store.NewWatches(a.Store.DB()))
+	*modules = append(*modules, &api.FollowsModule{Svc: a.Follows})
 	a.AddJob(reg.Run)
 	return nil
 }
@@ -284,6 +288,8 @@ func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 		FX:         a.FX,
 		Registry:   a.Registry,
 		Stats:      a.Stats,
+		Follows:    a.Follows,
+		BaseURL:    a.Config.BaseURL,
 	})
 	if err != nil {
 		return err

@@ -17,23 +17,24 @@ import (
 
 // Config is the whole runtime configuration.
 type Config struct {
-	Addr          string
-	DataDir       string
-	MongoURI      string // empty: start the embedded FerretDB
-	MongoDatabase string
-	MeiliURL      string // empty: embedded Bleve
-	MeiliAPIKey   string
-	Feeds         []string // empty: the bundled demo feeds
-	FeedInterval  time.Duration
+	Addr           string
+	DataDir        string
+	MongoURI       string // empty: start the embedded FerretDB
+	MongoDatabase  string
+	MeiliURL       string // empty: embedded Bleve
+	MeiliAPIKey    string
+	Feeds          []string // empty: the bundled demo feeds
+	FeedInterval   time.Duration
+	Demo           bool
+	TrustedProxies []*net.IPNet
+	LogLevel       slog.Level
+	BodyLimit      int64
+	BaseURL        string
+
 	// RegistrySources are the regulators' lists fetched on a schedule (KAWAN_REGISTRY_SOURCES;
 	// empty: none, the registry changes only by import). RegistryInterval is how often.
 	RegistrySources  []RegistrySource
 	RegistryInterval time.Duration
-	Demo             bool
-	TrustedProxies   []*net.IPNet
-	LogLevel         slog.Level
-	BodyLimit        int64
-	BaseURL          string
 
 	// Moderation: fraud-score thresholds (0..1) and the flags that put a review under review.
 	ModerationHoldAt  float64

@@ -1,12 +1,16 @@
 package frontend_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/frontend"
 )
 
@@ -105,7 +109,7 @@ func TestLicencePage(t *testing.T) {
 		{"?regulator=NP-DOFE&number=1234-070-71", 200, []string{"Licence active", "Himalaya Manpower"}},
 		{"?regulator=NP-DOFE&number=88/065/66", 200, []string{"Not valid: Suspended", "Do not pay this agency"}},
 		{"?regulator=PH-DMW&number=NOPE-1", 200, []string{"Not found", "Do not pay any money", "https://dmw.gov.ph/", "Kawan searched these lists:",
-			"<li>Philippines: Department of Migrant Workers (formerly POEA), Philippines</li>", "<li>Nepal: Department of Foreign Employment, Nepal</li>"}},
+			"<li>Philippines: Department of Migrant Workers (formerly POEA), Philippines", "Kawan also looked for it on every other government office&#39;s list."}},
 		// The form starts on every regulator in English and on the reader's country's regulator in its language.
 		{"?lang=en", 200, []string{`<option value="any" selected>Any government office`}},
 		{"?lang=ne", 200, []string{`<option value="NP-DOFE" selected>`}},
@@ -115,7 +119,8 @@ func TestLicencePage(t *testing.T) {
 		{"?regulator=any&number=1234+070+71", 200, []string{"Licence active", "Himalaya Manpower"}},
 		{"?regulator=PH-DMW&number=1234/070/71", 200, []string{"Licence active", "Himalaya Manpower",
 			"This number is not on the list of the office you chose (Philippines), but it is on the list of the office of Nepal:"}},
-		{"?regulator=any&number=NOPE-1", 200, []string{"Not found", "is not on any list Kawan holds", "Kawan searched these lists:"}},
+		{"?regulator=any&number=NOPE-1", 200, []string{"Not found", "is not on any list Kawan holds", "Kawan searched these lists:",
+			`<span lang="en">Department of Foreign Employment, Nepal</span> · when it was read is not recorded`}},
 		{"?regulator=XX&number=1", 400, []string{"Please choose the government office from the list."}},
 		{"?regulator=NP-DOFE&number=", 400, []string{"Please type the licence number"}},
 		{"?regulator=NP-DOFE&number=%2B%2B%2B&lang=ne", 400, []string{"इजाजतपत्र नम्बर लेख्नुहोस्", `value="&#43;&#43;&#43;"`}},
@@ -160,5 +165,36 @@ func TestBadgesWarn(t *testing.T) {
 	m := regexp.MustCompile(`<p class="small" id="score-explained">([^<]+)</p>`).FindStringSubmatch(prof.body)
 	if m == nil || !strings.Contains(m[1], "2 reviews (4.5)") || !strings.Contains(m[1], "as if 5 more reviews") {
 		t.Errorf("score explanation: %q", m)
+	}
+}
+
+// The agency page shows the regulator's own words beside Kawan's status, a listing without a
+// licence number, and the status history with the list it was seen on (issue 15).
+func TestAgencyPageRegistryHistory(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	if s.app.Agencies == nil {
+		t.Skip("agencies area not wired")
+	}
+	page, err := os.ReadFile("../agencies/testdata/ph-dmw-page1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.Agencies.Import(context.Background(), "ph-dmw", page, agencies.ImportOptions{Fictional: true,
+		ParseOptions: agencies.ParseOptions{RetrievedAt: time.Date(2026, 9, 8, 0, 0, 0, 0, time.UTC)}}); err != nil {
+		t.Fatal(err)
+	}
+	p := s.get(nil, "/agencies/luntian-placement-ph")
+	for _, want := range []string{"No licence number published", `<span lang="en">Private Employment Agency</span>`, "The list says:",
+		"“Valid License - Provisional”", "Licence history", "seen on the PH-DMW list of 7 Sep 2026"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("agency page lacks %q", want)
+		}
+	}
+	p = s.get(nil, "/agencies/tala-worldwide-placement-ph?lang=ne")
+	for _, want := range []string{"इजाजतपत्रको इतिहास", "“Forever Banned”"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("Nepali agency page lacks %q", want)
+		}
 	}
 }

@@ -105,6 +105,7 @@ func TestBrowserLicenceUntouched(t *testing.T) {
 						if buf, err := chromedp.Run(tctx, chromedp.FullScreenshot(100)); err == nil {
 							_ = os.MkdirAll("/tmp/shots", 0o755)
 							_ = os.WriteFile("/tmp/shots/licence-ne.png", buf, 0o644)
+							_ = os.WriteFile("/tmp/shots/h-sources-licence-ne.png", buf, 0o644)
 						}
 					}
 				})

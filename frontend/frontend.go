@@ -61,6 +61,10 @@ type Options struct {
 	Registry *agencies.Sources
 	// Stats publishes the open data; the open-data page describes its tables.
 	Stats *stats.Service
+	// Follows lets signed-in accounts follow agencies; it also serves each agency's Atom feed.
+	Follows *agencies.Follows
+	// BaseURL is the site's public URL (KAWAN_BASE_URL), for the Atom feeds' absolute links.
+	BaseURL string
 }
 
 // Frontend is the set of page handlers; it is an api.Module.
@@ -155,14 +159,16 @@ func errMessageKey(status int) string {
 // the page's own content. Templates call its methods ($.T "key"), so no page can forget
 // to localize or escape: html/template escapes everything these return.
 type view struct {
-	f      *Frontend
-	c      echo.Context
-	Loc    Locale
-	Title  string
-	Path   string // path+query of this page, for the language switcher's return
-	Nav    string // which nav entry is current
-	User   *kawan.Principal
-	Data   any
+	f     *Frontend
+	c     echo.Context
+	Loc   Locale
+	Title string
+	Path  string // path+query of this page, for the language switcher's return
+	Nav   string // which nav entry is current
+	User  *kawan.Principal
+	Data  any
+	// Feed is the page's Atom feed, linked from its head.
+	Feed   string
 	csrf   string
 	status int
 	// replies are the statuses of the agency's own replies to the page's reviews, read

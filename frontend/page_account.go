@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/auth"
 )
@@ -226,6 +227,8 @@ type accountPage struct {
 	Welcome bool // just signed up: show the next steps
 	// Rep is the agency the account represents and its claims (nil: none).
 	Rep *representation
+	// Follows are the agencies the account follows, with their latest changes.
+	Follows []agencies.FollowedAgency
 }
 
 func (f *Frontend) account(c echo.Context) error {
@@ -239,7 +242,11 @@ func (f *Frontend) account(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return f.render(c, http.StatusOK, "account", v, accountPage{User: u, Errors: fieldErrors{}, Choice: "anonymise", Rep: rep,
+	follows, err := f.followedAgencies(c, v.User.UserID)
+	if err != nil {
+		return err
+	}
+	return f.render(c, http.StatusOK, "account", v, accountPage{User: u, Errors: fieldErrors{}, Choice: "anonymise", Rep: rep, Follows: follows,
 		Welcome: c.QueryParam("welcome") != "" && u.Role == kawan.RoleWorker})
 }
 

@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -249,9 +248,12 @@ type profilePage struct {
 	Sort       string
 	Prev, Next string
 	CanWrite   bool
+	Follow     followState
 	// Stale holds, by regulator code, the scheduled source of that regulator's list that
 	// could not be read again: its licence facts show their age.
 	Stale map[string]*staleNote
+	// History is the agency's latest status changes, newest first.
+	History []kawan.AgencyEvent
 }
 
 // staleNote is a stale registry source's age as the agency page shows it.
@@ -293,6 +295,13 @@ func (f *Frontend) agencyProfile(c echo.Context) error {
 	v.Title = p.LegalName
 	data := profilePage{P: p, Badge: standingClass(p.Standing.Standing), Regulators: kawan.Regulators, CanWrite: f.has("write"),
 		Stale: f.staleNotes(c, p)}
+	if data.Follow, err = f.followState(c, v, p.ID); err != nil {
+		return err
+	}
+	v.Feed = data.Follow.FeedURL
+	if data.History, err = f.o.Agencies.History(ctx, p.ID, 20); err != nil {
+		return err
+	}
 	if f.o.Reviews != nil {
 		r, err := f.o.Reviews.Ratings(ctx, p.ID)
 		if err != nil {
@@ -468,8 +477,40 @@ type licencePage struct {
 	Verdict           string // good, bad, unknown, warn
 	// Elsewhere is the regulator chosen when the number was found under another one.
 	Elsewhere string
-	// Searched lists the regulators whose lists were searched, for a number not found.
-	Searched []kawan.Regulator
+	// Searched lists the lists searched for a number not found, with when each was read.
+	Searched []searchedList
+}
+
+// searchedList is one list the licence check looked in, as the page names it.
+type searchedList struct {
+	Regulator kawan.Regulator
+	// Read is when Kawan last read the list (zero: not recorded); AsOf the list's own date.
+	Read, AsOf time.Time
+}
+
+// searchedLists names the lists a check looked in: those the check reports with their
+// dates, else every regulator asked (lists loaded without an import record, such as the
+// demo registry, have no date).
+func searchedLists(res agencies.LicenceCheck, asked string) []searchedList {
+	out := make([]searchedList, 0, len(kawan.Regulators))
+	for _, l := range res.Searched {
+		out = append(out, searchedList{Regulator: kawan.Regulators[l.Regulator], Read: l.RetrievedAt, AsOf: l.AsOf})
+	}
+	if len(out) > 0 {
+		return out
+	}
+	if r, ok := kawan.Regulators[asked]; ok {
+		return []searchedList{{Regulator: r}}
+	}
+	codes := make([]string, 0, len(kawan.Regulators))
+	for c := range kawan.Regulators {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	for _, c := range codes {
+		out = append(out, searchedList{Regulator: kawan.Regulators[c]})
+	}
+	return out
 }
 
 // AnyRegulator is the licence form's value for "search every regulator's list".
@@ -509,16 +550,16 @@ func (f *Frontend) licenceCheck(c echo.Context) error {
 	}
 	status := http.StatusOK
 	if qs.Has("number") || qs.Has("regulator") {
-		res, searched, err := f.checkLicenceAnywhere(c.Request().Context(), data.Regulator, data.Number)
+		res, err := f.o.Agencies.CheckLicence(c.Request().Context(), data.Regulator, data.Number)
 		if fe, ok := formErrors(err, licenceFieldMsgs); ok {
 			data.Errors = fe
 			status = http.StatusBadRequest
 		} else if err != nil {
 			return err
 		} else {
-			data.Check, data.Searched = &res, searched
-			if res.Found && data.Regulator != AnyRegulator && res.Regulator.Code != data.Regulator {
-				data.Elsewhere = data.Regulator
+			data.Check, data.Elsewhere = &res, res.AskedRegulator
+			if !res.Found {
+				data.Searched = searchedLists(res, data.Regulator)
 			}
 			switch {
 			case !res.Found:
@@ -533,46 +574,6 @@ func (f *Frontend) licenceCheck(c echo.Context) error {
 		}
 	}
 	return f.render(c, status, "licence", v, data)
-}
-
-// checkLicenceAnywhere checks a number with the chosen regulator first and then with every
-// other one (all of them for AnyRegulator), so a number typed under the wrong office still
-// finds its agency. Not found, it returns the regulators searched.
-func (f *Frontend) checkLicenceAnywhere(ctx context.Context, regulator, number string) (agencies.LicenceCheck, []kawan.Regulator, error) {
-	order := make([]string, 0, len(kawan.Regulators))
-	if regulator != AnyRegulator {
-		code, ok := kawan.NormalizeRegulator(regulator)
-		if !ok {
-			// CheckLicence words the error for the field.
-			_, err := f.o.Agencies.CheckLicence(ctx, regulator, number)
-			return agencies.LicenceCheck{}, nil, err
-		}
-		order = append(order, code)
-	}
-	rest := make([]string, 0, len(kawan.Regulators))
-	for code := range kawan.Regulators {
-		if len(order) == 0 || code != order[0] {
-			rest = append(rest, code)
-		}
-	}
-	slices.Sort(rest)
-	order = append(order, rest...)
-	var first agencies.LicenceCheck
-	searched := make([]kawan.Regulator, 0, len(order))
-	for i, code := range order {
-		res, err := f.o.Agencies.CheckLicence(ctx, code, number)
-		if err != nil {
-			return res, nil, err
-		}
-		if res.Found {
-			return res, nil, nil
-		}
-		if i == 0 {
-			first = res
-		}
-		searched = append(searched, res.Regulator)
-	}
-	return first, searched, nil
 }
 
 // Pct formats a whole percentage in the locale.

@@ -12,6 +12,7 @@ import (
 // registerAreaPages adds the pages of each wired area.
 func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerAgencyPages(r)
+	f.registerFollowPages(r)
 	f.registerAccountPages(r)
 	f.registerRecoveryPages(r)
 	f.registerReviewPages(r)

@@ -1,6 +1,7 @@
 package fx
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -525,7 +526,7 @@ func (s *Service) rebuild(ctx context.Context, changed []fetchedFrom) {
 		st.lastAttempt = now
 		if f.unchanged {
 			st.lastSuccess = now
-			st.prior.etag, st.prior.lastModified = cmpOr(f.etag, st.prior.etag), cmpOr(f.lastModified, st.prior.lastModified)
+			st.prior.etag, st.prior.lastModified = cmp.Or(f.etag, st.prior.etag), cmp.Or(f.lastModified, st.prior.lastModified)
 			continue
 		}
 		if f.tooBig {

@@ -168,13 +168,6 @@ func (s *httpSource) fetch(ctx context.Context, priors map[string]prior) ([]fetc
 	return []fetched{fromResult(key, s.id(), res)}, nil
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // redactURL drops user info and the query (either may hold a token) from a URL for display.
 func redactURL(s string) string { return fetch.Redact(s) }
 

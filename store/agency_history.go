@@ -55,14 +55,24 @@ func (h *AgencyHistory) Append(ctx context.Context, events ...kawan.AgencyEvent)
 		}
 		by[e.AgencyID] = append(by[e.AgencyID], e)
 	}
-	models := make([]mongo.WriteModel, 0, len(order))
-	for _, agencyID := range order {
-		models = append(models, mongo.NewUpdateOneModel().SetFilter(id(agencyID)).SetUpsert(true).
-			SetUpdate(bson.D{{Key: "$push", Value: bson.D{{Key: "events", Value: bson.D{{Key: "$each", Value: by[agencyID]}}}}}}))
+	// In bulk writes of historyBatch agencies: one write of a whole registry's first import
+	// (3,800 upserts) outlasts the 10 s operation timeout on a loaded embedded FerretDB.
+	for len(order) > 0 {
+		n := min(len(order), historyBatch)
+		models := make([]mongo.WriteModel, 0, n)
+		for _, agencyID := range order[:n] {
+			models = append(models, mongo.NewUpdateOneModel().SetFilter(id(agencyID)).SetUpsert(true).
+				SetUpdate(bson.D{{Key: "$push", Value: bson.D{{Key: "events", Value: bson.D{{Key: "$each", Value: by[agencyID]}}}}}}))
+		}
+		if _, err := h.c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+			return Classify("append agency history", err)
+		}
+		order = order[n:]
 	}
-	_, err := h.c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-	return Classify("append agency history", err)
+	return nil
 }
+
+const historyBatch = 200
 
 // ListAgencyHistory returns up to limit (1–MaxHistoryEvents) of an agency's events, newest first;
 // an agency without history has none (not an error).

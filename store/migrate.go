@@ -32,6 +32,7 @@ var steps = []Step{
 	{200, "agency and agency key indexes", agencyIndexes},
 	{201, "agency history index", agencyHistoryIndexes},
 	{202, "licence keys in LicenceNumberKey form", rekeyLicences},
+	{250, "agency follow indexes", watchIndexes},
 
 	// auth steps:
 	{300, "account, session, claim and rate-limit indexes", userIndexes},

@@ -22,6 +22,7 @@ import (
 // random one that links to nothing, and client fingerprints are dropped.
 type PersonalData struct {
 	reviews, keys, votes, flags, appeals, modAuthor, modFP, modLSH, modSig *mongo.Collection
+	watches                                                                *Watches
 }
 
 // NewPersonalData returns the personal-data finder of db.
@@ -30,6 +31,7 @@ func NewPersonalData(db *mongo.Database) *PersonalData {
 		reviews: db.Collection("reviews"), keys: db.Collection("review_keys"), votes: db.Collection("review_votes"),
 		flags: db.Collection("review_flags"), appeals: db.Collection("mod_appeals"), modAuthor: db.Collection("mod_author_log"),
 		modFP: db.Collection("mod_fp_log"), modLSH: db.Collection("mod_lsh"), modSig: db.Collection("mod_sig"),
+		watches: NewWatches(db),
 	}
 }
 
@@ -43,7 +45,7 @@ type ExportedReview struct {
 	Decision    string             `json:"moderation_reason,omitempty"`
 }
 
-// Export returns the account's reviews, votes, flags and appeals.
+// Export returns the account's reviews, replies, votes, flags, appeals and followed agencies.
 func (p *PersonalData) Export(ctx context.Context, userID string) (map[string]any, error) {
 	revs, err := all[kawan.Review](ctx, p.reviews, bson.D{{Key: "author_id", Value: userID}}, options.Find().SetLimit(10000))
 	if err != nil {
@@ -94,7 +96,11 @@ func (p *PersonalData) Export(ctx context.Context, userID string) (map[string]an
 			rs = append(rs, reply{ReviewID: r.ID, Reply: *r.Reply})
 		}
 	}
-	return map[string]any{"reviews": out, "replies": rs, "votes": votes, "flags": flags, "appeals": appeals}, nil
+	follows, err := p.watches.WatchesOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"reviews": out, "replies": rs, "votes": votes, "flags": flags, "appeals": appeals, "follows": follows}, nil
 }
 
 // liveStatuses are the statuses an erased author's "remove" choice takes down.
@@ -133,6 +139,10 @@ func (p *PersonalData) EraseAuthor(ctx context.Context, userID, pseudonym string
 			return ids, Classify("forget current review", err)
 		}
 		ids = append(ids, r.ID)
+	}
+	// followed agencies are the account's own choice: nothing to keep
+	if err := p.watches.ForgetUser(ctx, userID); err != nil {
+		return ids, err
 	}
 	// replies written as an agency representative stay (they speak for the agency)
 	if _, err := p.reviews.UpdateMany(ctx, bson.D{{Key: "reply.author_id", Value: userID}},

@@ -39,6 +39,9 @@ type RegistrySource struct {
 	LastModified string    `bson:"last_modified,omitempty"`
 	ModTime      time.Time `bson:"mod_time,omitempty"`
 	Size         int64     `bson:"size,omitempty"`
+	// Digest is the SHA-256 of that document: a server that sends no validators and the
+	// same list again is not imported again.
+	Digest string `bson:"digest,omitempty"`
 
 	LastAttempt time.Time `bson:"last_attempt,omitempty"`
 	// LastSuccess is when the source last answered with a usable list (new or unchanged).

@@ -66,9 +66,12 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	encoding := fs.String("encoding", "", "file encoding if not UTF-8: windows-1252 or latin1")
 	fictional := fs.Bool("fictional", false, "mark the agencies it creates as fictional (demo and test lists)")
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: kawan import agencies --profile NAME [flags] FILE\n\nProfiles:")
+		fmt.Fprintln(e.stderr, "Usage: kawan import agencies --profile NAME [flags] FILE (CSV, or JSON for ph-dmw and np-dofe)\n\nProfiles:")
 		for _, p := range agencies.Profiles() {
 			fmt.Fprintf(e.stderr, "  %-18s %s\n", p.Name, p.Description)
+			for _, w := range p.StatusVocabulary() {
+				fmt.Fprintf(e.stderr, "  %-18s   %q → %s: %s\n", "", w.Word, w.Status, w.Meaning)
+			}
 		}
 		fmt.Fprintln(e.stderr, "\nFlags:")
 		fs.PrintDefaults()
@@ -142,6 +145,12 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	}
 	for _, re := range rep.Errors {
 		fmt.Fprintf(e.stdout, "line %d: rejected: %s\n", re.Line, re.Reason)
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(e.stdout, "line %d: note: %s\n", n.Line, n.Reason)
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(e.stdout, "warning: %s\n", w)
 	}
 	fmt.Fprintln(e.stdout, rep.Summary())
 	return nil

@@ -5,6 +5,7 @@
 package fetch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -120,7 +121,7 @@ func URL(ctx context.Context, client *http.Client, r Request) (Result, error) {
 	case resp.StatusCode == http.StatusNotModified:
 		res.Unchanged = true
 		if p := r.Prior; p != nil {
-			res.ETag, res.LastModified = cmpOr(res.ETag, p.ETag), cmpOr(res.LastModified, p.LastModified)
+			res.ETag, res.LastModified = cmp.Or(res.ETag, p.ETag), cmp.Or(res.LastModified, p.LastModified)
 		}
 		return res, nil
 	case resp.StatusCode != http.StatusOK:
@@ -136,13 +137,6 @@ func URL(ctx context.Context, client *http.Client, r Request) (Result, error) {
 		return res, fmt.Errorf("read body: %w", err)
 	}
 	return res, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // unwrap drops the *PathError's path (the caller names the document itself).
