@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -792,7 +793,7 @@ func (p *ImportProfile) parseRowFields(rec []string, cols map[string]int, hdr ma
 		if k, ok := p.sanctionKey[headerKey(v)]; ok {
 			kind = k
 		} else if len(p.SanctionWords) > 0 {
-			return Row{}, fmt.Errorf("sanction %q is not one the %s profile knows (%s)", trunc(v), p.Name, strings.Join(sortedKeys(p.SanctionWords), ", "))
+			return Row{}, fmt.Errorf("sanction %q is not one the %s profile knows (%s)", trunc(v), p.Name, strings.Join(slices.Sorted(maps.Keys(p.SanctionWords)), ", "))
 		} else if kind = kawan.SanctionKind(strings.ToLower(strings.ReplaceAll(v, " ", "_"))); !kind.Valid() {
 			return Row{}, fmt.Errorf("sanction kind %q is not one of suspension, revocation, blacklist, fine, warning, criminal_case", trunc(v))
 		}
@@ -871,15 +872,6 @@ func (p *ImportProfile) parseRowFields(rec []string, cols map[string]int, hdr ma
 		return Row{}, fmt.Errorf("a contact cell lists more than %d phones or e-mails", maxList)
 	}
 	return row, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func (p *ImportProfile) colName(hdr map[string]string, f string) string {
