@@ -473,7 +473,7 @@ func (p *ImportProfile) checkSameStatus(out *Parsed) {
 
 // decode returns the file as UTF-8 text: a UTF-8 byte-order mark is dropped, UTF-16 with a
 // byte-order mark (Excel's "Unicode text") is converted, and Windows-1252/Latin-1 is
-// converted when asked. Anything else that is not UTF-8 is refused with the first bad line.
+// converted when asked. Anything else that is not UTF-8 is refused with the first bad row.
 func decode(data []byte, enc string) (string, error) {
 	switch strings.ToLower(strings.ReplaceAll(enc, "_", "-")) {
 	case "", "utf-8", "utf8":
@@ -511,13 +511,33 @@ func decode(data []byte, enc string) (string, error) {
 			}
 			i += n
 		}
-		line := bytes.Count(data[:i], []byte("\n")) + 1
-		return "", fileErr("line %d is not UTF-8 text (the file is probably Windows-1252/Latin-1 from Excel): re-export it as \"CSV UTF-8\" or pass encoding windows-1252", line)
+		where := fmt.Sprintf("row %d", spreadsheetRow(data[:i]))
+		if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+			where = fmt.Sprintf("byte %d", i)
+		}
+		return "", fileErr("%s is not UTF-8 text (the file is probably Windows-1252/Latin-1 from Excel): re-export it as \"CSV UTF-8\" or pass encoding windows-1252", where)
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
 		return "", fileErr("the file contains NUL bytes: it is not a CSV text file (an .xlsx must first be saved as CSV)")
 	}
 	return string(data), nil
+}
+
+// spreadsheetRow is the spreadsheet row the byte after prefix is on: CSV records (a quoted
+// cell may span lines) before it, plus one.
+func spreadsheetRow(prefix []byte) int {
+	start := bytes.LastIndexByte(prefix, '\n') + 1
+	r := csv.NewReader(bytes.NewReader(prefix[:start]))
+	r.Comma = sniffDelimiter(string(prefix))
+	r.FieldsPerRecord, r.LazyQuotes = -1, true
+	n := 0
+	for {
+		if _, err := r.Read(); errors.Is(err, io.EOF) {
+			break
+		}
+		n++
+	}
+	return n + 1
 }
 
 // sniffDelimiter picks comma, semicolon or tab by counting them in the first lines.
