@@ -626,7 +626,7 @@ func sentinelDate(s string) bool {
 }
 
 // formerName finds "(FORMERLY …)", "(FOR: …)" or "(FKA …)" in a name, also cut off before its ")".
-var formerName = regexp.MustCompile(`(?i)\s*\(\s*(formerly(?:\s+known\s+as)?|for|fka|f\.k\.a\.)\s*[:.]?\s*([^)]*)(\)|$)`)
+var formerName = regexp.MustCompile(`(?i)\s*\(\s*(formerly(?:\s+known\s+as)?|for|fka|f\.k\.a\.)\b\s*[:.]?\s*([^)]*)(\)|$)`)
 
 // splitName returns the agency's name without the former names written inside it, and those.
 func splitName(s string) (string, []string) {
