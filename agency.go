@@ -192,9 +192,10 @@ type MergeNote struct {
 	// Name and Address are the row's, as listed.
 	Name    string `json:"name" bson:"name"`
 	Address string `json:"address,omitempty" bson:"address,omitempty"`
-	// Rule is which rule matched: "same_name_origin" (same normalised name in the same
-	// origin, on another regulator's list or the first licence of this regulator) or
-	// "same_name_address" (a list without numbers: same name and address, another classification).
+	// Rule is which rule matched: "same_name_origin" (the same normalised name in the same
+	// origin, on another regulator's list, or a numbered licence and a listing without
+	// numbers of one regulator) or "same_name_address" (a list without numbers: the same name
+	// and address, another classification).
 	Rule   string    `json:"rule" bson:"rule"`
 	Reason string    `json:"reason" bson:"reason"`
 	Source string    `json:"source" bson:"source"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -79,7 +80,7 @@ func (r *ImportReport) Summary() string {
 	}
 	if n := r.unknownRows(); n > 0 {
 		s += fmt.Sprintf("; %d rows with a status word the profile does not know (imported as unknown — check with the regulator): %s",
-			n, strings.Join(sortedKeys(r.UnknownStatuses), ", "))
+			n, strings.Join(slices.Sorted(maps.Keys(r.UnknownStatuses)), ", "))
 	}
 	return s
 }

@@ -248,7 +248,7 @@ func TestImportRefusesBadFiles(t *testing.T) {
 		enc     string
 		want    string
 	}{
-		"latin-1":         {cp1252, "ph-dmw-licensed", "", "line 2 is not UTF-8"},
+		"latin-1":         {cp1252, "ph-dmw-licensed", "", "row 2 is not UTF-8"},
 		"missing columns": {[]byte("Agency,Address\nX,Y\n"), "ph-dmw-licensed", "", "needs columns name (one of: name of agency"},
 		"empty":           {[]byte("\n\n"), "ph-dmw-licensed", "", "empty"},
 		"binary":          {[]byte("PK\x03\x04\x00\x00xlsx"), "ph-dmw-licensed", "", "NUL bytes"},

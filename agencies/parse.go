@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -472,7 +473,7 @@ func (p *ImportProfile) checkSameStatus(out *Parsed) {
 
 // decode returns the file as UTF-8 text: a UTF-8 byte-order mark is dropped, UTF-16 with a
 // byte-order mark (Excel's "Unicode text") is converted, and Windows-1252/Latin-1 is
-// converted when asked. Anything else that is not UTF-8 is refused with the first bad line.
+// converted when asked. Anything else that is not UTF-8 is refused with the first bad row.
 func decode(data []byte, enc string) (string, error) {
 	switch strings.ToLower(strings.ReplaceAll(enc, "_", "-")) {
 	case "", "utf-8", "utf8":
@@ -510,13 +511,33 @@ func decode(data []byte, enc string) (string, error) {
 			}
 			i += n
 		}
-		line := bytes.Count(data[:i], []byte("\n")) + 1
-		return "", fileErr("line %d is not UTF-8 text (the file is probably Windows-1252/Latin-1 from Excel): re-export it as \"CSV UTF-8\" or pass encoding windows-1252", line)
+		where := fmt.Sprintf("row %d", spreadsheetRow(data[:i]))
+		if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+			where = fmt.Sprintf("byte %d", i)
+		}
+		return "", fileErr("%s is not UTF-8 text (the file is probably Windows-1252/Latin-1 from Excel): re-export it as \"CSV UTF-8\" or pass encoding windows-1252", where)
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
 		return "", fileErr("the file contains NUL bytes: it is not a CSV text file (an .xlsx must first be saved as CSV)")
 	}
 	return string(data), nil
+}
+
+// spreadsheetRow is the spreadsheet row the byte after prefix is on: CSV records (a quoted
+// cell may span lines) before it, plus one.
+func spreadsheetRow(prefix []byte) int {
+	start := bytes.LastIndexByte(prefix, '\n') + 1
+	r := csv.NewReader(bytes.NewReader(prefix[:start]))
+	r.Comma = sniffDelimiter(string(prefix))
+	r.FieldsPerRecord, r.LazyQuotes = -1, true
+	n := 0
+	for {
+		if _, err := r.Read(); errors.Is(err, io.EOF) {
+			break
+		}
+		n++
+	}
+	return n + 1
 }
 
 // sniffDelimiter picks comma, semicolon or tab by counting them in the first lines.
@@ -605,7 +626,7 @@ func sentinelDate(s string) bool {
 }
 
 // formerName finds "(FORMERLY …)", "(FOR: …)" or "(FKA …)" in a name, also cut off before its ")".
-var formerName = regexp.MustCompile(`(?i)\s*\(\s*(formerly(?:\s+known\s+as)?|for|fka|f\.k\.a\.)\s*[:.]?\s*([^)]*)(\)|$)`)
+var formerName = regexp.MustCompile(`(?i)\s*\(\s*(formerly(?:\s+known\s+as)?|for|fka|f\.k\.a\.)\b\s*[:.]?\s*([^)]*)(\)|$)`)
 
 // splitName returns the agency's name without the former names written inside it, and those.
 func splitName(s string) (string, []string) {
@@ -792,7 +813,7 @@ func (p *ImportProfile) parseRowFields(rec []string, cols map[string]int, hdr ma
 		if k, ok := p.sanctionKey[headerKey(v)]; ok {
 			kind = k
 		} else if len(p.SanctionWords) > 0 {
-			return Row{}, fmt.Errorf("sanction %q is not one the %s profile knows (%s)", trunc(v), p.Name, strings.Join(sortedKeys(p.SanctionWords), ", "))
+			return Row{}, fmt.Errorf("sanction %q is not one the %s profile knows (%s)", trunc(v), p.Name, strings.Join(slices.Sorted(maps.Keys(p.SanctionWords)), ", "))
 		} else if kind = kawan.SanctionKind(strings.ToLower(strings.ReplaceAll(v, " ", "_"))); !kind.Valid() {
 			return Row{}, fmt.Errorf("sanction kind %q is not one of suspension, revocation, blacklist, fine, warning, criminal_case", trunc(v))
 		}
@@ -871,15 +892,6 @@ func (p *ImportProfile) parseRowFields(rec []string, cols map[string]int, hdr ma
 		return Row{}, fmt.Errorf("a contact cell lists more than %d phones or e-mails", maxList)
 	}
 	return row, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func (p *ImportProfile) colName(hdr map[string]string, f string) string {
