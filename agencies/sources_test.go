@@ -341,7 +341,7 @@ func BenchmarkRegistrySourceDMW(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { _ = idx.Close() })
-		svc := agencies.New(store.NewAgencies(s.DB()).SingleProcess(), idx, agencies.Options{})
+		svc := agencies.New(store.NewAgencies(s.DB()), idx, agencies.Options{})
 		src, err := agencies.NewSources(svc, store.NewRegistrySources(s.DB()), agencies.SourcesOptions{
 			Specs: []agencies.SourceSpec{{Profile: "ph-dmw", Location: hs.URL + "/registry.json"}}})
 		if err != nil {
