@@ -93,7 +93,7 @@ func TestScheduledSourceChangeInHistoryFeedAndLicenceCheck(t *testing.T) {
 
 	// Not found: the page names the DoFE list and when it was read.
 	p = s.get(nil, "/licence?lang=en&regulator=NP-DOFE&number=9999/099/99")
-	if !strings.Contains(p.body, `<span lang="en">Department of Foreign Employment, Nepal</span> · read on`) {
+	if !strings.Contains(p.body, "Nepal: Department of Foreign Employment, Nepal · read on") {
 		t.Errorf("not-found answer does not say when the list was read:\n%s", p.body)
 	}
 }
