@@ -62,7 +62,9 @@ type App struct {
 	ReviewIndex search.ReviewIndex
 
 	// ---- moderation service field: keep this marker ----
-	// Moderation screens every review and reply, runs the moderator queue and the lifecycle.
+	// Screener screens every new review (Assess before the insert, Record after);
+	// Moderation runs the moderator queue and the lifecycle.
+	Screener   *moderation.Screener
 	Moderation *moderation.Service
 
 	// ---- stats and help service fields: keep this marker ----
@@ -86,7 +88,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a := &App{Config: cfg, Log: log}
 	st, err := store.Open(ctx, store.Options{
 		URI: cfg.MongoURI, Database: cfg.MongoDatabase, DataDir: cfg.DataDir,
-		Logger: log.With("component", "store"),
+		Logger: log.With("component", "store"), Monitor: cfg.StoreMonitor,
 	})
 	if err != nil {
 		return nil, err
@@ -224,11 +226,20 @@ func (a *App) wireReviews(ctx context.Context, deps *api.Deps, modules *[]api.Mo
 	a.ReviewIndex = idx
 	a.closers = append(a.closers, func(context.Context) error { return idx.Close() })
 	deps.Ready["review index"] = idx
-	ro := reviews.Options{Logger: a.Log.With("component", "reviews")}
+	db := a.Store.DB()
+	a.Screener = moderation.NewScreener(store.NewModeration(db), store.NewAuditLog(db), moderation.ScreenerOptions{
+		Thresholds:      moderation.Thresholds{HoldAt: cfg.ModerationHoldAt, WatchAt: cfg.ModerationWatchAt},
+		Representatives: a.Auth,
+		Logger:          a.Log.With("component", "moderation"),
+	})
+	a.AddJob(a.Screener.Run)
+	a.closers = append(a.closers, a.Screener.Flush)
+	ro := reviews.Options{Logger: a.Log.With("component", "reviews"), Screener: a.Screener, ReplyScreener: moderation.ScreenReply,
+		Exclude: agencies.Exclusion}
 	if !a.Store.Embedded() {
 		ro.MaxConcurrentSubmissions = 64 // a real MongoDB takes concurrent writers
 	}
-	a.Reviews = reviews.New(store.NewReviews(a.Store.DB()), idx, ro)
+	a.Reviews = reviews.New(store.NewReviews(db), idx, ro)
 	*modules = append(*modules, &api.ReviewsModule{Svc: a.Reviews, Fingerprint: a.AuthAPI.Fingerprint, AccountSince: a.Auth.AccountCreated})
 	a.AddJob(func(ctx context.Context) { a.Reviews.Reconcile(ctx, reviews.ReconcileOptions{}) })
 	return nil
@@ -252,7 +263,6 @@ func (a *App) hookAgenciesIntoReviews() {
 		return
 	}
 	a.Agencies.SetScorer(a.Reviews)
-	a.Reviews.SetExclusion(agencies.Exclusion)
 }
 
 // wireFrontend builds the browser pages from whichever services are wired above and
@@ -286,8 +296,6 @@ func (a *App) wireModeration(modules *[]api.Module) {
 		FlagThreshold: cfg.ModerationFlags,
 		Logger:        a.Log.With("component", "moderation"),
 	})
-	a.Reviews.SetScreener(a.Moderation)
-	a.Reviews.SetReplyScreener(a.Moderation.ScreenReply)
 	*modules = append(*modules, &api.ModerationModule{Svc: a.Moderation})
 	a.AddJob(a.Moderation.RunAuditRecovery)
 }

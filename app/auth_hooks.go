@@ -19,9 +19,6 @@ func (a *App) hookAuth() {
 	pd := store.NewPersonalData(a.Store.DB())
 	a.Auth.SetReviewEraser(&reviewEraser{pd: pd, a: a})
 	a.Auth.AddExportSource("", func(ctx context.Context, userID string) (any, error) { return pd.Export(ctx, userID) })
-	if a.Moderation != nil {
-		a.Moderation.SetRepresentatives(a.Auth)
-	}
 	if a.Config.Demo {
 		// the demo agency representative needs an agency; other loaders may add one later
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

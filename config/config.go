@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/event"
 )
 
 // Config is the whole runtime configuration.
@@ -42,6 +44,10 @@ type Config struct {
 	StatsK int
 	// StatsRefresh is how often the open-data statistics are recomputed.
 	StatsRefresh time.Duration
+
+	// StoreMonitor, when set, observes every database command (tests and benchmarks count
+	// operations with it; not read from the environment).
+	StoreMonitor *event.CommandMonitor
 }
 
 // Option documents one environment variable: its name, default and meaning, and how it is parsed.
