@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"sync"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/internal/stripe"
 	"github.com/kawan-labs/kawan/ranking"
 	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/store"
@@ -41,7 +41,10 @@ type Service struct {
 	mu     sync.RWMutex
 	scorer Scorer
 
-	locks [64]sync.Mutex
+	// syncs serialises Sync per agency within this process, so an older version can never
+	// overwrite a newer one in the index. Not for database atomicity: single-document
+	// updates are atomic on both stores.
+	syncs *stripe.Locks
 }
 
 // Options configures a Service.
@@ -53,7 +56,7 @@ type Options struct {
 
 // New returns the service.
 func New(st *store.Agencies, idx search.Index, o Options) *Service {
-	s := &Service{st: st, idx: idx, log: o.Logger, now: o.Now}
+	s := &Service{st: st, idx: idx, log: o.Logger, now: o.Now, syncs: stripe.New(64)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -124,19 +127,11 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func (s *Service) lock(id string) *sync.Mutex {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(id))
-	return &s.locks[h.Sum32()%uint32(len(s.locks))]
-}
-
 // Sync brings the search index in line with the stored agency: indexed when it exists,
 // removed when it does not (or was merged into another); then indexed_version is set with a
 // conditional update, so a newer write is never marked as indexed.
 func (s *Service) Sync(ctx context.Context, id string) error {
-	mu := s.lock(id)
-	mu.Lock()
-	defer mu.Unlock()
+	defer s.syncs.Lock(id)()
 	for range 5 {
 		a, raw, err := s.st.GetRaw(ctx, id)
 		if errors.Is(err, kawan.ErrNotFound) {
