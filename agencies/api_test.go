@@ -89,8 +89,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { _ = ri.Close() })
 	clock := func() time.Time { return f.now }
 	f.reviews = reviews.New(store.NewReviews(f.s.DB()), ri, reviews.Options{Now: clock, Screener: publishAll{}, Exclude: agencies.Exclusion})
-	f.svc = agencies.New(store.NewAgencies(f.s.DB()), f.idx, agencies.Options{Now: clock})
-	f.svc.SetScorer(f.reviews)
+	f.svc = agencies.New(store.NewAgencies(f.s.DB()), f.idx, agencies.Options{Now: clock, Scorer: f.reviews})
 	srv := api.New(api.Deps{Tokens: staticTokens{
 		"admin":  {UserID: "a1", Role: kawan.RoleAdmin},
 		"w1":     {UserID: "w1", Role: kawan.RoleWorker},

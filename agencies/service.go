@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -38,7 +37,6 @@ type Service struct {
 	log *slog.Logger
 	now func() time.Time
 
-	mu     sync.RWMutex
 	scorer Scorer
 
 	// syncs serialises Sync per agency within this process, so an older version can never
@@ -52,11 +50,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// Scorer is the reviews area's explained score (profile and the rating sort); nil
+	// leaves profiles without a score.
+	Scorer Scorer
 }
 
 // New returns the service.
 func New(st *store.Agencies, idx search.Index, o Options) *Service {
-	s := &Service{st: st, idx: idx, log: o.Logger, now: o.Now, syncs: stripe.New(64)}
+	s := &Service{st: st, idx: idx, log: o.Logger, now: o.Now, scorer: o.Scorer, syncs: stripe.New(64)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -66,22 +67,11 @@ func New(st *store.Agencies, idx search.Index, o Options) *Service {
 	return s
 }
 
-// SetScorer connects the reviews area's explained score (profile and the rating sort).
-func (s *Service) SetScorer(sc Scorer) {
-	s.mu.Lock()
-	s.scorer = sc
-	s.mu.Unlock()
-}
-
-func (s *Service) getScorer() Scorer {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.scorer
-}
+func (s *Service) getScorer() Scorer { return s.scorer }
 
 // Exclusion tells ranking that an agency must never be "top rated" (blacklisted, or a
 // licence revoked or cancelled), from its stored document. Install it with
-// reviews.Service.SetExclusion.
+// reviews.Options.Exclude.
 func Exclusion(a store.AgencyRatings) (bool, string) {
 	if a.Raw == nil {
 		return false, ""
