@@ -6,12 +6,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/reviews"
+	"github.com/kawan-labs/kawan/store"
 )
 
 // TestLostRaceLeavesNothing: one account submits reviews of one agency from several
@@ -136,4 +138,58 @@ func flushScreening(t *testing.T, e *env) {
 	if err := e.scr.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSweepRecordsLostScreening: the process stops after a review is stored but before
+// moderation wrote its screening records (they were waiting for the next batch). Another
+// process's sweep records them from the outbox the review was stored with: one audit entry,
+// counted once, the text signature in place; the first process writing
+// its batch after all changes nothing.
+func TestSweepRecordsLostScreening(t *testing.T) {
+	now := time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	e := newEnv(t, moderation.Options{Now: clock, Thresholds: moderation.Thresholds{HoldAt: 0.99, WatchAt: 0.01}}, "ag1")
+	ctx := context.Background()
+	in := reviews.Submission{
+		Ratings:        reviews.RatingsInput{Overall: ptr(2), FeesHonesty: ptr(1), ContractMatch: ptr(2), Treatment: ptr(3), Support: ptr(2)},
+		WouldRecommend: ptr(false), Origin: "PH", Destination: "SG",
+		Text: "Fictional: the agency kept my passport for three months and charged a placement fee nobody explained.",
+	}
+	res, err := e.rev.Submit(ctx, "ag1", reviews.Author{UserID: "u1"}, in, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := e.st.DB()
+	// The other process, eleven minutes later.
+	now = now.Add(11 * time.Minute)
+	audit := store.NewAuditLog(db)
+	scr2 := moderation.NewScreener(store.NewModeration(db), audit, moderation.ScreenerOptions{Thresholds: moderation.Thresholds{HoldAt: 0.99, WatchAt: 0.01}})
+	rev2 := reviews.New(store.NewReviews(db), e.idx, reviews.Options{Now: clock, Screener: scr2})
+	if _, err := rev2.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := scr2.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Helper()
+		h, err := audit.BySubject(ctx, "review:"+res.ID, 10)
+		if err != nil || len(h) != 1 || h[0].Action != "review.screen" {
+			t.Errorf("%s: audit %+v %v", when, h, err)
+		}
+		r, err := store.NewReviews(db).Review(ctx, res.ID)
+		if err != nil || r.Moderation.Outbox != nil {
+			t.Errorf("%s: outbox still there: %+v %v", when, r, err)
+		}
+		stats, err := store.NewModeration(db).Stats(ctx, "2026-11", "2026-11")
+		if err != nil || len(stats) != 1 || stats[0].Counts["received"] != 1 {
+			t.Errorf("%s: counters %+v %v", when, stats, err)
+		}
+		if ids := idsOf(t, db.Collection("mod_signals"), bson.D{{Key: "_id", Value: "sig|" + res.ID}}, ""); len(ids) != 1 {
+			t.Errorf("%s: text signature missing", when)
+		}
+	}
+	check("after the sweep")
+	flushScreening(t, e) // the first process's batch, late
+	check("after the late batch")
 }

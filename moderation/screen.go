@@ -237,9 +237,9 @@ func (o *outbox) add(reviewID string, ob kawan.ModerationOutbox) {
 }
 
 // flush writes the waiting outboxes: the audit entries (each once: its ID is fixed), then
-// removes the outboxes from their reviews, then adds the counters of the outboxes it
-// removed. Counters are added at most once per review: a crash after the removal loses
-// that batch's counts rather than counting twice.
+// removes the outboxes from their reviews, then adds the counters when it removed every
+// one. Counters are added at most once per review: a crash after the removal, or a batch
+// that overlapped the sweep's recovery, loses that batch's counts rather than counting twice.
 func (o *outbox) flush(ctx context.Context) error {
 	o.writing.Lock()
 	defer o.writing.Unlock()
@@ -278,8 +278,15 @@ func (o *outbox) write(ctx context.Context, batch map[string]kawan.ModerationOut
 			return err
 		}
 	}
-	if _, err := o.s.st.ClearOutboxes(ctx, ids); err != nil {
+	cleared, err := o.s.st.ClearOutboxes(ctx, ids)
+	if err != nil {
 		return err
+	}
+	if cleared != len(ids) {
+		// Some were deleted meanwhile or recorded by another process (the sweep, after a
+		// crash): which ones is not known, so this batch is not counted (at most once).
+		o.s.log.Warn("moderation: screening records written elsewhere; batch not counted", "batch", len(ids), "cleared", cleared)
+		return nil
 	}
 	periods := map[string]map[string]int64{}
 	for _, ob := range batch {

@@ -251,9 +251,10 @@ func (m *Moderation) UpdateModeration(ctx context.Context, reviewID string, stat
 }
 
 // ClearOutboxes removes the screening outboxes of the given reviews (moderation has written
-// them) and returns how many it removed. The review's version is not bumped: nothing the
-// search index or a compare-and-set looks at changes.
-func (m *Moderation) ClearOutboxes(ctx context.Context, reviewIDs []string) (int64, error) {
+// them) and returns how many it removed (fewer when a review was deleted meanwhile or
+// another process recorded it). The review's version is not bumped: nothing the search
+// index or a compare-and-set looks at changes.
+func (m *Moderation) ClearOutboxes(ctx context.Context, reviewIDs []string) (int, error) {
 	if len(reviewIDs) == 0 {
 		return 0, nil
 	}
@@ -266,7 +267,7 @@ func (m *Moderation) ClearOutboxes(ctx context.Context, reviewIDs []string) (int
 	if err != nil {
 		return 0, Classify("clear screening outboxes", err)
 	}
-	return res.ModifiedCount, nil
+	return int(res.ModifiedCount), nil
 }
 
 // Review reads one review (with its moderation fields).
