@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,6 +113,46 @@ func TestFraudStateTwoProcesses(t *testing.T) {
 		sigs, err := other.Signatures(ctx, []string{"r00", "r05", "missing"})
 		if err != nil || len(sigs) != 2 || sigs["r05"].Sig[0] != 5 {
 			t.Fatalf("signatures: %v %v", sigs, err)
+		}
+	})
+}
+
+// Erasing an account leaves its ID nowhere in the fraud-signal state: its own submissions
+// are gone, and fingerprint lists, buckets and signatures name the pseudonym.
+func TestEraseAuthorFraudState(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		m := store.NewModeration(s.DB())
+		at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		for i, u := range []string{"u-keep", "u-erase"} {
+			subj := store.FraudSubject{ReviewID: fmt.Sprint("r", i), AgencyID: "ag", AuthorID: u, ClientFP: "fp1", At: at, Overall: 3,
+				Bands: []string{"b|1", "b|2"}, Sig: []int64{1, 2}}
+			if err := m.RecordFraudState(ctx, subj, store.FraudState{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := store.NewPersonalData(s.DB()).EraseAuthor(ctx, "u-erase", "pseudo", false, at); err != nil {
+			t.Fatal(err)
+		}
+		cur, err := s.DB().Collection("mod_signals").Find(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []bson.Raw
+		if err := cur.All(ctx, &docs); err != nil {
+			t.Fatal(err)
+		}
+		pseudo := 0
+		for _, d := range docs {
+			if strings.Contains(d.String(), "u-erase") {
+				t.Errorf("erased account still in %s", d)
+			}
+			if strings.Contains(d.String(), "pseudo") {
+				pseudo++
+			}
+		}
+		if pseudo != 4 { // fp|ag|fp1, lsh|b|1, lsh|b|2, sig|r1
+			t.Errorf("%d documents name the pseudonym, want 4", pseudo)
 		}
 	})
 }
