@@ -100,9 +100,10 @@ type FraudState struct {
 	FPAccounts []string               // accounts seen on the subject's fingerprint for this agency
 	Buckets    map[string][]TextEntry // band key → the reviews in that bucket
 
-	// What the next write drops or leaves alone: expired entries, full buckets and lists.
+	// What the next write drops, leaves alone or inserts: expired entries, full buckets and
+	// lists, and the documents that were there (nil: unknown, as in recovery).
 	expiredAgency, expiredAuthor []string
-	full                         map[string]bool
+	full, found                  map[string]bool
 }
 
 func signalID(kind string, parts ...string) string { return kind + "|" + strings.Join(parts, "|") }
@@ -135,10 +136,11 @@ func (m *Moderation) ReadFraudState(ctx context.Context, s FraudSubject) (FraudS
 	if err := cur.Err(); err != nil {
 		return FraudState{}, Classify("read fraud-signal state", err)
 	}
-	st := FraudState{Buckets: map[string][]TextEntry{}, full: map[string]bool{}}
+	st := FraudState{Buckets: map[string][]TextEntry{}, full: map[string]bool{}, found: map[string]bool{}}
 	own := field(s.ReviewID)
 	for _, raw := range raws {
 		docID, _ := raw.Lookup("_id").StringValueOK()
+		st.found[docID] = true
 		switch {
 		case docID == agencyID, docID == authorID:
 			ev, _ := raw.Lookup("e").DocumentOK()
@@ -202,16 +204,36 @@ func (m *Moderation) ReadFraudState(ctx context.Context, s FraudSubject) (FraudS
 	return st, nil
 }
 
-// RecordFraudState adds subject to the fraud-signal state with one unordered bulk write
-// (idempotent: recording it again changes nothing). st is the state ReadFraudState returned
-// for it (its expired entries are dropped, full buckets left alone); a zero FraudState
-// (recovery, where the reading is gone) adds everything and drops nothing.
+// RecordFraudState adds subject to the fraud-signal state (idempotent: recording it again
+// changes nothing): the documents the reading did not find with one unordered insert (a
+// novel text's buckets, a new account's submissions, its signature), the others with one
+// unordered bulk update. st is the state ReadFraudState returned for it (its expired entries
+// are dropped, full buckets left alone); a zero FraudState (recovery, where the reading is
+// gone) updates everything and drops nothing.
 func (m *Moderation) RecordFraudState(ctx context.Context, s FraudSubject, st FraudState) error {
 	own := field(s.ReviewID)
-	upsert := func(id string, up bson.D) mongo.WriteModel {
-		return mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).SetUpdate(up).SetUpsert(true)
+	var (
+		inserts   []any              // documents the reading did not find: one insert
+		fallbacks []mongo.WriteModel // each insert's update, should the document exist by now
+		updates   []mongo.WriteModel
+	)
+	// add writes a subject document: inserted whole when the reading saw none (a new
+	// document costs one insert for all of them, not a read and a write each), else updated.
+	add := func(id string, doc bson.D, up bson.D) {
+		var model mongo.WriteModel
+		if up != nil {
+			model = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).SetUpdate(up).SetUpsert(true)
+		}
+		if st.found != nil && !st.found[id] {
+			inserts = append(inserts, append(bson.D{{Key: "_id", Value: id}}, doc...))
+			fallbacks = append(fallbacks, model)
+			return
+		}
+		if model != nil {
+			updates = append(updates, model)
+		}
 	}
-	events := func(id string, val bson.D, expired []string) mongo.WriteModel {
+	events := func(id string, val bson.D, expired []string) {
 		up := bson.D{{Key: "$set", Value: bson.D{{Key: "e." + own, Value: val}}}}
 		if len(expired) > 0 {
 			u := bson.D{}
@@ -220,29 +242,48 @@ func (m *Moderation) RecordFraudState(ctx context.Context, s FraudSubject, st Fr
 			}
 			up = append(up, bson.E{Key: "$unset", Value: u})
 		}
-		return upsert(id, up)
+		add(id, bson.D{{Key: "e", Value: bson.D{{Key: own, Value: val}}}}, up)
 	}
-	models := []mongo.WriteModel{
-		events(signalID("agency", s.AgencyID), bson.D{{Key: "t", Value: s.At}, {Key: "o", Value: s.Overall}}, st.expiredAgency),
-		events(signalID("author", s.AuthorID), bson.D{{Key: "t", Value: s.At}, {Key: "a", Value: s.AgencyID}}, st.expiredAuthor),
-	}
+	events(signalID("agency", s.AgencyID), bson.D{{Key: "t", Value: s.At}, {Key: "o", Value: s.Overall}}, st.expiredAgency)
+	events(signalID("author", s.AuthorID), bson.D{{Key: "t", Value: s.At}, {Key: "a", Value: s.AgencyID}}, st.expiredAuthor)
 	if s.ClientFP != "" {
 		if id := signalID("fp", s.AgencyID, s.ClientFP); !st.full[id] {
-			models = append(models, upsert(id, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "u", Value: s.AuthorID}}}}))
+			add(id, bson.D{{Key: "u", Value: bson.A{s.AuthorID}}}, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "u", Value: s.AuthorID}}}})
 		}
 	}
 	entry := TextEntry{ReviewID: s.ReviewID, AgencyID: s.AgencyID, AuthorID: s.AuthorID}
 	for _, b := range s.Bands {
 		if id := signalID("lsh", b); !st.full[id] {
-			models = append(models, upsert(id, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "e", Value: entry}}}}))
+			add(id, bson.D{{Key: "e", Value: bson.A{entry}}}, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "e", Value: entry}}}})
 		}
 	}
 	if len(s.Sig) > 0 {
-		models = append(models, upsert(signalID("sig", s.ReviewID), bson.D{{Key: "$setOnInsert", Value: bson.D{
-			{Key: "a", Value: s.AgencyID}, {Key: "u", Value: s.AuthorID}, {Key: "o", Value: s.Overall}, {Key: "s", Value: s.Sig}}}}))
+		sig := bson.D{{Key: "a", Value: s.AgencyID}, {Key: "u", Value: s.AuthorID}, {Key: "o", Value: s.Overall}, {Key: "s", Value: s.Sig}}
+		if st.found != nil {
+			// A new review's signature is new: inserted, and a duplicate means it is recorded.
+			inserts, fallbacks = append(inserts, append(bson.D{{Key: "_id", Value: signalID("sig", s.ReviewID)}}, sig...)), append(fallbacks, nil)
+		} else {
+			add(signalID("sig", s.ReviewID), nil, bson.D{{Key: "$setOnInsert", Value: sig}})
+		}
 	}
-	for attempt := 0; ; attempt++ {
-		_, err := m.signals.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	if len(inserts) > 0 {
+		_, err := m.signals.InsertMany(ctx, inserts, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		switch {
+		case err == nil:
+		case errors.As(err, &bwe) && bwe.WriteConcernError == nil && onlyDuplicates(bwe):
+			// Written by another submission since the reading: update those instead.
+			for _, we := range bwe.WriteErrors {
+				if f := fallbacks[we.Index]; f != nil {
+					updates = append(updates, f)
+				}
+			}
+		default:
+			return Classify("record fraud-signal state", err)
+		}
+	}
+	for attempt := 0; len(updates) > 0; attempt++ {
+		_, err := m.signals.BulkWrite(ctx, updates, options.BulkWrite().SetOrdered(false))
 		if err == nil {
 			break
 		}

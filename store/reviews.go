@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/internal/bounded"
 )
 
 // Reviews is the repository of reviews and what hangs off them: the author's current
@@ -29,6 +30,9 @@ type Reviews struct {
 	votes    *mongo.Collection
 	sync     *mongo.Collection
 	agencies *mongo.Collection
+	// known remembers agencies found to exist: agency documents are never deleted (a merged
+	// agency stays, marked), so a positive answer cannot go stale in any process.
+	known *bounded.Map[bool]
 }
 
 // NewReviews returns the reviews repository of db.
@@ -36,6 +40,7 @@ func NewReviews(db *mongo.Database) *Reviews {
 	return &Reviews{
 		c: db.Collection("reviews"), keys: db.Collection("review_keys"), idem: db.Collection("idempotency"),
 		votes: db.Collection("review_votes"), sync: db.Collection("review_sync"), agencies: db.Collection("agencies"),
+		known: bounded.New[bool](100_000),
 	}
 }
 
@@ -59,8 +64,12 @@ func reviewIndexes(ctx context.Context, db *mongo.Database) error {
 
 func id(v string) bson.D { return bson.D{{Key: "_id", Value: v}} }
 
-// AgencyExists reports whether an agency document with this ID exists.
+// AgencyExists reports whether an agency document with this ID exists (read once per
+// agency and process: agency documents are never deleted).
 func (s *Reviews) AgencyExists(ctx context.Context, agencyID string) (bool, error) {
+	if _, ok := s.known.Get(agencyID); ok {
+		return true, nil
+	}
 	err := s.agencies.FindOne(ctx, id(agencyID), options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return false, nil
@@ -68,6 +77,7 @@ func (s *Reviews) AgencyExists(ctx context.Context, agencyID string) (bool, erro
 	if err != nil {
 		return false, Classify("find agency", err)
 	}
+	s.known.Put(agencyID, true)
 	return true, nil
 }
 
