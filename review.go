@@ -74,6 +74,22 @@ type Moderation struct {
 	// transition whose audit entry is missing did happen. A few per review: each needs a
 	// moderator's decision, an appeal (one per decision) or the flag threshold.
 	Transitions []string `json:"-" bson:"transitions,omitempty"`
+	// Outbox is what screening still has to record once the review is stored: inserted with
+	// the review, moved on (audit entry, transparency counters) and removed by moderation
+	// right after; a review that still carries one is recorded again by the reconciler's sweep.
+	Outbox *ModerationOutbox `json:"-" bson:"outbox,omitempty"`
+}
+
+// ModerationOutbox is the record of a review's screening that travels with the review
+// document until moderation has written it where it belongs (no multi-document transactions).
+type ModerationOutbox struct {
+	Audit AuditEntry `bson:"audit"`
+	// Counts are the transparency counters of the screening (month of Audit.At).
+	Counts map[string]int64 `bson:"counts"`
+	// Queue is the moderation queue the review joins: "held", "watch" or "".
+	Queue string `bson:"queue,omitempty"`
+	// Sig is the review's text fingerprint (MinHash), recorded in the fraud-signal state.
+	Sig []int64 `bson:"sig,omitempty"`
 }
 
 // AppealDecided reports whether the last decision was made after the author appealed: such
@@ -200,10 +216,22 @@ type Screening struct {
 	HoldReasons []string
 }
 
-// Screener is the decision point every new review passes through before it is stored
-// (implemented by moderation.Service). Reviews never bypass it.
+// Assessment is moderation's verdict on a submitted review, computed from reads only: the
+// screening, and the outbox the review is stored with.
+type Assessment struct {
+	Screening
+	Outbox *ModerationOutbox
+	// State is what the assessment read, for Record (opaque outside moderation).
+	State any
+}
+
+// Screener is the decision point every new review passes through (implemented by
+// moderation.Screener). Reviews never bypass it. Assess writes nothing; Record writes what
+// the assessment implies once the review is stored, idempotently (keyed by the review ID):
+// a review that is never stored leaves nothing behind.
 type Screener interface {
-	Screen(ctx context.Context, r *Review) (Screening, error)
+	Assess(ctx context.Context, r *Review) (Assessment, error)
+	Record(ctx context.Context, r *Review, a Assessment) error
 }
 
 // ReviewSyncer brings the public read model (search index) and the agency aggregates in

@@ -35,9 +35,11 @@ func (s staticTokens) VerifyAccessToken(_ context.Context, tok string) (kawan.Pr
 // publishAll stands in for moderation's screener: it publishes everything unchanged.
 type publishAll struct{}
 
-func (publishAll) Screen(_ context.Context, r *kawan.Review) (kawan.Screening, error) {
-	return kawan.Screening{Status: kawan.ReviewPublished, PublicText: r.Text}, nil
+func (publishAll) Assess(_ context.Context, r *kawan.Review) (kawan.Assessment, error) {
+	return kawan.Assessment{Screening: kawan.Screening{Status: kawan.ReviewPublished, PublicText: r.Text}}, nil
 }
+
+func (publishAll) Record(context.Context, *kawan.Review, kawan.Assessment) error { return nil }
 
 // swappable is a search.Index whose backend can be swapped, to take the real Bleve index
 // down (closed) and bring it back (reopened) under a running service.
@@ -86,11 +88,8 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { _ = ri.Close() })
 	clock := func() time.Time { return f.now }
-	f.reviews = reviews.New(store.NewReviews(f.s.DB()), ri, reviews.Options{Now: clock})
-	f.reviews.SetScreener(publishAll{})
-	f.reviews.SetExclusion(agencies.Exclusion)
-	f.svc = agencies.New(store.NewAgencies(f.s.DB()), f.idx, agencies.Options{Now: clock})
-	f.svc.SetScorer(f.reviews)
+	f.reviews = reviews.New(store.NewReviews(f.s.DB()), ri, reviews.Options{Now: clock, Screener: publishAll{}, Exclude: agencies.Exclusion})
+	f.svc = agencies.New(store.NewAgencies(f.s.DB()), f.idx, agencies.Options{Now: clock, Scorer: f.reviews})
 	srv := api.New(api.Deps{Tokens: staticTokens{
 		"admin":  {UserID: "a1", Role: kawan.RoleAdmin},
 		"w1":     {UserID: "w1", Role: kawan.RoleWorker},

@@ -13,14 +13,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/internal/stripe"
 	"github.com/kawan-labs/kawan/ranking"
 	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/store"
@@ -39,10 +38,12 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	mu     sync.RWMutex
 	scorer Scorer
 
-	locks [64]sync.Mutex
+	// syncs serialises Sync per agency within this process, so an older version can never
+	// overwrite a newer one in the index. Not for database atomicity: single-document
+	// updates are atomic on both stores.
+	syncs *stripe.Locks
 }
 
 // Options configures a Service.
@@ -50,11 +51,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// Scorer is the reviews area's explained score (profile and the rating sort); nil
+	// leaves profiles without a score.
+	Scorer Scorer
 }
 
 // New returns the service.
 func New(st *store.Agencies, idx search.Index, o Options) *Service {
-	s := &Service{st: st, history: st.History(), idx: idx, log: o.Logger, now: o.Now}
+	s := &Service{st: st, history: st.History(), idx: idx, log: o.Logger, now: o.Now, scorer: o.Scorer, syncs: stripe.New(64)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -64,22 +68,11 @@ func New(st *store.Agencies, idx search.Index, o Options) *Service {
 	return s
 }
 
-// SetScorer connects the reviews area's explained score (profile and the rating sort).
-func (s *Service) SetScorer(sc Scorer) {
-	s.mu.Lock()
-	s.scorer = sc
-	s.mu.Unlock()
-}
-
-func (s *Service) getScorer() Scorer {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.scorer
-}
+func (s *Service) getScorer() Scorer { return s.scorer }
 
 // Exclusion tells ranking that an agency must never be "top rated" (blacklisted, or a
 // licence revoked or cancelled), from its stored document. Install it with
-// reviews.Service.SetExclusion.
+// reviews.Options.Exclude.
 func Exclusion(a store.AgencyRatings) (bool, string) {
 	if a.Raw == nil {
 		return false, ""
@@ -125,19 +118,11 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func (s *Service) lock(id string) *sync.Mutex {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(id))
-	return &s.locks[h.Sum32()%uint32(len(s.locks))]
-}
-
 // Sync brings the search index in line with the stored agency: indexed when it exists,
 // removed when it does not (or was merged into another); then indexed_version is set with a
 // conditional update, so a newer write is never marked as indexed.
 func (s *Service) Sync(ctx context.Context, id string) error {
-	mu := s.lock(id)
-	mu.Lock()
-	defer mu.Unlock()
+	defer s.syncs.Lock(id)()
 	for range 5 {
 		a, raw, err := s.st.GetRaw(ctx, id)
 		if errors.Is(err, kawan.ErrNotFound) {

@@ -67,7 +67,9 @@ type App struct {
 	ReviewIndex search.ReviewIndex
 
 	// ---- moderation service field: keep this marker ----
-	// Moderation screens every review and reply, runs the moderator queue and the lifecycle.
+	// Screener screens every new review (Assess before the insert, Record after);
+	// Moderation runs the moderator queue and the lifecycle.
+	Screener   *moderation.Screener
 	Moderation *moderation.Service
 
 	// ---- stats and help service fields: keep this marker ----
@@ -91,7 +93,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a := &App{Config: cfg, Log: log}
 	st, err := store.Open(ctx, store.Options{
 		URI: cfg.MongoURI, Database: cfg.MongoDatabase, DataDir: cfg.DataDir,
-		Logger: log.With("component", "store"),
+		Logger: log.With("component", "store"), Monitor: cfg.StoreMonitor,
 	})
 	if err != nil {
 		return nil, err
@@ -116,41 +118,44 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	var modules []api.Module
 
+	// Every service is built once, with what it needs, in dependency order: fx; moderation's
+	// screener (it depends on no service) and reviews; moderation's lifecycle (it syncs through
+	// reviews); agencies (scored by reviews); accounts (erasure and export reach reviews);
+	// help and statistics (fed by fx); the browser pages (they use all of them).
 	// ---- fx (remittances) wiring: keep this marker ----
 	if err := a.wireFx(ctx, &modules); err != nil {
 		a.Close(context.Background())
 		return nil, err
 	}
-	// Stats is wired below; give it the live rates and quotes once New is done.
-	defer a.hookFxIntoStats()
-
-	// ---- agencies and search wiring: keep this marker ----
-	if err := a.wireAgencies(ctx, &deps, &modules); err != nil {
-		a.Close(context.Background())
-		return nil, err
-	}
-	// Reviews is wired below; connect the two once New is done (see hookAgenciesIntoReviews).
-	defer a.hookAgenciesIntoReviews()
-
-	// ---- auth wiring: keep this marker ----
-	if err := a.wireAuth(ctx, &deps, &modules); err != nil {
-		a.Close(context.Background())
-		return nil, err
-	}
-	// Moderation, reviews and the export are wired below; connect them once New is done.
-	defer a.hookAuth()
 
 	// ---- reviews and ranking wiring: keep this marker ----
-	if err := a.wireReviews(ctx, &deps, &modules); err != nil {
+	if err := a.wireReviews(ctx, &deps); err != nil {
 		a.Close(context.Background())
 		return nil, err
 	}
 
 	// ---- moderation wiring: keep this marker ----
-	a.wireModeration(&modules)
+	a.wireModeration()
+
+	// ---- agencies and search wiring: keep this marker ----
+	if err := a.wireAgencies(); err != nil {
+		a.Close(context.Background())
+		return nil, err
+	}
+
+	// ---- auth wiring: keep this marker ----
+	if err := a.wireAuth(ctx, &deps); err != nil {
+		a.Close(context.Background())
+		return nil, err
+	}
 
 	// ---- stats and help wiring: keep this marker ----
-	a.wireStats(&deps, &modules)
+	a.wireStats()
+
+	modules = append(modules, &api.AgenciesModule{Svc: a.Agencies}, &api.RegistryModule{Sources: a.Registry},
+		&api.FollowsModule{Svc: a.Follows}, a.AuthAPI,
+		&api.ReviewsModule{Svc: a.Reviews, Fingerprint: a.AuthAPI.Fingerprint, AccountSince: a.Auth.AccountCreated},
+		&api.ModerationModule{Svc: a.Moderation}, &api.HelpModule{Svc: a.Help}, &api.StatsModule{Svc: a.Stats})
 
 	// ---- frontend wiring (last: it may use every service above): keep this marker ----
 	if err := a.wireFrontend(&deps, &modules); err != nil {
@@ -160,11 +165,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 
 	a.Server = api.New(deps, modules...)
 
+	// Demo data last: the wiring is complete, so demo reviews are screened and counted like
+	// any others.
 	if cfg.Demo {
 		if err := a.loadDemo(ctx); err != nil {
 			a.Close(context.Background())
 			return nil, err
 		}
+		a.announceDemoAccounts()
 	}
 	return a, nil
 }
@@ -217,10 +225,11 @@ func (a *App) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// wireReviews opens the review index and builds the reviews service, its routes and its
-// reconciler. Moderation connects its Screener with a.Reviews.SetScreener; until it does,
-// every review is held.
-func (a *App) wireReviews(ctx context.Context, deps *api.Deps, modules *[]api.Module) error {
+// wireReviews opens the review index and builds moderation's screener (the decision point
+// of every new review; it depends on no other service: representatives' fingerprints come
+// from the accounts store) and the reviews service with it, and their background jobs (the
+// screener's batched records, the reviews reconciler).
+func (a *App) wireReviews(ctx context.Context, deps *api.Deps) error {
 	cfg := a.Config
 	idx, err := search.OpenReviews(ctx, search.Options{Dir: filepath.Join(cfg.DataDir, "search"), MeiliURL: cfg.MeiliURL, MeiliAPIKey: cfg.MeiliAPIKey})
 	if err != nil {
@@ -229,22 +238,31 @@ func (a *App) wireReviews(ctx context.Context, deps *api.Deps, modules *[]api.Mo
 	a.ReviewIndex = idx
 	a.closers = append(a.closers, func(context.Context) error { return idx.Close() })
 	deps.Ready["review index"] = idx
-	ro := reviews.Options{Logger: a.Log.With("component", "reviews")}
+	db := a.Store.DB()
+	a.Screener = moderation.NewScreener(store.NewModeration(db), store.NewAuditLog(db), moderation.ScreenerOptions{
+		Thresholds:      moderation.Thresholds{HoldAt: cfg.ModerationHoldAt, WatchAt: cfg.ModerationWatchAt},
+		Representatives: auth.NewRepresentatives(store.NewUsers(db)),
+		Logger:          a.Log.With("component", "moderation"),
+	})
+	a.AddJob(a.Screener.Run)
+	a.closers = append(a.closers, a.Screener.Flush)
+	ro := reviews.Options{Logger: a.Log.With("component", "reviews"), Screener: a.Screener, ReplyScreener: moderation.ScreenReply,
+		Exclude: agencies.Exclusion}
 	if !a.Store.Embedded() {
 		ro.MaxConcurrentSubmissions = 64 // a real MongoDB takes concurrent writers
 	}
-	a.Reviews = reviews.New(store.NewReviews(a.Store.DB()), idx, ro)
-	*modules = append(*modules, &api.ReviewsModule{Svc: a.Reviews, Fingerprint: a.AuthAPI.Fingerprint, AccountSince: a.Auth.AccountCreated})
+	a.Reviews = reviews.New(store.NewReviews(db), idx, ro)
 	a.AddJob(func(ctx context.Context) { a.Reviews.Reconcile(ctx, reviews.ReconcileOptions{}) })
 	return nil
 }
 
-// wireAgencies builds the agency registry service on the agency index (a.Search), its
-// routes and its reconciler (re-indexes agencies whose indexed_version is behind, which
-// also carries review aggregates into search).
-func (a *App) wireAgencies(ctx context.Context, deps *api.Deps, modules *[]api.Module) error {
-	a.Agencies = agencies.New(store.NewAgencies(a.Store.DB()), a.Search, agencies.Options{Logger: a.Log.With("component", "agencies")})
-	*modules = append(*modules, &api.AgenciesModule{Svc: a.Agencies})
+// wireAgencies builds the agency registry service on the agency index (a.Search), scored
+// by the reviews area, its reconciler (re-indexes agencies whose indexed_version is behind,
+// which also carries review aggregates into search), the scheduled registry sources
+// (KAWAN_REGISTRY_SOURCES) and follows.
+func (a *App) wireAgencies() error {
+	a.Agencies = agencies.New(store.NewAgencies(a.Store.DB()), a.Search, agencies.Options{Logger: a.Log.With("component", "agencies"),
+		Scorer: a.Reviews})
 	a.AddJob(func(ctx context.Context) { a.Agencies.Reconcile(ctx, agencies.ReconcileOptions{}) })
 	specs := make([]agencies.SourceSpec, 0, len(a.Config.RegistrySources))
 	for _, rs := range a.Config.RegistrySources {
@@ -256,22 +274,9 @@ func (a *App) wireAgencies(ctx context.Context, deps *api.Deps, modules *[]api.M
 		return fmt.Errorf("KAWAN_REGISTRY_SOURCES: %w", err)
 	}
 	a.Registry = reg
-	*modules = append(*modules, &api.RegistryModule{Sources: reg})
 	a.Follows = agencies.NewFollows(a.Agencies, store.NewWatches(a.Store.DB()))
-	*modules = append(*modules, &api.FollowsModule{Svc: a.Follows})
 	a.AddJob(reg.Run)
 	return nil
-}
-
-// hookAgenciesIntoReviews gives the agency profile and the rating sort the reviews area's
-// explained score, and tells ranking which agencies may never be top rated (blacklisted, or
-// a licence revoked or cancelled). It runs when New returns, after both are wired.
-func (a *App) hookAgenciesIntoReviews() {
-	if a.Agencies == nil || a.Reviews == nil {
-		return
-	}
-	a.Agencies.SetScorer(a.Reviews)
-	a.Reviews.SetExclusion(agencies.Exclusion)
 }
 
 // wireFrontend builds the browser pages from whichever services are wired above and
@@ -299,29 +304,27 @@ func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 	return nil
 }
 
-// wireModeration builds the moderation service, makes it the decision point of every new
-// review (a.Reviews.SetScreener) and reply, and adds its routes. The self-review signal
-// stays off until the auth area calls a.Moderation.SetRepresentatives.
-func (a *App) wireModeration(modules *[]api.Module) {
+// wireModeration builds moderation's review lifecycle (queue, decisions, flags, appeals),
+// which syncs reviews after every transition, and its audit recovery job.
+func (a *App) wireModeration() {
 	cfg := a.Config
 	a.Moderation = moderation.New(store.NewModeration(a.Store.DB()), store.NewAuditLog(a.Store.DB()), a.Reviews, moderation.Options{
 		Thresholds:    moderation.Thresholds{HoldAt: cfg.ModerationHoldAt, WatchAt: cfg.ModerationWatchAt},
 		FlagThreshold: cfg.ModerationFlags,
 		Logger:        a.Log.With("component", "moderation"),
 	})
-	a.Reviews.SetScreener(a.Moderation)
-	a.Reviews.SetReplyScreener(a.Moderation.ScreenReply)
-	*modules = append(*modules, &api.ModerationModule{Svc: a.Moderation})
 	a.AddJob(a.Moderation.RunAuditRecovery)
 }
 
 // wireAuth builds the accounts service (signing keys and fingerprint secret from the
 // environment or the data directory), its routes, the token verifier and the rate
 // limiter every route passes through, and its background job (revocation sync, key
-// rotation, clean-up).
-func (a *App) wireAuth(ctx context.Context, deps *api.Deps, modules *[]api.Module) error {
+// rotation, clean-up). Erasure detaches or removes the account's reviews, votes, flags and
+// moderation state (store.PersonalData) and re-syncs the reviews; the export includes them.
+func (a *App) wireAuth(ctx context.Context, deps *api.Deps) error {
 	cfg := a.Config
 	db := a.Store.DB()
+	pd := store.NewPersonalData(db)
 	svc, err := auth.New(store.NewUsers(db), auth.Options{
 		DataDir: cfg.DataDir, JWTKeys: cfg.JWTKeys, FingerprintKey: cfg.FingerprintKey,
 		Logger: a.Log.With("component", "auth"), Audit: store.NewAuditLog(db),
@@ -329,8 +332,10 @@ func (a *App) wireAuth(ctx context.Context, deps *api.Deps, modules *[]api.Modul
 		Params:       a.passwordParams(),
 		// No e-mail or SMS sender exists yet: reset links are written to files under the
 		// data directory (the development outbox; see docs/auth.md).
-		Outbox:  auth.FileOutbox{Dir: filepath.Join(cfg.DataDir, "outbox"), Log: a.Log.With("component", "auth").Info},
-		BaseURL: cfg.BaseURL,
+		Outbox:       auth.FileOutbox{Dir: filepath.Join(cfg.DataDir, "outbox"), Log: a.Log.With("component", "auth").Info},
+		BaseURL:      cfg.BaseURL,
+		ReviewEraser: &reviewEraser{pd: pd, syncer: a.Reviews, log: a.Log},
+		Exports:      []auth.ExportSource{{Func: func(ctx context.Context, userID string) (any, error) { return pd.Export(ctx, userID) }}},
 	})
 	if err != nil {
 		return err
@@ -342,21 +347,18 @@ func (a *App) wireAuth(ctx context.Context, deps *api.Deps, modules *[]api.Modul
 	a.AuthAPI = &api.AuthModule{Svc: svc}
 	deps.Tokens = svc
 	deps.Limiter = a.AuthAPI
-	*modules = append(*modules, a.AuthAPI)
 	a.AddJob(svc.Run)
 	return nil
 }
 
-// wireStats builds the help directory and the open-data statistics and their routes. The
-// statistics read published reviews and agency sanctions straight from the store, and use
-// the sample exchange rates and no remittance history until fx connects its own
-// (a.Stats.SetRates, a.Stats.SetCosts).
-func (a *App) wireStats(deps *api.Deps, modules *[]api.Module) {
+// wireStats builds the help directory and the open-data statistics. The statistics read
+// published reviews and agency sanctions straight from the store, convert with the live fx
+// mid-market rates, and record the remittance cost history from fx's quotes.
+func (a *App) wireStats() {
 	a.Help = help.New(store.NewHelpEntries(a.Store.DB()), help.Options{})
 	src := store.NewStatsSource(a.Store.DB())
 	a.Stats = stats.New(src, src, nil, nil, stats.Options{K: a.Config.StatsK, Refresh: a.Config.StatsRefresh,
-		Logger: a.Log.With("component", "stats")})
-	*modules = append(*modules, &api.HelpModule{Svc: a.Help}, &api.StatsModule{Svc: a.Stats})
+		Logger: a.Log.With("component", "stats"), FX: a.FX.Snapshot, Costs: store.NewRemittanceCosts(a.Store.DB())})
 	a.AddJob(a.Stats.Run)
 }
 
@@ -380,13 +382,4 @@ func (a *App) wireFx(ctx context.Context, modules *[]api.Module) error {
 	*modules = append(*modules, &api.FXModule{Svc: svc})
 	a.AddJob(svc.Run)
 	return nil
-}
-
-// hookFxIntoStats gives the open-data statistics the live fx snapshot: its mid-market rates
-// replace the sample rate table, and its quotes at the RPW reference amounts build the
-// remittance cost history that stats records itself (store.RemittanceCosts).
-func (a *App) hookFxIntoStats() {
-	if a.FX != nil && a.Stats != nil {
-		a.Stats.SetFX(a.FX.Snapshot, store.NewRemittanceCosts(a.Store.DB()))
-	}
 }

@@ -54,5 +54,10 @@ func (a *App) loadDemo(ctx context.Context) error {
 		}
 		a.Log.Info("demo data loaded", "part", l.name, "took", time.Since(start).Round(time.Millisecond))
 	}
+	// On every start, not once: the demo agency representative needs an agency, which a
+	// loader (or an import) may have added since the accounts were first made.
+	if err := a.ensureDemoAccounts(ctx); err != nil {
+		a.Log.Warn("demo accounts", "err", err)
+	}
 	return nil
 }

@@ -183,7 +183,19 @@ func (s *Service) SetRole(ctx context.Context, admin kawan.Principal, userID str
 // address and user agent from this month or earlier ones). Moderation compares a new
 // review's fingerprint with them to detect an agency reviewing itself.
 func (s *Service) RepresentativeFingerprints(ctx context.Context, agencyID string) ([]string, error) {
-	sig, err := s.RepresentativeSignals(ctx, agencyID)
+	return Representatives{s.st}.RepresentativeFingerprints(ctx, agencyID)
+}
+
+// Representatives answers the same questions about representatives from the accounts
+// store alone, so that moderation's screener can be built before the accounts service.
+type Representatives struct{ st *store.Users }
+
+// NewRepresentatives returns the representatives directory of the accounts store.
+func NewRepresentatives(st *store.Users) Representatives { return Representatives{st} }
+
+// RepresentativeFingerprints is Service.RepresentativeFingerprints.
+func (d Representatives) RepresentativeFingerprints(ctx context.Context, agencyID string) ([]string, error) {
+	sig, err := d.RepresentativeSignals(ctx, agencyID)
 	return sig.Fingerprints, err
 }
 
@@ -198,6 +210,12 @@ type RepSignals struct {
 // RepresentativeSignals returns the fingerprints and contact hashes of an agency's
 // representatives. It reads agency_reps and the accounts by _id (cheap on FerretDB).
 func (s *Service) RepresentativeSignals(ctx context.Context, agencyID string) (RepSignals, error) {
+	return Representatives{s.st}.RepresentativeSignals(ctx, agencyID)
+}
+
+// RepresentativeSignals is Service.RepresentativeSignals.
+func (d Representatives) RepresentativeSignals(ctx context.Context, agencyID string) (RepSignals, error) {
+	s := d
 	var out RepSignals
 	ids, err := s.st.Reps(ctx, agencyID)
 	if err != nil {

@@ -28,15 +28,6 @@ type ExportSource struct {
 	Func ExportFunc
 }
 
-// SetReviewEraser connects erasure to the reviews area.
-func (s *Service) SetReviewEraser(e ReviewEraser) { s.eraser = e }
-
-// AddExportSource adds an area's data to every export under name; with an empty name, a
-// map the source returns is merged into the top level.
-func (s *Service) AddExportSource(name string, f ExportFunc) {
-	s.export = append(s.export, ExportSource{Name: name, Func: f})
-}
-
 // AccountExport is the account's own part of GET /v1/me/export.
 type AccountExport struct {
 	Account       kawan.User         `json:"account"`

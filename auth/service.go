@@ -75,6 +75,11 @@ type Options struct {
 	BaseURL string
 	// AgencyExists checks an agency ID before a claim is accepted (nil: any non-empty ID).
 	AgencyExists func(ctx context.Context, id string) (bool, error)
+	// ReviewEraser detaches or removes an erased account's reviews (the reviews area).
+	ReviewEraser ReviewEraser
+	// Exports are other areas' data added to every export: under Name, or, with an empty
+	// Name, a map the source returns merged into the top level.
+	Exports []ExportSource
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
 }
@@ -173,7 +178,8 @@ func New(st *store.Users, o Options) (*Service, error) {
 	s := &Service{
 		st: st, tokens: NewTokens(ks, o.Now), fp: NewFingerprinter(secret), audit: o.Audit, log: o.Logger,
 		params: o.Params, now: o.Now, limits: newLocalLimiter(o.Rules), hashSem: make(chan struct{}, o.MaxConcurrentHashes),
-		exists: o.AgencyExists, revoked: map[string]time.Time{}, verified: map[string]verifiedToken{},
+		exists: o.AgencyExists, eraser: o.ReviewEraser, export: append([]ExportSource(nil), o.Exports...),
+		revoked: map[string]time.Time{}, verified: map[string]verifiedToken{},
 		outbox: o.Outbox, baseURL: strings.TrimRight(o.BaseURL, "/"), resetSem: make(chan struct{}, 16),
 	}
 	var rnd [24]byte

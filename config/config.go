@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
+
 	"github.com/kawan-labs/kawan"
 )
 
@@ -49,6 +51,10 @@ type Config struct {
 	StatsK int
 	// StatsRefresh is how often the open-data statistics are recomputed.
 	StatsRefresh time.Duration
+
+	// StoreMonitor, when set, observes every database command (tests and benchmarks count
+	// operations with it; not read from the environment).
+	StoreMonitor *event.CommandMonitor
 }
 
 // Option documents one environment variable: its name, default and meaning, and how it is parsed.

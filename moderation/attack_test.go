@@ -220,9 +220,8 @@ func TestAttackSuite(t *testing.T) {
 	for i := range 40 {
 		agencies = append(agencies, fmt.Sprintf("ag%02d", i))
 	}
-	e := newEnv(t, moderation.Options{Now: clock.Now}, agencies...)
-	e.mod.SetRepresentatives(reps{"ag09": {"fp-rep-ag09"}})
-	e.rev.SetScreener(timedScreener{e.mod})
+	e := newEnvWith(t, moderation.Options{Now: clock.Now}, reps{"ag09": {"fp-rep-ag09"}},
+		func(s kawan.Screener) kawan.Screener { return timedScreener{s} }, agencies...)
 	stream := buildStream(rand.New(rand.NewPCG(7, 2026)), nGenuine)
 	res := map[string]*tally{}
 	var heldGenuine []string
@@ -296,12 +295,12 @@ func TestAttackSuite(t *testing.T) {
 }
 
 // timedScreener measures the time spent screening (reported with the progress lines).
-type timedScreener struct{ m *moderation.Service }
+type timedScreener struct{ kawan.Screener }
 
 var screenNanos atomic.Int64
 
-func (t timedScreener) Screen(ctx context.Context, r *kawan.Review) (kawan.Screening, error) {
+func (t timedScreener) Assess(ctx context.Context, r *kawan.Review) (kawan.Assessment, error) {
 	st := time.Now()
 	defer func() { screenNanos.Add(int64(time.Since(st))) }()
-	return t.m.Screen(ctx, r)
+	return t.Screener.Assess(ctx, r)
 }

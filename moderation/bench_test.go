@@ -66,7 +66,7 @@ func BenchmarkLSHLookupMemory100k(b *testing.B) {
 	}
 }
 
-// BenchmarkScreenStore: screening one review end to end (all signals, state in the
+// BenchmarkScreenStore: screening one review end to end (Assess and Record) (all signals, state in the
 // embedded FerretDB) against N stored text fingerprints. N defaults to 10 000;
 // KAWAN_BENCH_FINGERPRINTS=100000 for the figure in docs/moderation.md.
 func BenchmarkScreenStore(b *testing.B) {
@@ -100,7 +100,11 @@ func BenchmarkScreenStore(b *testing.B) {
 		r := &kawan.Review{ID: fmt.Sprintf("bench%d", i), AgencyID: "ag1", AuthorID: fmt.Sprintf("bu%d", i), ClientFP: fmt.Sprintf("fp%d", i%7),
 			Ratings: kawan.Ratings{Overall: 4, FeesHonesty: 3, ContractMatch: 4, Treatment: 4, Support: 3},
 			Text:    texts[(i*7919)%n] + " Edited.", CreatedAt: time.Now().UTC()}
-		if _, err := e.mod.Screen(ctx, r); err != nil {
+		a, err := e.scr.Assess(ctx, r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.scr.Record(ctx, r, a); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -31,9 +31,11 @@ func (s staticTokens) VerifyAccessToken(_ context.Context, tok string) (kawan.Pr
 // publishAll stands in for moderation's screener: it publishes everything unchanged.
 type publishAll struct{}
 
-func (publishAll) Screen(_ context.Context, r *kawan.Review) (kawan.Screening, error) {
-	return kawan.Screening{Status: kawan.ReviewPublished, PublicText: r.Text}, nil
+func (publishAll) Assess(_ context.Context, r *kawan.Review) (kawan.Assessment, error) {
+	return kawan.Assessment{Screening: kawan.Screening{Status: kawan.ReviewPublished, PublicText: r.Text}}, nil
 }
+
+func (publishAll) Record(context.Context, *kawan.Review, kawan.Assessment) error { return nil }
 
 func reviewsServer(t *testing.T) (*apitest.Client, *store.Store) {
 	t.Helper()
@@ -43,8 +45,7 @@ func reviewsServer(t *testing.T) (*apitest.Client, *store.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = idx.Close() })
-	svc := reviews.New(store.NewReviews(s.DB()), idx, reviews.Options{})
-	svc.SetScreener(publishAll{})
+	svc := reviews.New(store.NewReviews(s.DB()), idx, reviews.Options{Screener: publishAll{}})
 	for _, id := range []string{"ag1", "ag2"} {
 		if _, err := s.DB().Collection("agencies").InsertOne(context.Background(), bson.D{{Key: "_id", Value: id}, {Key: "version", Value: int64(1)}}); err != nil {
 			t.Fatal(err)

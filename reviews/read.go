@@ -150,9 +150,7 @@ func (s *Service) Score(ctx context.Context, a store.AgencyRatings) (ranking.Sco
 }
 
 func (s *Service) summary(a store.AgencyRatings, p ranking.Prior) AgencyRatings {
-	s.mu.RLock()
 	exclude := s.exclude
-	s.mu.RUnlock()
 	ex, why := exclude(a)
 	out := AgencyRatings{
 		AgencyID: a.ID, Reviews: a.Ratings.Count, Stars: a.Ratings.Stars, WouldRecommend: a.Ratings.Recommend,
@@ -213,9 +211,7 @@ func (s *Service) TopRated(ctx context.Context, limit int) ([]ranking.Score, err
 }
 
 func (s *Service) inputs(ctx context.Context) ([]ranking.Input, error) {
-	s.mu.RLock()
 	exclude := s.exclude
-	s.mu.RUnlock()
 	var ins []ranking.Input
 	err := s.st.EachAgencyRatings(ctx, func(a store.AgencyRatings) error {
 		ex, why := exclude(a)
@@ -267,7 +263,7 @@ func (s *Service) Prior(ctx context.Context) (ranking.Prior, error) {
 }
 
 // defaultExclude reads the agency fields that mean "never top rated": a blacklisting or a
-// revoked licence. The agencies area may replace it with SetExclusion.
+// revoked licence. Options.Exclude replaces it (app gives agencies.Exclusion).
 func defaultExclude(a store.AgencyRatings) (bool, string) {
 	if a.Raw == nil {
 		return false, ""

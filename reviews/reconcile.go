@@ -2,6 +2,7 @@ package reviews
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/kawan-labs/kawan"
@@ -51,6 +52,9 @@ func (s *Service) Reconcile(ctx context.Context, o ReconcileOptions) {
 		if _, err := s.DrainQueue(ctx, o.Every); err != nil && ctx.Err() == nil {
 			s.log.Warn("reviews: reconcile queue", "err", err)
 		}
+		if err := s.forgetFinished(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("reviews: forget finished count ops", "err", err)
+		}
 		if time.Now().After(nextSweep) {
 			nextSweep = time.Now().Add(o.SweepEvery)
 			if n, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
@@ -98,6 +102,9 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			if err := s.SyncReview(ctx, id); err != nil {
 				return n, err
 			}
+			if err := s.recordScreening(ctx, id); err != nil {
+				return n, err
+			}
 			n++
 		}
 		if last == "" {
@@ -105,6 +112,30 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		}
 		after = last
 	}
+}
+
+// outboxGrace is how old a review's screening outbox must be before the sweep records it
+// again: the submission records it within milliseconds, and moderation writes it within
+// a second.
+const outboxGrace = 10 * time.Minute
+
+// recordScreening records the screening of a review whose outbox stayed (the process
+// stopped between the insert and the record, or the record failed); Record is idempotent.
+func (s *Service) recordScreening(ctx context.Context, id string) error {
+	if s.screener == nil {
+		return nil
+	}
+	r, err := s.st.Review(ctx, id)
+	if errors.Is(err, kawan.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.Moderation.Outbox == nil || s.now().Sub(r.CreatedAt) < outboxGrace {
+		return nil
+	}
+	return s.screener.Record(ctx, r, kawan.Assessment{})
 }
 
 // RebuildIfEmpty indexes every published review when the index holds none (a new or lost

@@ -26,6 +26,10 @@ type RepairReport struct {
 // runs concurrently with it may be counted twice until the next repair.
 func (s *Service) RepairAggregates(ctx context.Context) (RepairReport, error) {
 	var rep RepairReport
+	// Finished ops this process still has agencies remember are not damage: drop them first.
+	if err := s.forgetFinished(ctx); err != nil {
+		return rep, err
+	}
 	totals := map[string]*kawan.ReviewAggregates{}
 	type fix struct {
 		id string

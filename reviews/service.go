@@ -1,6 +1,6 @@
 // Package reviews is where workers' reviews of recruitment agencies are submitted, replied
-// to, voted on and read. Every new review passes moderation's Screener before it is stored
-// (without one, every review is held); published reviews are copied to the search index,
+// to, voted on and read. Every new review passes moderation's Screener (Assess before it is
+// stored, Record after; without one, every review is held); published reviews are copied to the search index,
 // the public read model; each review's ratings and fees move its agency's aggregates exactly
 // once (SyncReview).
 package reviews
@@ -13,12 +13,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/internal/stripe"
+	"github.com/kawan-labs/kawan/ranking"
 	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/store"
 )
@@ -34,31 +35,34 @@ type Service struct {
 	log *slog.Logger
 	now func() time.Time
 
-	mu            sync.RWMutex
 	screener      kawan.Screener
 	replyScreener ReplyScreener
 	exclude       func(a store.AgencyRatings) (bool, string)
 
-	// locks serialise SyncReview per review within this process, so an older version can
-	// never overwrite a newer one in the index.
-	locks [64]sync.Mutex
+	// syncs serialises SyncReview per review within this process, so an older version can
+	// never overwrite a newer one in the index. It is not for database atomicity: every
+	// single-document update is atomic on both stores.
+	syncs *stripe.Locks
 	// writers bounds the submissions writing at once (see maxConcurrentSubmissions).
 	writers chan struct{}
 	// syncing coalesces best-effort syncs of one review: review id → "written again while
 	// a sync was running" (see syncBestEffort).
 	syncingMu sync.Mutex
 	syncing   map[string]bool
-	prior     priorCache
-	top       topCache
+	// forget holds, per agency, count ops applied and finished whose IDs the agency still
+	// remembers; the next update of that agency's aggregates drops them in the same command.
+	forgetMu sync.Mutex
+	forget   map[string][]string
+	prior    priorCache
+	top      topCache
 }
 
 // maxConcurrentSubmissions is the default bound on submissions writing at once in this
-// process (Options.MaxConcurrentSubmissions). A submission is some twenty-four database
-// operations; on the embedded store every write takes SQLite's single write lock, and more
-// writers only add lock waits (SQLite's busy handler sleeps in steps of up to 100 ms):
-// with scripts/load at 100 clients, a bound of 4 (or 2) acknowledged 558-577 reviews in
-// 20 s against 477 unbounded, and votes' p50 fell from 97 to 14-28 ms. Others wait their
-// turn until their request's context ends.
+// process (Options.MaxConcurrentSubmissions). On the embedded store every write takes
+// SQLite's single write lock, and more writers only add lock waits (SQLite's busy handler
+// sleeps in steps of up to 100 ms): with scripts/load at 100 clients, a bound of 4 (or 2)
+// acknowledged 558-577 reviews in 20 s against 477 unbounded, and votes' p50 fell from 97
+// to 14-28 ms. Others wait their turn until their request's context ends.
 const maxConcurrentSubmissions = 4
 
 // Options configures a Service.
@@ -69,11 +73,20 @@ type Options struct {
 	// MaxConcurrentSubmissions bounds submissions writing at once; 0 means 4, right for
 	// the embedded store (a MongoDB replica set takes many more).
 	MaxConcurrentSubmissions int
+	// Screener is moderation's decision point for new reviews; nil holds every review
+	// ("awaiting_screening").
+	Screener kawan.Screener
+	// ReplyScreener screens agencies' replies; nil holds every reply.
+	ReplyScreener ReplyScreener
+	// Exclude tells from its stored document that an agency must never be "top rated"
+	// (ranking's rule, agencies.Exclusion); nil uses the blacklisting and licence fields.
+	Exclude func(a store.AgencyRatings) (bool, string)
 }
 
-// New returns the service. Call SetScreener before serving: until then every review is held.
+// New returns the service.
 func New(st *store.Reviews, idx search.ReviewIndex, o Options) *Service {
-	s := &Service{st: st, idx: idx, log: o.Logger, now: o.Now, exclude: defaultExclude,
+	s := &Service{st: st, idx: idx, log: o.Logger, now: o.Now, screener: o.Screener, replyScreener: o.ReplyScreener,
+		exclude: o.Exclude, syncs: stripe.New(64),
 		writers: make(chan struct{}, cmp.Or(max(o.MaxConcurrentSubmissions, 0), maxConcurrentSubmissions))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -81,29 +94,10 @@ func New(st *store.Reviews, idx search.ReviewIndex, o Options) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.exclude == nil {
+		s.exclude = defaultExclude
+	}
 	return s
-}
-
-// SetScreener sets moderation's decision point for new reviews.
-func (s *Service) SetScreener(sc kawan.Screener) {
-	s.mu.Lock()
-	s.screener = sc
-	s.mu.Unlock()
-}
-
-// SetReplyScreener sets moderation's screening of reply text.
-func (s *Service) SetReplyScreener(f ReplyScreener) {
-	s.mu.Lock()
-	s.replyScreener = f
-	s.mu.Unlock()
-}
-
-// SetExclusion sets how ranking tells that an agency must never be "top rated" (revoked
-// licence, blacklisting) from its stored document.
-func (s *Service) SetExclusion(f func(a store.AgencyRatings) (bool, string)) {
-	s.mu.Lock()
-	s.exclude = f
-	s.mu.Unlock()
 }
 
 // Author is who submits a review, as the API knows them.
@@ -130,12 +124,18 @@ const staleClaim = 30 * time.Second
 // the same author of the same agency replaces the earlier one as a new version (the earlier
 // is kept, superseded). With an idempotency key, a retry of the same request returns the
 // first result and never creates a second review.
+//
+// One pass, top to bottom: validate → claim the idempotency key → assess (moderation's
+// verdict, from reads only) → insert the review with its moderation state and screening
+// outbox → make it the author's current review (a submission that loses this race deletes
+// its review, and nothing else was written) → record the side effects (moderation's, each
+// idempotent) → supersede the earlier version → sync the index (best effort).
 func (s *Service) Submit(ctx context.Context, agencyID string, author Author, in Submission, idemKey string) (Result, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
 	if idemKey != "" && !validIdempotencyKey(idemKey) {
 		return Result{}, kawan.Invalid("Idempotency-Key", "must be 1 to 200 printable ASCII characters")
 	}
-	fields, err := in.validate(now)
+	r, err := in.validate(now)
 	if err != nil {
 		return Result{}, err
 	}
@@ -153,104 +153,101 @@ func (s *Service) Submit(ctx context.Context, agencyID string, author Author, in
 	} else if !ok {
 		return Result{}, fmt.Errorf("reviews: agency %s: %w", agencyID, kawan.ErrNotFound)
 	}
-	reviewID := kawan.NewID()
-	var claimKey string
+	r.ID, r.AgencyID, r.AuthorID = kawan.NewID(), agencyID, author.UserID
+	r.ClientFP, r.AuthorSince = author.ClientFP, author.Since.UTC()
+	r.Status, r.CreatedAt, r.UpdatedAt, r.Version = kawan.ReviewSubmitted, now, now, 1
+
+	claimKey := ""
 	if idemKey != "" {
 		claimKey = store.IdempotencyID(author.UserID, idemKey)
-		rec, claimed, err := s.st.ClaimIdempotency(ctx, store.Idempotency{Key: claimKey, RequestHash: requestHash(agencyID, in),
-			ReviewID: reviewID, ClaimedAt: now}, staleClaim)
-		if err != nil {
-			return Result{}, err
+		id, replay, err := s.claim(ctx, claimKey, requestHash(agencyID, in), r.ID, now)
+		if err != nil || replay != nil {
+			return ptrOr(replay), err
 		}
-		if rec.RequestHash != requestHash(agencyID, in) {
-			return Result{}, kawan.Invalid("Idempotency-Key", "was already used for a different request")
-		}
-		if !claimed && !rec.Done {
-			return Result{}, fmt.Errorf("reviews: a request with this Idempotency-Key is still being processed, retry shortly: %w", kawan.ErrConflict)
-		}
-		if r, err := s.st.Review(ctx, rec.ReviewID); err == nil {
-			// Done earlier, or a crashed attempt that got as far as storing the review.
-			_ = s.st.FinishIdempotency(ctx, claimKey)
-			return Result{ID: r.ID, Status: r.Status, Replayed: true}, nil
-		} else if !errors.Is(err, kawan.ErrNotFound) {
-			return Result{}, err
-		}
-		reviewID = rec.ReviewID
+		r.ID = id
 	}
-	res, err := s.create(ctx, reviewID, agencyID, author, fields, now)
+	a := s.assess(ctx, &r)
+	res, err := s.store(ctx, &r)
 	if err != nil {
 		if claimKey != "" {
 			_ = s.st.ReleaseIdempotency(context.WithoutCancel(ctx), claimKey)
 		}
 		return Result{}, err
 	}
-	if claimKey != "" {
-		if err := s.st.FinishIdempotency(ctx, claimKey); err != nil {
-			s.log.Warn("reviews: finish idempotency key", "review", res.ID, "err", err)
+	if s.screener != nil {
+		if err := s.screener.Record(ctx, &r, a); err != nil {
+			s.log.Warn("reviews: record screening; the reconciler's sweep will retry", "review", r.ID, "err", err)
 		}
 	}
+	if r.PreviousID != "" {
+		if _, err := s.st.Supersede(ctx, r.PreviousID, now); err != nil {
+			s.log.Warn("reviews: supersede earlier version", "review", r.PreviousID, "err", err)
+		}
+		s.syncBestEffort(ctx, r.PreviousID)
+	}
+	s.syncNew(ctx, &r)
 	return res, nil
 }
 
-func (s *Service) create(ctx context.Context, reviewID, agencyID string, author Author, r kawan.Review, now time.Time) (Result, error) {
-	prev, err := s.st.CurrentReviewID(ctx, agencyID, author.UserID)
-	if err != nil {
-		return Result{}, err
+func ptrOr(r *Result) Result {
+	if r == nil {
+		return Result{}
 	}
-	r.ID, r.AgencyID, r.AuthorID = reviewID, agencyID, author.UserID
-	r.ClientFP, r.AuthorSince, r.PreviousID = author.ClientFP, author.Since.UTC(), prev
-	r.Status, r.CreatedAt, r.UpdatedAt, r.Version = kawan.ReviewSubmitted, now, now, 1
-	s.screen(ctx, &r)
-	if err := s.st.InsertReview(ctx, &r); err != nil {
-		return Result{}, err
-	}
-	ok, err := s.st.SetCurrentReview(ctx, agencyID, author.UserID, prev, r.ID)
-	if err != nil || !ok {
-		// Never published nor indexed yet: removing it leaves nothing behind.
-		_ = s.st.DeleteReview(context.WithoutCancel(ctx), r.ID)
-		if err == nil {
-			err = fmt.Errorf("reviews: another review of this agency by you was submitted at the same moment: %w", kawan.ErrConflict)
-		}
-		return Result{}, err
-	}
-	if prev != "" {
-		if _, err := s.st.Supersede(ctx, prev, now); err != nil {
-			s.log.Warn("reviews: supersede earlier version", "review", prev, "err", err)
-		}
-		s.syncBestEffort(ctx, prev)
-	}
-	s.syncBestEffort(ctx, r.ID)
-	return Result{ID: r.ID, Status: r.Status}, nil
+	return *r
 }
 
-// screen runs the screener on r (its Text still the author's text) and applies the verdict.
+// claim claims the idempotency key for the review reviewID. It returns the review ID to
+// use (a crashed earlier attempt's, when its claim is taken over), or the earlier result
+// when the request was already done.
+func (s *Service) claim(ctx context.Context, key, hash, reviewID string, now time.Time) (string, *Result, error) {
+	rec, claimed, err := s.st.ClaimIdempotency(ctx, store.Idempotency{Key: key, RequestHash: hash, ReviewID: reviewID, ClaimedAt: now}, staleClaim)
+	if err != nil {
+		return "", nil, err
+	}
+	if rec.RequestHash != hash {
+		return "", nil, kawan.Invalid("Idempotency-Key", "was already used for a different request")
+	}
+	if claimed && rec.ReviewID == reviewID {
+		return reviewID, nil, nil // a new key: nothing to look up
+	}
+	// Done earlier, still running, or a crashed attempt that got as far as storing the
+	// review: the stored review is the answer.
+	if r, err := s.st.Review(ctx, rec.ReviewID); err == nil {
+		return "", &Result{ID: r.ID, Status: r.Status, Replayed: true}, nil
+	} else if !errors.Is(err, kawan.ErrNotFound) {
+		return "", nil, err
+	}
+	if !claimed {
+		return "", nil, fmt.Errorf("reviews: a request with this Idempotency-Key is still being processed, retry shortly: %w", kawan.ErrConflict)
+	}
+	return rec.ReviewID, nil, nil
+}
+
+// assess runs the screener's assessment on r (its Text still the author's text) and applies
+// the verdict: status, public text, moderation state and the outbox it is stored with.
 // It fails closed: no screener, a screener error or an unexpected verdict holds the review.
-func (s *Service) screen(ctx context.Context, r *kawan.Review) {
-	s.mu.RLock()
-	sc := s.screener
-	s.mu.RUnlock()
-	hold := func(reason string) {
+func (s *Service) assess(ctx context.Context, r *kawan.Review) kawan.Assessment {
+	hold := func(reason string) kawan.Assessment {
 		r.Status = kawan.ReviewHeld
 		r.Moderation.HoldReasons = append(r.Moderation.HoldReasons, reason)
 		r.Moderation.OriginalText = r.Text
+		return kawan.Assessment{}
 	}
-	if sc == nil {
-		hold("awaiting_screening")
-		return
+	if s.screener == nil {
+		return hold("awaiting_screening")
 	}
-	v, err := sc.Screen(ctx, r)
+	a, err := s.screener.Assess(ctx, r)
 	if err != nil {
 		s.log.Warn("reviews: screening failed; review held", "review", r.ID, "err", err)
-		hold("screening_failed")
-		return
+		return hold("screening_failed")
 	}
-	original := r.Text
+	v, original := a.Screening, r.Text
 	r.Moderation.FraudScore, r.Moderation.Signals, r.Moderation.HoldReasons, r.Moderation.Redacted =
 		v.FraudScore, v.Signals, v.HoldReasons, v.Redacted
+	r.Moderation.Outbox = a.Outbox
 	switch {
 	case v.PublicText == "" && original != "":
 		hold("screening_returned_no_text")
-		return
 	case v.Status == kawan.ReviewPublished:
 		r.Status = kawan.ReviewPublished
 		r.Text = v.PublicText
@@ -259,6 +256,74 @@ func (s *Service) screen(ctx context.Context, r *kawan.Review) {
 		r.Text = v.PublicText
 		// Moderators see the original until they decide; then moderation deletes it.
 		r.Moderation.OriginalText = original
+	}
+	return a
+}
+
+// store inserts r and makes it the author's current review of its agency (r.PreviousID is
+// then the version it replaces). A published review is inserted with its count op (its
+// contribution to the agency's aggregates, applied by the sync); any other is inserted as
+// already in line with the index (it is not there). On a lost race the review is deleted.
+func (s *Service) store(ctx context.Context, r *kawan.Review) (Result, error) {
+	if r.Status == kawan.ReviewPublished {
+		d, err := ranking.Contribution(r)
+		if err != nil {
+			return Result{}, fmt.Errorf("reviews: submit: %w", err)
+		}
+		r.CountOp = &kawan.CountOp{ID: kawan.NewID(), Add: true, Delta: d}
+	} else {
+		r.IndexedVersion = r.Version
+	}
+	if err := s.st.InsertReview(ctx, r); err != nil {
+		return Result{}, err
+	}
+	prev, ok, err := s.st.BecomeCurrent(ctx, r.AgencyID, r.AuthorID, r.ID)
+	if err != nil || !ok {
+		// Nothing else was written for it: removing it leaves nothing behind.
+		_ = s.st.DeleteReview(context.WithoutCancel(ctx), r.ID)
+		if err == nil {
+			err = fmt.Errorf("reviews: another review of this agency by you was submitted at the same moment: %w", kawan.ErrConflict)
+		}
+		return Result{}, err
+	}
+	if prev != "" {
+		r.PreviousID = prev
+		if err := s.st.SetPrevious(ctx, r.ID, prev); err != nil {
+			s.log.Warn("reviews: link earlier version", "review", r.ID, "err", err)
+		}
+	}
+	return Result{ID: r.ID, Status: r.Status}, nil
+}
+
+// syncNew brings a review just stored into the index and its agency's aggregates without
+// reading it back: a published one is counted (its count op applied to the agency),
+// indexed, and marked counted and indexed in one update; any other was stored in line.
+// Anything unusual (it changed meanwhile, the index failed) goes the general way.
+func (s *Service) syncNew(ctx context.Context, r *kawan.Review) {
+	if r.CountOp == nil {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	op := *r.CountOp
+	if err := s.applyCountOp(ctx, r.AgencyID, op); err != nil {
+		s.log.Warn("reviews: count new review; the reconciler will retry", "review", r.ID, "err", err)
+		s.queueForSync(ctx, r.ID)
+		return
+	}
+	indexed := s.idx.IndexReviews(ctx, PublicDoc(r)) == nil
+	done, err := s.st.FinishNewCountOp(ctx, r.ID, r.Version, op, indexed)
+	if err == nil {
+		s.finishedCountOp(r.AgencyID, op.ID)
+	}
+	if err != nil || !done || !indexed {
+		s.syncBestEffort(ctx, r.ID)
+	}
+}
+
+// queueForSync leaves a review to the reconciler.
+func (s *Service) queueForSync(ctx context.Context, reviewID string) {
+	if _, err := s.st.MarkPending(ctx, reviewID, s.now().UTC()); err != nil {
+		s.log.Warn("reviews: queue review for the reconciler", "review", reviewID, "err", err)
 	}
 }
 
@@ -300,9 +365,7 @@ func (s *Service) syncBestEffort(ctx context.Context, reviewID string) {
 			return
 		}
 		if pass == maxSyncPasses {
-			if _, err := s.st.MarkPending(ctx, reviewID, s.now().UTC()); err != nil {
-				s.log.Warn("reviews: queue review for the reconciler", "review", reviewID, "err", err)
-			}
+			s.queueForSync(ctx, reviewID)
 			return
 		}
 	}
@@ -315,10 +378,4 @@ func requestHash(agencyID string, in Submission) string {
 	}{agencyID, in})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
-}
-
-func (s *Service) lock(id string) *sync.Mutex {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(id))
-	return &s.locks[h.Sum32()%uint32(len(s.locks))]
 }

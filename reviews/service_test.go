@@ -23,15 +23,17 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 // contains "HOLD", and replaces "+63 917 555 0101" with [removed].
 type publishScreener struct{ calls int }
 
-func (p *publishScreener) Screen(ctx context.Context, r *kawan.Review) (kawan.Screening, error) {
+func (p *publishScreener) Assess(ctx context.Context, r *kawan.Review) (kawan.Assessment, error) {
 	p.calls++
 	text := strings.ReplaceAll(r.Text, "+63 917 555 0101", "[removed]")
 	st := kawan.ReviewPublished
 	if strings.Contains(r.Text, "HOLD") {
 		st = kawan.ReviewHeld
 	}
-	return kawan.Screening{Status: st, PublicText: text, Redacted: text != r.Text}, nil
+	return kawan.Assessment{Screening: kawan.Screening{Status: st, PublicText: text, Redacted: text != r.Text}}, nil
 }
+
+func (p *publishScreener) Record(context.Context, *kawan.Review, kawan.Assessment) error { return nil }
 
 type fixture struct {
 	svc *Service
@@ -49,10 +51,11 @@ func newFixture(t *testing.T, s *store.Store, screen bool) *fixture {
 	}
 	t.Cleanup(func() { _ = idx.Close() })
 	f := &fixture{st: store.NewReviews(s.DB()), s: s, idx: idx, now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
-	f.svc = New(f.st, idx, Options{Now: func() time.Time { return f.now }})
+	o := Options{Now: func() time.Time { return f.now }}
 	if screen {
-		f.svc.SetScreener(&publishScreener{})
+		o.Screener = &publishScreener{}
 	}
+	f.svc = New(f.st, idx, o)
 	for _, id := range []string{"ag1", "ag2"} {
 		if _, err := s.DB().Collection("agencies").InsertOne(context.Background(),
 			bson.D{{Key: "_id", Value: id}, {Key: "name", Value: "Fictional " + id}, {Key: "version", Value: int64(1)}}); err != nil {
@@ -394,9 +397,10 @@ func TestReplies(t *testing.T) {
 			t.Errorf("second reply: %v", err)
 		}
 		// With moderation's reply screener, a clean reply is published and indexed.
-		f.svc.SetReplyScreener(func(ctx context.Context, text string) (kawan.Screening, error) {
-			return kawan.Screening{Status: kawan.ReviewPublished, PublicText: text}, nil
-		})
+		f.svc = New(f.st, f.idx, Options{Now: f.svc.now, Screener: f.svc.screener,
+			ReplyScreener: func(ctx context.Context, text string) (kawan.Screening, error) {
+				return kawan.Screening{Status: kawan.ReviewPublished, PublicText: text}, nil
+			}})
 		res2, _ := f.svc.Submit(ctx, "ag1", Author{UserID: "author2"}, sub(3), "")
 		if _, err := f.svc.Reply(ctx, rep, res2.ID, "Thank you.", "not a language!"); err == nil {
 			t.Error("reply with an invalid language accepted")
@@ -456,7 +460,11 @@ func TestUnpublishVerifyAndRepublish(t *testing.T) {
 		if a.Count != 1 || a.Sums.Overall != 1 {
 			t.Errorf("after publishing the held review: %+v", a)
 		}
-		// Ops remembered on the agency are forgotten once finished.
+		// Ops remembered on the agency are forgotten once finished (at the agency's next
+		// count op, or by the reconciler's next pass).
+		if err := f.svc.forgetFinished(ctx); err != nil {
+			t.Fatal(err)
+		}
 		raw := f.agency(t, "ag1").Raw
 		if vals, _ := raw.Lookup("ratings_ops").Array().Values(); len(vals) != 0 {
 			t.Errorf("agency remembers %d finished ops", len(vals))

@@ -66,9 +66,7 @@ func (s *Service) Reply(ctx context.Context, p kawan.Principal, reviewID, text, 
 		return ReplyResult{}, fmt.Errorf("reviews: you may reply only to reviews of the agency you represent: %w", kawan.ErrForbidden)
 	}
 	reply := kawan.Reply{Text: text, Lang: lang, AuthorID: p.UserID, Status: kawan.ReviewHeld, CreatedAt: s.now().UTC().Truncate(1e6)}
-	s.mu.RLock()
 	screen := s.replyScreener
-	s.mu.RUnlock()
 	if screen != nil {
 		v, err := screen(ctx, text)
 		switch {

@@ -22,9 +22,7 @@ import (
 // is flipped and the op cleared. A crash at any point leaves a count_op that the next sync
 // finishes.
 func (s *Service) SyncReview(ctx context.Context, id string) error {
-	mu := s.lock(id)
-	mu.Lock()
-	defer mu.Unlock()
+	defer s.syncs.Lock(id)()
 	seq, err := s.st.MarkPending(ctx, id, s.now().UTC())
 	if err != nil {
 		return err
@@ -112,18 +110,74 @@ func (s *Service) settleCount(ctx context.Context, r *kawan.Review) error {
 }
 
 func (s *Service) finishOp(ctx context.Context, r *kawan.Review, op kawan.CountOp) error {
-	if err := s.st.ApplyCountOp(ctx, r.AgencyID, op); err != nil {
+	if err := s.applyCountOp(ctx, r.AgencyID, op); err != nil {
 		return err
 	}
 	if err := s.st.FinishCountOp(ctx, r.ID, op); err != nil {
 		return err
 	}
-	if err := s.st.ForgetCountOp(ctx, r.AgencyID, op.ID); err != nil {
-		// Harmless: a remembered op ID only blocks re-applying that (finished) op.
-		s.log.Warn("reviews: forget count op", "agency", r.AgencyID, "err", err)
+	s.finishedCountOp(r.AgencyID, op.ID)
+	return nil
+}
+
+// maxForget bounds the finished op IDs kept per agency before they are dropped on their own.
+const maxForget = 64
+
+// applyCountOp applies op to the agency, dropping the agency's finished op IDs in the same
+// command (a remembered op ID only blocks re-applying that op, so keeping some after a
+// crash is harmless; kawan repair-aggregates clears them).
+func (s *Service) applyCountOp(ctx context.Context, agencyID string, op kawan.CountOp) error {
+	s.forgetMu.Lock()
+	forget := s.forget[agencyID]
+	delete(s.forget, agencyID)
+	s.forgetMu.Unlock()
+	err := s.st.ApplyCountOp(ctx, agencyID, op, forget...)
+	if err != nil {
+		s.forgetMu.Lock()
+		if s.forget == nil {
+			s.forget = map[string][]string{}
+		}
+		s.forget[agencyID] = append(s.forget[agencyID], forget...)
+		s.forgetMu.Unlock()
+		return err
 	}
 	s.prior.invalidate()
 	return nil
+}
+
+// forgetFinished drops the finished op IDs agencies still remember (one update per agency).
+func (s *Service) forgetFinished(ctx context.Context) error {
+	s.forgetMu.Lock()
+	pending := s.forget
+	s.forget = nil
+	s.forgetMu.Unlock()
+	for agencyID, ids := range pending {
+		if err := s.st.ForgetCountOp(ctx, agencyID, ids...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finishedCountOp notes that the agency may forget opID (at its next count op).
+func (s *Service) finishedCountOp(agencyID, opID string) {
+	s.forgetMu.Lock()
+	if s.forget == nil {
+		s.forget = map[string][]string{}
+	}
+	ids := append(s.forget[agencyID], opID)
+	if len(ids) < maxForget {
+		s.forget[agencyID] = ids
+		ids = nil
+	} else {
+		delete(s.forget, agencyID)
+	}
+	s.forgetMu.Unlock()
+	if len(ids) > 0 {
+		if err := s.st.ForgetCountOp(context.Background(), agencyID, ids...); err != nil {
+			s.log.Warn("reviews: forget count ops", "agency", agencyID, "err", err)
+		}
+	}
 }
 
 // PublicDoc is the public, PII-free form of a published review: what the index holds and

@@ -22,17 +22,6 @@ type CostRecorder interface {
 	RecordCosts(ctx context.Context, obs []CostObservation) error
 }
 
-// SetFX connects the fx area: snapshot returns the current quote snapshot (fx.Service.Snapshot),
-// whose mid-market rates then convert amounts to USD and whose quotes at the 200 and 500
-// USD-equivalent reference amounts are recorded in rec at every statistics refresh, building
-// the remittance cost history.
-func (s *Service) SetFX(snapshot func() *fx.Snapshot, rec CostRecorder) {
-	s.fxSnap = snapshot
-	s.costRec = rec
-	s.costs = rec
-	s.rates = fxRates{snapshot}
-}
-
 // fxRates reads USD mid-market rates from the current fx snapshot.
 type fxRates struct{ snapshot func() *fx.Snapshot }
 

@@ -77,8 +77,8 @@ func TestRemittanceHistoryStore(t *testing.T) {
 		day1 := demofeeds.Epoch
 		now := day1
 		snap := demoSnapshot(t, day1)
-		svc := stats.New(store.NewStatsSource(st.DB()), nil, nil, nil, stats.Options{Now: func() time.Time { return now }})
-		svc.SetFX(func() *fx.Snapshot { return snap }, rec)
+		svc := stats.New(store.NewStatsSource(st.DB()), nil, nil, nil, stats.Options{Now: func() time.Time { return now },
+			FX: func() *fx.Snapshot { return snap }, Costs: rec})
 		if _, err := svc.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}

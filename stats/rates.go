@@ -8,7 +8,7 @@ import (
 )
 
 // SampleRates is a fixed table of approximate mid-market rates (units per 1 USD), SAMPLE
-// DATA used until the fx area's live rates are connected (Service.SetRates). Tables that
+// DATA used until the fx area's live rates are connected (Options.FX). Tables that
 // used it say so (rates.sample = true).
 type SampleRates struct{}
 

@@ -68,6 +68,12 @@ type Options struct {
 	MaxReports int
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// FX, when set, is the fx area's current quote snapshot (fx.Service.Snapshot): its
+	// mid-market rates convert amounts to USD, and its quotes at the 200 and 500
+	// USD-equivalent reference amounts are recorded in Costs at every refresh, building the
+	// remittance cost history. Without it the sample rates and the given sources are used.
+	FX    func() *fx.Snapshot
+	Costs CostRecorder
 	// protection is protectFull outside tests; the weaker modes exist so tests can prove
 	// that the differencing attacks they run do succeed against weaker protection.
 	protection protectionMode
@@ -119,14 +125,15 @@ func New(facts FactSource, agencies AgencySource, rates RateSource, costs CostSo
 	if rates == nil {
 		rates = SampleRates{}
 	}
-	return &Service{facts: facts, agencies: agencies, rates: rates, costs: costs, opt: o}
+	s := &Service{facts: facts, agencies: agencies, rates: rates, costs: costs, opt: o}
+	if o.FX != nil {
+		s.fxSnap, s.rates = o.FX, fxRates{o.FX}
+	}
+	if o.Costs != nil {
+		s.costRec, s.costs = o.Costs, o.Costs
+	}
+	return s
 }
-
-// SetCosts connects the remittance quote history (fx) once it is available.
-func (s *Service) SetCosts(c CostSource) { s.costs = c }
-
-// SetRates connects the fx mid-market rates once they are available.
-func (s *Service) SetRates(r RateSource) { s.rates = r }
 
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.opt.Now() }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -48,6 +49,27 @@ func (l *AuditLog) AppendOnce(ctx context.Context, e kawan.AuditEntry) error {
 		return nil
 	}
 	return Classify("append audit entry", err)
+}
+
+// AppendManyOnce records entries (their IDs set) with one unordered insert; entries already
+// there (same ID) are left as they are.
+func (l *AuditLog) AppendManyOnce(ctx context.Context, entries []kawan.AuditEntry) error {
+	docs := make([]any, 0, len(entries))
+	for _, e := range entries {
+		if e.ID == "" {
+			return fmt.Errorf("store: append audit entries once: no ID")
+		}
+		docs = append(docs, e)
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	_, err := l.c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	var bwe mongo.BulkWriteException
+	if errors.As(err, &bwe) && bwe.WriteConcernError == nil && onlyDuplicates(bwe) {
+		return nil
+	}
+	return Classify("append audit entries", err)
 }
 
 // BySubject lists the entries about one subject, oldest first (at most limit, ≤ 1000).

@@ -17,20 +17,15 @@ import (
 // Moderation is the repository of moderation: review status transitions (on "reviews"),
 // the moderation queue with leases ("mod_queue"), user flags ("review_flags"), appeals
 // ("mod_appeals"), per-month transparency counters ("mod_stats"), and the fraud-signal
-// state every process shares: per-agency and per-author recent submissions ("mod_agency",
-// "mod_author"), accounts per client fingerprint and agency ("mod_fp"), and the text
-// fingerprints of every review (MinHash signatures in "mod_sig", LSH buckets in "mod_lsh").
+// state every process shares ("mod_signals", store/moderation_state.go): per-agency and
+// per-author recent submissions, accounts per client fingerprint and agency, and the text
+// fingerprints of every review (MinHash signatures and LSH buckets).
 //
 // Everything on a hot path is read and written by _id (composite where needed), in single
 // atomic updates (FerretDB v1 has no transactions and pushes down only _id equality).
 type Moderation struct {
 	reviews *mongo.Collection
-	agency  *mongo.Collection
-	author  *mongo.Collection
-	fp      *mongo.Collection
-	lsh     *mongo.Collection
-	sigs    *mongo.Collection
-	cache   *chainCache
+	signals *mongo.Collection
 	sigMemo *bounded.Map[StoredSignature]
 	queue   *mongo.Collection
 	flags   *mongo.Collection
@@ -42,8 +37,7 @@ type Moderation struct {
 // NewModeration returns the moderation repository of db.
 func NewModeration(db *mongo.Database) *Moderation {
 	return &Moderation{
-		reviews: db.Collection("reviews"), agency: db.Collection("mod_agency_log"), author: db.Collection("mod_author_log"),
-		fp: db.Collection("mod_fp_log"), lsh: db.Collection("mod_lsh"), sigs: db.Collection("mod_sig"), cache: newChainCache(), sigMemo: newSigCache(maxCachedSignatures),
+		reviews: db.Collection("reviews"), signals: db.Collection("mod_signals"), sigMemo: newSigCache(maxCachedSignatures),
 		queue: db.Collection("mod_queue"), flags: db.Collection("review_flags"), appeals: db.Collection("mod_appeals"),
 		stats: db.Collection("mod_stats"), tokens: db.Collection("mod_transitions"),
 	}
@@ -254,6 +248,26 @@ func (m *Moderation) UpdateModeration(ctx context.Context, reviewID string, stat
 		return nil, Classify("update review moderation", err)
 	}
 	return &after, nil
+}
+
+// ClearOutboxes removes the screening outboxes of the given reviews (moderation has written
+// them) and returns how many it removed (fewer when a review was deleted meanwhile or
+// another process recorded it). The review's version is not bumped: nothing the search
+// index or a compare-and-set looks at changes.
+func (m *Moderation) ClearOutboxes(ctx context.Context, reviewIDs []string) (int, error) {
+	if len(reviewIDs) == 0 {
+		return 0, nil
+	}
+	in := make(bson.A, len(reviewIDs))
+	for i, r := range reviewIDs {
+		in[i] = r
+	}
+	res, err := m.reviews.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: in}}}, {Key: "moderation.outbox", Value: bson.D{{Key: "$exists", Value: true}}}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "moderation.outbox", Value: ""}}}})
+	if err != nil {
+		return 0, Classify("clear screening outboxes", err)
+	}
+	return int(res.ModifiedCount), nil
 }
 
 // Review reads one review (with its moderation fields).

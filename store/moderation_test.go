@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,60 +58,101 @@ func TestTransitionTokenLeftByACrash(t *testing.T) {
 	})
 }
 
-// TestRecordBandsTwoProcesses: two repositories on one database (two processes, each with
-// its own cache of bucket heads) record texts in the same LSH buckets. Each sees the
-// entries the other wrote (checked against a model of the buckets); no entry is lost or
-// written twice; buckets stop at MaxBucket.
-func TestRecordBandsTwoProcesses(t *testing.T) {
+// TestFraudStateTwoProcesses: two repositories on one database (two processes, each with
+// its own signature cache) record reviews in the same LSH buckets, agency and fingerprint.
+// Each reads what the other wrote (checked against a model); recording a review twice
+// changes nothing; buckets stop at MaxBucket.
+func TestFraudStateTwoProcesses(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a, b := store.NewModeration(s.DB()), store.NewModeration(s.DB())
-		keys := []string{"t|band0|x", "t|band1|y", "t|band2|z"}
+		keys := []string{"band0|x", "band1|y", "band2|z"}
 		model := map[string][]string{}
+		at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 		for i := 0; i < 3*store.MaxBucket; i++ {
 			m := a
 			if i%2 == 1 {
-				m = b // b's cached heads are behind whatever a wrote
+				m = b
 			}
-			use := keys[:1+i%3]
-			e := store.TextEntry{ReviewID: fmt.Sprintf("r%02d", i), AgencyID: "ag", AuthorID: fmt.Sprintf("u%d", i)}
-			got, err := m.RecordBands(ctx, use, e)
+			subj := store.FraudSubject{ReviewID: fmt.Sprintf("r%02d", i), AgencyID: "ag", AuthorID: fmt.Sprintf("u%d", i%4), ClientFP: "fp1",
+				At: at.Add(time.Duration(i) * time.Minute), Overall: 1 + i%5, Bands: keys[:1+i%3], Sig: []int64{int64(i)}}
+			st, err := m.ReadFraudState(ctx, subj)
 			if err != nil {
 				t.Fatal(err)
 			}
+			if len(st.Agency) != i {
+				t.Fatalf("review %d: %d agency submissions seen, want %d", i, len(st.Agency), i)
+			}
 			want := map[string]bool{}
-			for _, k := range use {
+			for _, k := range subj.Bands {
 				for _, r := range model[k] {
 					want[r] = true
 				}
+				got := map[string]bool{}
+				for _, x := range st.Buckets[k] {
+					got[x.ReviewID] = true
+				}
+				if len(got) != len(model[k]) {
+					t.Fatalf("review %d: bucket %s holds %v, model %v", i, k, got, model[k])
+				}
 				if len(model[k]) < store.MaxBucket {
-					model[k] = append(model[k], e.ReviewID)
+					model[k] = append(model[k], subj.ReviewID)
 				}
 			}
-			gotSet := map[string]bool{}
-			for _, x := range got {
-				if gotSet[x.ReviewID] {
-					t.Fatalf("review %d: candidate %s twice", i, x.ReviewID)
-				}
-				gotSet[x.ReviewID] = true
+			// Accounts u0..u3 take turns on one fingerprint; the subject's own is left out.
+			if wantFP := min(i, 4) - min(i/4, 1); len(st.FPAccounts) != wantFP {
+				t.Fatalf("review %d: fingerprint accounts %v, want %d others", i, st.FPAccounts, wantFP)
 			}
-			if len(gotSet) != len(want) {
-				t.Fatalf("review %d: candidates %v, want %v", i, gotSet, want)
-			}
-			for r := range want {
-				if !gotSet[r] {
-					t.Fatalf("review %d: candidate %s missing (got %v)", i, r, gotSet)
+			for range 2 { // a retry records nothing new
+				if err := m.RecordFraudState(ctx, subj, st); err != nil {
+					t.Fatal(err)
 				}
 			}
 		}
-		for _, k := range keys {
-			n, err := s.DB().Collection("mod_lsh").CountDocuments(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(k+"|")}}}})
-			if err != nil {
+		other := store.NewModeration(s.DB())
+		sigs, err := other.Signatures(ctx, []string{"r00", "r05", "missing"})
+		if err != nil || len(sigs) != 2 || sigs["r05"].Sig[0] != 5 {
+			t.Fatalf("signatures: %v %v", sigs, err)
+		}
+	})
+}
+
+// Erasing an account leaves its ID nowhere in the fraud-signal state: its own submissions
+// are gone, and fingerprint lists, buckets and signatures name the pseudonym.
+func TestEraseAuthorFraudState(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		m := store.NewModeration(s.DB())
+		at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		for i, u := range []string{"u-keep", "u-erase"} {
+			subj := store.FraudSubject{ReviewID: fmt.Sprint("r", i), AgencyID: "ag", AuthorID: u, ClientFP: "fp1", At: at, Overall: 3,
+				Bands: []string{"b|1", "b|2"}, Sig: []int64{1, 2}}
+			if err := m.RecordFraudState(ctx, subj, store.FraudState{}); err != nil {
 				t.Fatal(err)
 			}
-			if n != int64(len(model[k])) {
-				t.Errorf("bucket %s: %d entries stored, model has %d", k, n, len(model[k]))
+		}
+		if _, err := store.NewPersonalData(s.DB()).EraseAuthor(ctx, "u-erase", "pseudo", false, at); err != nil {
+			t.Fatal(err)
+		}
+		cur, err := s.DB().Collection("mod_signals").Find(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []bson.Raw
+		if err := cur.All(ctx, &docs); err != nil {
+			t.Fatal(err)
+		}
+		pseudo := 0
+		for _, d := range docs {
+			if strings.Contains(d.String(), "u-erase") {
+				t.Errorf("erased account still in %s", d)
 			}
+			if strings.Contains(d.String(), "pseudo") {
+				pseudo++
+			}
+		}
+		if pseudo != 4 { // fp|ag|fp1, lsh|b|1, lsh|b|2, sig|r1
+			t.Errorf("%d documents name the pseudonym, want 4", pseudo)
 		}
 	})
 }

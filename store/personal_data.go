@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -14,23 +15,22 @@ import (
 // PersonalData finds and erases what other areas hold about one account, for the privacy
 // rights (GET /v1/me/export, DELETE /v1/me): reviews and their current-review keys
 // ("reviews", "review_keys"), helpful votes ("review_votes"), flags ("review_flags"),
-// appeals ("mod_appeals") and moderation's fraud-signal state ("mod_author_log", "mod_fp_log",
-// "mod_lsh", "mod_sig"). These are rare, per-account operations, so scans are acceptable.
+// appeals ("mod_appeals") and moderation's fraud-signal state ("mod_signals"). These are
+// rare, per-account operations, so scans are acceptable.
 //
 // Erasure pseudonymises rather than deletes where a record must stay for others (a kept
 // review, a vote already counted, moderation history): the account ID is replaced by a
 // random one that links to nothing, and client fingerprints are dropped.
 type PersonalData struct {
-	reviews, keys, votes, flags, appeals, modAuthor, modFP, modLSH, modSig *mongo.Collection
-	watches                                                                *Watches
+	reviews, keys, votes, flags, appeals, modSignals *mongo.Collection
+	watches                                          *Watches
 }
 
 // NewPersonalData returns the personal-data finder of db.
 func NewPersonalData(db *mongo.Database) *PersonalData {
 	return &PersonalData{
 		reviews: db.Collection("reviews"), keys: db.Collection("review_keys"), votes: db.Collection("review_votes"),
-		flags: db.Collection("review_flags"), appeals: db.Collection("mod_appeals"), modAuthor: db.Collection("mod_author_log"),
-		modFP: db.Collection("mod_fp_log"), modLSH: db.Collection("mod_lsh"), modSig: db.Collection("mod_sig"),
+		flags: db.Collection("review_flags"), appeals: db.Collection("mod_appeals"), modSignals: db.Collection("mod_signals"),
 		watches: NewWatches(db),
 	}
 }
@@ -159,23 +159,68 @@ func (p *PersonalData) EraseAuthor(ctx context.Context, userID, pseudonym string
 		bson.D{{Key: "$set", Value: bson.D{{Key: "author_id", Value: pseudonym}}}, {Key: "$unset", Value: bson.D{{Key: "note", Value: ""}}}}); err != nil {
 		return ids, Classify("pseudonymise appeals", err)
 	}
-	// Moderation's fraud-signal state (store/moderation_state.go): the author's chain of
-	// submissions is deleted; fingerprint, bucket and signature entries name the pseudonym.
-	for n := 0; n < 100000; n++ {
-		res, err := p.modAuthor.DeleteOne(ctx, id(chainID(userID, n)))
-		if err != nil {
-			return ids, Classify("forget author events", err)
-		}
-		if res.DeletedCount == 0 {
-			break
-		}
+	// Moderation's fraud-signal state (store/moderation_state.go): the account's own
+	// submissions are deleted; fingerprint, bucket and signature entries name the pseudonym.
+	if _, err := p.modSignals.DeleteOne(ctx, id(signalID("author", userID))); err != nil {
+		return ids, Classify("forget author events", err)
 	}
-	for _, c := range []*mongo.Collection{p.modSig, p.modFP, p.modLSH} {
-		if _, err := c.UpdateMany(ctx, bson.D{{Key: "u", Value: userID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "u", Value: pseudonym}}}}); err != nil {
-			return ids, Classify("pseudonymise "+c.Name(), err)
-		}
+	if _, err := p.modSignals.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^sig\\|"}}}, {Key: "u", Value: userID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "u", Value: pseudonym}}}}); err != nil {
+		return ids, Classify("pseudonymise text signatures", err)
+	}
+	if err := p.renameInLists(ctx, userID, pseudonym); err != nil {
+		return ids, err
 	}
 	return ids, nil
+}
+
+// renameInLists replaces userID by pseudonym in the fingerprint account lists and the LSH
+// bucket entries (a scan: erasure is rare), one document update each.
+func (p *PersonalData) renameInLists(ctx context.Context, userID, pseudonym string) error {
+	docs, err := all[bson.D](ctx, p.modSignals, bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "u", Value: userID}}, bson.D{{Key: "e.u", Value: userID}}}}}, options.Find().SetLimit(100000))
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		var docID string
+		set := bson.D{}
+		for _, el := range d {
+			switch el.Key {
+			case "_id":
+				docID, _ = el.Value.(string)
+			case "u":
+				if us, ok := el.Value.(bson.A); ok {
+					for i, u := range us {
+						if u == userID {
+							us[i] = pseudonym
+						}
+					}
+					set = append(set, bson.E{Key: "u", Value: us})
+				}
+			case "e":
+				if es, ok := el.Value.(bson.A); ok {
+					for _, e := range es {
+						if ed, ok := e.(bson.D); ok {
+							for i := range ed {
+								if ed[i].Key == "u" && ed[i].Value == userID {
+									ed[i].Value = pseudonym
+								}
+							}
+						}
+					}
+					set = append(set, bson.E{Key: "e", Value: es})
+				}
+			}
+		}
+		if docID == "" || len(set) == 0 || strings.HasPrefix(docID, "sig|") {
+			continue
+		}
+		if _, err := p.modSignals.UpdateOne(ctx, id(docID), bson.D{{Key: "$set", Value: set}}); err != nil {
+			return Classify("pseudonymise fraud-signal state", err)
+		}
+	}
+	return nil
 }
 
 // rekey moves documents whose _id is "<thing>|<userID>" and field user_id = userID to the

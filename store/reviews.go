@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/internal/bounded"
 )
 
 // Reviews is the repository of reviews and what hangs off them: the author's current
@@ -29,6 +30,9 @@ type Reviews struct {
 	votes    *mongo.Collection
 	sync     *mongo.Collection
 	agencies *mongo.Collection
+	// known remembers agencies found to exist: agency documents are never deleted (a merged
+	// agency stays, marked), so a positive answer cannot go stale in any process.
+	known *bounded.Map[bool]
 }
 
 // NewReviews returns the reviews repository of db.
@@ -36,6 +40,7 @@ func NewReviews(db *mongo.Database) *Reviews {
 	return &Reviews{
 		c: db.Collection("reviews"), keys: db.Collection("review_keys"), idem: db.Collection("idempotency"),
 		votes: db.Collection("review_votes"), sync: db.Collection("review_sync"), agencies: db.Collection("agencies"),
+		known: bounded.New[bool](100_000),
 	}
 }
 
@@ -59,8 +64,12 @@ func reviewIndexes(ctx context.Context, db *mongo.Database) error {
 
 func id(v string) bson.D { return bson.D{{Key: "_id", Value: v}} }
 
-// AgencyExists reports whether an agency document with this ID exists.
+// AgencyExists reports whether an agency document with this ID exists (read once per
+// agency and process: agency documents are never deleted).
 func (s *Reviews) AgencyExists(ctx context.Context, agencyID string) (bool, error) {
+	if _, ok := s.known.Get(agencyID); ok {
+		return true, nil
+	}
 	err := s.agencies.FindOne(ctx, id(agencyID), options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return false, nil
@@ -68,6 +77,7 @@ func (s *Reviews) AgencyExists(ctx context.Context, agencyID string) (bool, erro
 	if err != nil {
 		return false, Classify("find agency", err)
 	}
+	s.known.Put(agencyID, true)
 	return true, nil
 }
 
@@ -248,14 +258,38 @@ func (s *Reviews) SetCurrentReview(ctx context.Context, agencyID, authorID, prev
 	return res.ModifiedCount == 1, nil
 }
 
+// BecomeCurrent makes next the author's current review of the agency and returns the one
+// it replaces ("" for none). The first review of an agency by an author (the usual case)
+// takes one insert; a later one reads the key and moves it with a compare-and-set. false
+// means another submission won.
+func (s *Reviews) BecomeCurrent(ctx context.Context, agencyID, authorID, next string) (string, bool, error) {
+	ok, err := s.SetCurrentReview(ctx, agencyID, authorID, "", next)
+	if err != nil || ok {
+		return "", ok, err
+	}
+	prev, err := s.CurrentReviewID(ctx, agencyID, authorID)
+	if err != nil || prev == "" {
+		return "", false, err
+	}
+	ok, err = s.SetCurrentReview(ctx, agencyID, authorID, prev, next)
+	return prev, ok, err
+}
+
+// SetPrevious links a review to the version it replaced (not public: no version bump).
+func (s *Reviews) SetPrevious(ctx context.Context, reviewID, prev string) error {
+	_, err := s.c.UpdateOne(ctx, id(reviewID), bson.D{{Key: "$set", Value: bson.D{{Key: "previous_id", Value: prev}}}})
+	return Classify("link earlier version", err)
+}
+
 // ---- idempotency keys ----
 
-// Idempotency is a claimed Idempotency-Key: the review it created (or is creating).
+// Idempotency is a claimed Idempotency-Key: the review it created (or is creating). The
+// request is done once that review is stored (the review's insert is the commit point).
 type Idempotency struct {
 	Key         string    `bson:"_id"`
 	RequestHash string    `bson:"request_hash"`
 	ReviewID    string    `bson:"review_id"`
-	Done        bool      `bson:"done"`
+	Done        bool      `bson:"done"` // set by earlier versions; a claim is never marked done now
 	ClaimedAt   time.Time `bson:"claimed_at"`
 }
 
@@ -295,12 +329,6 @@ func (s *Reviews) ClaimIdempotency(ctx context.Context, rec Idempotency, stale t
 	return cur, false, nil
 }
 
-// FinishIdempotency marks a claimed key done.
-func (s *Reviews) FinishIdempotency(ctx context.Context, key string) error {
-	_, err := s.idem.UpdateOne(ctx, id(key), bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}}}})
-	return Classify("finish idempotency key", err)
-}
-
 // ReleaseIdempotency forgets a claim whose request failed, so the client may retry it.
 func (s *Reviews) ReleaseIdempotency(ctx context.Context, key string) error {
 	_, err := s.idem.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "done", Value: false}})
@@ -331,19 +359,47 @@ func (s *Reviews) StartCountOp(ctx context.Context, reviewID string, counted boo
 }
 
 // ApplyCountOp applies op to the agency's aggregates (and bumps the agency's version) unless
-// the agency has already applied it: the op ID is remembered on the agency in the same update.
-func (s *Reviews) ApplyCountOp(ctx context.Context, agencyID string, op kawan.CountOp) error {
+// the agency has already applied it: the op ID is remembered on the agency in the same
+// update. forget are IDs of finished ops the agency may drop: they are pulled first, in the
+// same command.
+func (s *Reviews) ApplyCountOp(ctx context.Context, agencyID string, op kawan.CountOp, forget ...string) error {
 	sign := 1
 	if !op.Add {
 		sign = -1
 	}
 	inc := incFields(op.Delta, sign)
 	inc = append(inc, bson.E{Key: "version", Value: int64(1)})
-	_, err := s.agencies.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: agencyID}, {Key: "ratings_ops", Value: bson.D{{Key: "$ne", Value: op.ID}}}},
-		bson.D{{Key: "$inc", Value: inc}, {Key: "$push", Value: bson.D{{Key: "ratings_ops", Value: op.ID}}}})
+	apply := mongo.NewUpdateOneModel().
+		SetFilter(bson.D{{Key: "_id", Value: agencyID}, {Key: "ratings_ops", Value: bson.D{{Key: "$ne", Value: op.ID}}}}).
+		SetUpdate(bson.D{{Key: "$inc", Value: inc}, {Key: "$push", Value: bson.D{{Key: "ratings_ops", Value: op.ID}}}})
+	models := []mongo.WriteModel{apply}
+	if len(forget) > 0 {
+		ids := make(bson.A, len(forget))
+		for i, f := range forget {
+			ids[i] = f
+		}
+		models = []mongo.WriteModel{mongo.NewUpdateOneModel().SetFilter(id(agencyID)).
+			SetUpdate(bson.D{{Key: "$pullAll", Value: bson.D{{Key: "ratings_ops", Value: ids}}}}), apply}
+	}
 	// No match: already applied, or the agency is gone; either way there is nothing to do.
+	_, err := s.agencies.BulkWrite(ctx, models)
 	return Classify("apply count op", err)
+}
+
+// FinishNewCountOp finishes the count op a review was inserted with, in one update that
+// also records the version as indexed when indexed is true. false: the review changed
+// since (or the op was finished already); the general sync takes over.
+func (s *Reviews) FinishNewCountOp(ctx context.Context, reviewID string, version int64, op kawan.CountOp, indexed bool) (bool, error) {
+	set := bson.D{{Key: "counted", Value: true}, {Key: "counted_as", Value: op.Delta}}
+	if indexed {
+		set = append(set, bson.E{Key: "indexed_version", Value: version})
+	}
+	res, err := s.c.UpdateOne(ctx, bson.D{{Key: "_id", Value: reviewID}, {Key: "version", Value: version}, {Key: "count_op.id", Value: op.ID}},
+		bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: bson.D{{Key: "count_op", Value: ""}}}})
+	if err != nil {
+		return false, Classify("finish count op", err)
+	}
+	return res.ModifiedCount == 1, nil
 }
 
 // FinishCountOp flips the review's counted flag as op says and clears op.
@@ -360,9 +416,13 @@ func (s *Reviews) FinishCountOp(ctx context.Context, reviewID string, op kawan.C
 	return Classify("finish count op", err)
 }
 
-// ForgetCountOp drops a finished op's ID from the agency.
-func (s *Reviews) ForgetCountOp(ctx context.Context, agencyID, opID string) error {
-	_, err := s.agencies.UpdateOne(ctx, id(agencyID), bson.D{{Key: "$pull", Value: bson.D{{Key: "ratings_ops", Value: opID}}}})
+// ForgetCountOp drops finished ops' IDs from the agency.
+func (s *Reviews) ForgetCountOp(ctx context.Context, agencyID string, opIDs ...string) error {
+	ids := make(bson.A, len(opIDs))
+	for i, o := range opIDs {
+		ids[i] = o
+	}
+	_, err := s.agencies.UpdateOne(ctx, id(agencyID), bson.D{{Key: "$pullAll", Value: bson.D{{Key: "ratings_ops", Value: ids}}}})
 	return Classify("forget count op", err)
 }
 
@@ -453,14 +513,15 @@ func (s *Reviews) Pending(ctx context.Context, before time.Time, limit int) ([]s
 }
 
 // Behind scans reviews after the given _id (in _id order, at most batch) and returns the
-// IDs of those whose indexed_version is below version, plus the last _id scanned ("" at the end).
+// IDs of those whose indexed_version is below version, whose count op is unfinished or
+// whose screening outbox is still there, plus the last _id scanned ("" at the end).
 func (s *Reviews) Behind(ctx context.Context, after string, batch int) ([]string, string, error) {
 	f := bson.D{}
 	if after != "" {
 		f = bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}
 	}
 	cur, err := s.c.Find(ctx, f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(min(max(batch, 1), 10000))).
-		SetProjection(bson.D{{Key: "version", Value: 1}, {Key: "indexed_version", Value: 1}, {Key: "count_op", Value: 1}}))
+		SetProjection(bson.D{{Key: "version", Value: 1}, {Key: "indexed_version", Value: 1}, {Key: "count_op", Value: 1}, {Key: "moderation.outbox.queue", Value: 1}, {Key: "created_at", Value: 1}}))
 	if err != nil {
 		return nil, "", Classify("scan reviews", err)
 	}
@@ -469,13 +530,16 @@ func (s *Reviews) Behind(ctx context.Context, after string, batch int) ([]string
 		Version        int64          `bson:"version"`
 		IndexedVersion int64          `bson:"indexed_version"`
 		CountOp        *kawan.CountOp `bson:"count_op"`
+		Moderation     struct {
+			Outbox *struct{} `bson:"outbox"`
+		} `bson:"moderation"`
 	}
 	if err := cur.All(ctx, &ds); err != nil {
 		return nil, "", Classify("scan reviews", err)
 	}
 	var out []string
 	for _, d := range ds {
-		if d.IndexedVersion < d.Version || d.CountOp != nil {
+		if d.IndexedVersion < d.Version || d.CountOp != nil || d.Moderation.Outbox != nil {
 			out = append(out, d.ID)
 		}
 	}

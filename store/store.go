@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -31,6 +32,8 @@ type Options struct {
 	DataDir string
 	// Logger for store events; nil discards.
 	Logger *slog.Logger
+	// Monitor, when set, observes every database command (tests count operations with it).
+	Monitor *event.CommandMonitor
 }
 
 // Store owns the database connection (and the embedded server, when there is one).
@@ -60,7 +63,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	} else if _, err := connstring.ParseAndValidate(uri); err != nil {
 		return nil, fmt.Errorf("store: MONGODB_URI: %v", redactURIError(err))
 	}
-	if err := s.connect(ctx, uri, o.Database); err != nil {
+	if err := s.connect(ctx, uri, o.Database, o.Monitor); err != nil {
 		s.Close(context.Background())
 		return nil, err
 	}
@@ -74,18 +77,21 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 // Connect opens a Store on an existing database without starting anything (tests, tools).
 func Connect(ctx context.Context, uri, database string) (*Store, error) {
 	s := &Store{log: slog.New(slog.DiscardHandler)}
-	if err := s.connect(ctx, uri, database); err != nil {
+	if err := s.connect(ctx, uri, database, nil); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Store) connect(ctx context.Context, uri, database string) error {
+func (s *Store) connect(ctx context.Context, uri, database string, monitor *event.CommandMonitor) error {
 	opts := options.Client().ApplyURI(uri).
 		SetServerSelectionTimeout(5 * time.Second).
 		SetConnectTimeout(5 * time.Second).
 		SetTimeout(10 * time.Second).
 		SetAppName("kawan")
+	if monitor != nil {
+		opts.SetMonitor(monitor)
+	}
 	c, err := mongo.Connect(opts)
 	if err != nil {
 		return fmt.Errorf("store: connect: %v", redactURIError(err))

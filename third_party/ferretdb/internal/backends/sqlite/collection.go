@@ -77,6 +77,11 @@ func (c *collection) Query(ctx context.Context, params *backends.QueryParams) (*
 		case string, types.ObjectID:
 			whereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)
 			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
+		case *types.Document:
+			if ids, ok := kawanIDIn(v.(*types.Document)); ok {
+				whereClause = fmt.Sprintf(` WHERE %s IN (%s)`, metadata.IDColumn, strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "))
+				args = ids
+			}
 		}
 	}
 
@@ -533,6 +538,35 @@ func (c *collection) DropIndexes(ctx context.Context, params *backends.DropIndex
 var (
 	_ backends.Collection = (*collection)(nil)
 )
+
+// kawanIDIn is the Kawan patch 6 (see third_party/ferretdb/KAWAN.md): for an `_id` condition
+// {$in: [...]} of 1 to 1000 strings or ObjectIDs and nothing else, it returns the values as
+// SQL arguments for `_id IN (...)`. Every matching document has one of those _ids, and the
+// handler still applies the whole filter to the rows returned.
+func kawanIDIn(cond *types.Document) ([]any, bool) {
+	if cond.Len() != 1 {
+		return nil, false
+	}
+	v, err := cond.Get("$in")
+	if err != nil {
+		return nil, false
+	}
+	arr, ok := v.(*types.Array)
+	if !ok || arr.Len() == 0 || arr.Len() > 1000 {
+		return nil, false
+	}
+	out := make([]any, 0, arr.Len())
+	for i := range arr.Len() {
+		x := must.NotFail(arr.Get(i))
+		switch x.(type) {
+		case string, types.ObjectID:
+			out = append(out, string(must.NotFail(sjson.MarshalSingleValue(x))))
+		default:
+			return nil, false
+		}
+	}
+	return out, true
+}
 
 // kawanIDPushdown is the Kawan patch to FerretDB v1.24 (see third_party/ferretdb/KAWAN.md):
 // it returns the filter's top-level `_id` value when the filter has exactly one `_id` key,
