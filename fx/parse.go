@@ -413,7 +413,10 @@ func parseRatesJSON(data []byte, o ParseOptions) (*Feed, error) {
 			continue
 		}
 		if code == in.Base {
-			e.add("rates.%s: the base currency must not be listed", code)
+			// Most public rate APIs list the base itself at 1: accepted, and read as unlisted.
+			if d, err := ParseDecimal(in.Rates[code]); err != nil || !d.Equal(one) {
+				e.add("rates.%s: the base currency %s may be listed only at exactly 1, got %.20q", code, code, in.Rates[code])
+			}
 			continue
 		}
 		rs.Rates[code] = positive(e, "rates."+code, in.Rates[code])

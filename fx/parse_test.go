@@ -108,6 +108,25 @@ func TestParseRatesJSONAndCrossBase(t *testing.T) {
 	}
 }
 
+// TestRatesBaseListedAtOne: most public rate APIs list the base itself at 1; such a feed is
+// read as if the base were not listed (issue 16).
+func TestRatesBaseListedAtOne(t *testing.T) {
+	goodRates := string(readFixture(t, "rates.json"))
+	for _, one := range []string{"1", "1.0", "1.000000"} {
+		f, err := ParseFeed([]byte(strings.Replace(goodRates, `"PHP":"58.12"`, `"USD":"`+one+`","PHP":"58.12"`, 1)), ParseOptions{Now: testNow})
+		if err != nil {
+			t.Fatalf("base listed at %s rejected: %v", one, err)
+		}
+		rs, _ := f.Latest()
+		if _, listed := rs.Rates["USD"]; listed || len(rs.Rates) != 5 {
+			t.Errorf("base at %s: rates %v", one, rs.Rates)
+		}
+		if m, ok := midFor("SGD", "USD", []RateSet{rs}); !ok || m.Num.String() != "1" || m.Den.String() != "1.34" {
+			t.Errorf("SGD→USD mid %+v", m)
+		}
+	}
+}
+
 // TestRejections: each broken feed is rejected as a whole with a reason naming the problem.
 func TestRejections(t *testing.T) {
 	good := string(readFixture(t, "provider-feed.json"))
@@ -152,7 +171,8 @@ func TestRejections(t *testing.T) {
 		{"CSV wrong field count", goodCSV + "a,b\n", "fields"},
 		{"rates: non-ISO", strings.Replace(goodRates, `"NPR"`, `"NPX"`, 1), "NPX"},
 		{"rates: zero", strings.Replace(goodRates, `"135.40"`, `"0"`, 1), "NPR"},
-		{"rates: base listed", strings.Replace(goodRates, `"IDR"`, `"USD"`, 1), "base"},
+		{"rates: base listed not at 1", strings.Replace(goodRates, `"PHP":"58.12"`, `"USD":"1.01","PHP":"58.12"`, 1), "rates.USD: the base currency USD may be listed only at exactly 1"},
+		{"rates: base listed at 0", strings.Replace(goodRates, `"PHP":"58.12"`, `"USD":"0","PHP":"58.12"`, 1), "rates.USD"},
 		{"rates: future", strings.Replace(goodRates, `2026-11-22`, `2027-01-01`, 1), "future"},
 		{"ECB: bad rate", strings.Replace(goodECB, `rate='63.147'`, `rate='abc'`, 1), "PHP"},
 		{"ECB: unknown currency", strings.Replace(goodECB, `currency='PHP'`, `currency='PHX'`, 1), "PHX"},
