@@ -66,7 +66,7 @@ func (s *Service) SynthesizeDemoHistory(ctx context.Context, st DemoHistoryStore
 		for _, h := range demoHours {
 			at := day.Add(time.Duration(h) * time.Hour)
 			t := int64(days-d)*24 + int64(h) // hours since the start of the history
-			snap := BuildSnapshot(perturbOffers(pf, at, t, factor, r), perturbRates(rf, at, t, factor), s.o.MaxDeviation, at)
+			snap := BuildSnapshot(perturbOffers(pf, at, t, factor, r), perturbRates(rf, at, t, factor), s.bounds, at)
 			for key, pts := range snap.points(at) {
 				id := DayID(key, day)
 				doc := out[id]

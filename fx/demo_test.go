@@ -21,11 +21,11 @@ func TestDemoFeeds(t *testing.T) {
 		sets = append(sets, rs)
 	}
 	for _, f := range provs {
-		if err := CheckAgainstMid(f, sets, DefaultMaxDeviation); err != nil {
+		if err := CheckAgainstMid(f, sets, DefaultBounds); err != nil {
 			t.Errorf("%s: %v", f.Providers[0].ID, err)
 		}
 	}
-	s := BuildSnapshot(provs, rates, DefaultMaxDeviation, demofeeds.Epoch)
+	s := BuildSnapshot(provs, rates, DefaultBounds, demofeeds.Epoch)
 	if len(s.Notes) > 0 {
 		t.Errorf("notes: %q", s.Notes)
 	}

@@ -52,7 +52,7 @@ func checkFeed(t *testing.T, f *Feed, err error) {
 		} else {
 			provs = append(provs, f)
 		}
-		s := BuildSnapshot(provs, rates, DefaultMaxDeviation, testNow)
+		s := BuildSnapshot(provs, rates, DefaultBounds, testNow)
 		for _, c := range s.Corridors() {
 			_, _ = s.Compare(Request{SendCurrency: c.SendCurrency, ReceiveCurrency: c.ReceiveCurrency, Amount: c.MinSend}, testNow)
 		}

@@ -207,10 +207,37 @@ func parseProviderJSON(data []byte, o ParseOptions) (*Feed, error) {
 		for _, b := range c.Fees {
 			raw.bands = append(raw.bands, rawBand{upTo: b.UpTo, flat: b.Flat, percent: b.Percent, minFee: b.MinFee, maxFee: b.MaxFee})
 		}
-		off := raw.offer(e, path, p.ID, gen, validFor)
-		f.Offers = append(f.Offers, off)
+		f.addOffer(e, &raw, path, p.ID, gen, validFor)
 	}
+	return f.finish(e)
+}
+
+// addOffer validates one corridor: a valid one joins Offers, a failing one is quarantined
+// with its reasons (the feed's own fields, checked into e, decide whether the feed stands).
+func (f *Feed) addOffer(e *FeedError, raw *rawOffer, path, providerID string, gen time.Time, validFor time.Duration) {
+	ce := &FeedError{}
+	off := raw.offer(ce, path, providerID, gen, validFor)
+	if ce.err() == nil {
+		f.Offers = append(f.Offers, off)
+		return
+	}
+	f.Quarantined = append(f.Quarantined, Quarantined{ProviderID: providerID, SendCurrency: trimMsg(raw.send), ReceiveCurrency: trimMsg(raw.receive),
+		PayoutMethod: trimMsg(raw.payout), FundingMethod: trimMsg(raw.funding), Reasons: ce.AllReasons(), feed: f,
+		index: len(f.Offers) + len(f.Quarantined)})
+}
+
+// finish rejects the feed whole when its own fields failed, two offers share a key, or most
+// corridors were quarantined; otherwise the feed stands with its quarantined corridors listed.
+func (f *Feed) finish(e *FeedError) (*Feed, error) {
 	checkDuplicates(e, f.Offers)
+	if n, total := len(f.Quarantined), len(f.Offers)+len(f.Quarantined); mostlyFailing(n, total) {
+		e.add("most corridors fail validation (%d of %d corridors fail), so the feed is rejected whole", n, total)
+		for _, q := range f.Quarantined {
+			for _, r := range q.Reasons {
+				e.add("%s", r)
+			}
+		}
+	}
 	if err := e.err(); err != nil {
 		return nil, err
 	}

@@ -139,13 +139,9 @@ func parseCSV(data []byte, o ParseOptions) (*Feed, error) {
 		} else {
 			validFor = validForDuration(e, path+".valid_for_seconds", n)
 		}
-		f.Offers = append(f.Offers, g.raw.offer(e, path, g.provider.ID, gen, validFor))
+		f.addOffer(e, &g.raw, path, g.provider.ID, gen, validFor)
 	}
-	checkDuplicates(e, f.Offers)
-	if err := e.err(); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return f.finish(e)
 }
 
 func csvReason(err error) string {

@@ -44,6 +44,9 @@ type Options struct {
 	MaxBytes int64
 	// MaxDeviation is how far (percent) an offered rate may be from mid; default 15.
 	MaxDeviation decimal.Decimal
+	// CorridorMaxDeviation overrides MaxDeviation per corridor ("AED-SDG"), as
+	// KAWAN_FX_MAX_DEVIATION sets it; a corridor beyond its bound is quarantined.
+	CorridorMaxDeviation map[string]decimal.Decimal
 	// Skew is how far in the future a feed's time may be; default 5m.
 	Skew time.Duration
 	// HTTPClient fetches URL sources; default a client with Timeout.
@@ -65,9 +68,12 @@ type Service struct {
 	snap    atomic.Pointer[Snapshot]
 	status  atomic.Pointer[Status]
 
-	mu    sync.Mutex // serialises refreshes and pushes; readers never take it
-	feeds map[string]*feedState
-	srcs  map[string]*sourceState
+	mu     sync.Mutex // serialises refreshes and pushes; readers never take it
+	feeds  map[string]*feedState
+	srcs   map[string]*sourceState
+	bounds DeviationBounds
+	// since is when each quarantined corridor (by feed key and Quarantined.key) was first seen.
+	since map[string]time.Time
 	// recorded is the last hour whose history was recorded, per corridor.
 	recorded map[string]time.Time
 	// dayCache holds finished history days (before yesterday, so no process still writes
@@ -134,6 +140,7 @@ func New(o Options) (*Service, error) {
 		o.Sources = []string{DemoSource}
 	}
 	s := &Service{o: o, log: o.Logger, feeds: map[string]*feedState{}, srcs: map[string]*sourceState{}, recorded: map[string]time.Time{},
+		bounds: DeviationBounds{Default: o.MaxDeviation, Corridors: o.CorridorMaxDeviation}, since: map[string]time.Time{},
 		dayCache: bounded.New[HistoryDay](maxCachedDays), dailyCache: bounded.New[dailyEntry](maxDailyCached)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -154,7 +161,7 @@ func New(o Options) (*Service, error) {
 		s.sources = append(s.sources, src)
 		s.srcs[src.id()] = &sourceState{src: src}
 	}
-	s.snap.Store(BuildSnapshot(nil, nil, o.MaxDeviation, s.now()))
+	s.snap.Store(BuildSnapshot(nil, nil, s.bounds, s.now()))
 	s.publishStatus()
 	return s, nil
 }
@@ -278,6 +285,8 @@ type FeedStatus struct {
 	LastError   string     `json:"last_error,omitempty"`
 	// Rejected lists why the last fetched version was refused (the previous good data stays).
 	Rejected []string `json:"rejected_reasons,omitempty"`
+	// Quarantined lists the corridors of the data in use that are left out, with why and since when.
+	Quarantined []Quarantined `json:"quarantined,omitempty"`
 
 	newest time.Time
 	offers []Offer
@@ -326,6 +335,14 @@ func (s *Service) publishStatus() {
 	if st.Notes == nil {
 		st.Notes = []string{}
 	}
+	seen := map[string]bool{}
+	defer func() {
+		for k := range s.since {
+			if !seen[k] {
+				delete(s.since, k) // no longer quarantined: a later quarantine starts afresh
+			}
+		}
+	}()
 	groups := map[string][]*feedState{}
 	for _, f := range s.feeds {
 		groups[f.source] = append(groups[f.source], f)
@@ -352,12 +369,33 @@ func (s *Service) publishStatus() {
 				fst.Format = string(f.good.Format)
 				fst.newest = f.good.newest()
 				fst.offers = f.good.Offers
+				fst.Quarantined = s.quarantinedIn(f, snap, seen)
 			}
 			ss.Feeds = append(ss.Feeds, fst)
 		}
 		st.Sources = append(st.Sources, ss)
 	}
 	s.status.Store(st)
+}
+
+// quarantinedIn lists a feed's quarantined corridors (by the parser, and by the snapshot for a
+// rate too far from mid), each with the time it was first seen; callers hold mu.
+func (s *Service) quarantinedIn(f *feedState, snap *Snapshot, seen map[string]bool) []Quarantined {
+	out := slices.Clone(f.good.Quarantined)
+	for _, q := range snap.quarantined {
+		if q.feed == f.good {
+			out = append(out, q)
+		}
+	}
+	now := s.now()
+	for i := range out {
+		k := f.key + "\x00" + out[i].key()
+		if _, ok := s.since[k]; !ok {
+			s.since[k] = now
+		}
+		out[i].Since, seen[k] = s.since[k], true
+	}
+	return out
 }
 
 // newest returns the newest generated_at or as_of in a feed.
@@ -559,7 +597,7 @@ func (s *Service) rebuild(ctx context.Context, changed []fetchedFrom) {
 	}
 	sets := s.rateSets()
 	for _, p := range provs {
-		if err := CheckAgainstMid(p.feed, sets, s.o.MaxDeviation); err != nil {
+		if err := CheckAgainstMid(p.feed, sets, s.bounds); err != nil {
 			p.st.reject(reasonsOf(err))
 			s.log.Warn("fx: feed rejected; keeping its last good data", "feed", p.st.key, "err", err)
 			continue
@@ -576,7 +614,7 @@ func (s *Service) rebuild(ctx context.Context, changed []fetchedFrom) {
 			}
 		}
 	}
-	snap := BuildSnapshot(pf, rf, s.o.MaxDeviation, now)
+	snap := BuildSnapshot(pf, rf, s.bounds, now)
 	s.snap.Store(snap)
 	s.publishStatus()
 	if s.o.Store != nil {
@@ -635,6 +673,8 @@ type PushResult struct {
 	Offers     int       `json:"offers"`
 	RateDays   int       `json:"rate_days"`
 	AcceptedAt time.Time `json:"accepted_at"`
+	// Quarantined lists the corridors left out (the rest of the feed is in use).
+	Quarantined []Quarantined `json:"quarantined"`
 }
 
 // Push accepts a feed sent by an admin under a name; a later push of the same name replaces
@@ -649,7 +689,7 @@ func (s *Service) Push(ctx context.Context, name string, data []byte) (PushResul
 	now := s.now()
 	feed, err := ParseFeed(data, ParseOptions{Now: now, Skew: s.o.Skew})
 	if err == nil && !feed.IsRates() {
-		err = CheckAgainstMid(feed, s.rateSets(), s.o.MaxDeviation)
+		err = CheckAgainstMid(feed, s.rateSets(), s.bounds)
 	}
 	key := pushSource + "|" + name
 	if err != nil {
@@ -677,6 +717,14 @@ func (s *Service) Push(ctx context.Context, name string, data []byte) (PushResul
 		s.rebuild(ctx, nil)
 		if s.o.Store != nil {
 			s.persist(ctx, []*feedState{st})
+		}
+	}
+	res.Quarantined = []Quarantined{}
+	for _, src := range s.status.Load().Sources {
+		for _, f := range src.Feeds {
+			if src.Source == pushSource && f.Name == name {
+				res.Quarantined = append(res.Quarantined, f.Quarantined...)
+			}
 		}
 	}
 	return res, nil

@@ -84,12 +84,15 @@ func tooFar(r decimal.Decimal, m MidRate, bound decimal.Decimal) bool {
 	return diff.Cmp(bound.Mul(m.Num)) > 0
 }
 
-// CheckAgainstMid rejects a provider feed whose offered rate on any corridor is further
-// than bound percent from the mid-market rate in sets. Corridors with no mid rate are not
-// judged here; they are shown with a reason instead of quotes.
-func CheckAgainstMid(f *Feed, sets []RateSet, bound decimal.Decimal) error {
-	e := &FeedError{}
+// CheckAgainstMid judges a provider feed's offered rates against the mid-market rates in
+// sets: an offer further than its corridor's bound from mid is quarantined when the snapshot
+// is built (mid rates move, so the judgement is remade on every build); but when, with the
+// corridors already quarantined by the parser, most corridors fail, the feed is rejected
+// whole with every reason. Corridors with no mid rate are not judged here; they are shown
+// with a reason instead of quotes.
+func CheckAgainstMid(f *Feed, sets []RateSet, bounds DeviationBounds) error {
 	mids := map[string]*MidRate{}
+	var far []string
 	for i := range f.Offers {
 		o := &f.Offers[i]
 		k := o.Key()
@@ -100,12 +103,37 @@ func CheckAgainstMid(f *Feed, sets []RateSet, bound decimal.Decimal) error {
 			}
 			mids[k] = m
 		}
-		if m != nil && tooFar(o.Rate, *m, bound) {
-			e.add("provider %s %s→%s %s/%s: exchange_rate %s is more than %s%% from the mid-market rate %s",
-				o.ProviderID, o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, o.Rate, bound, m.Rate())
+		if m != nil {
+			if reason, bad := suspicious(o, *m, bounds.For(k)); bad {
+				far = append(far, fmt.Sprintf("provider %s %s→%s %s/%s: %s", o.ProviderID, o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, reason))
+			}
 		}
 	}
+	failed, total := len(far)+len(f.Quarantined), len(f.Offers)+len(f.Quarantined)
+	if !mostlyFailing(failed, total) {
+		return nil
+	}
+	e := &FeedError{}
+	e.add("most corridors fail validation (%d of %d corridors fail), so the feed is rejected whole", failed, total)
+	for _, q := range f.Quarantined {
+		for _, r := range q.Reasons {
+			e.add("%s", r)
+		}
+	}
+	for _, r := range far {
+		e.add("%s", r)
+	}
 	return e.err()
+}
+
+// suspicious says whether an offered rate is further than bound percent from mid, and why.
+func suspicious(o *Offer, m MidRate, bound decimal.Decimal) (string, bool) {
+	if !tooFar(o.Rate, m, bound) {
+		return "", false
+	}
+	dev := divRound(o.Rate.Mul(m.Den).Sub(m.Num).Abs().Mul(hundred), m.Num, 2, roundHalfEven)
+	return fmt.Sprintf("suspicious rate: exchange_rate %s is %s%% from the mid-market rate %s, more than this corridor's bound of %s%%",
+		o.Rate, dev.StringFixed(2), m.Rate(), bound), true
 }
 
 // ProviderRef is how a quote names its provider.
@@ -139,6 +167,8 @@ type corridor struct {
 	midRate string // mid rounded for display, computed once
 	hasMid  bool
 	offers  []priced
+	// quarantined counts the offers on this corridor left out for a rate too far from mid.
+	quarantined int
 }
 
 // CorridorInfo describes a corridor that at least one provider serves.
@@ -165,13 +195,15 @@ type Snapshot struct {
 	rateSets  []RateSet
 	// Notes says what could not be quoted and why (no mid rate, a rate far from mid).
 	Notes []string
+	// quarantined lists the offers left out for a rate too far from mid.
+	quarantined []Quarantined
 }
 
 // BuildSnapshot combines provider feeds and rate feeds into a snapshot. When one provider
 // appears in several feeds, the feed generated last wins. Offers whose corridor has no mid
 // rate stay listed (with a reason instead of quotes); offers further than bound from mid
-// are left out with a note (the refresher rejects such feeds up front, but mid rates move).
-func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bound decimal.Decimal, now time.Time) *Snapshot {
+// are quarantined (with a note), judged afresh on every build since mid rates move.
+func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bounds DeviationBounds, now time.Time) *Snapshot {
 	s := &Snapshot{BuiltAt: now.UTC(), providers: map[string]Provider{}, corridors: map[string]*corridor{}}
 	for _, f := range rateFeeds {
 		if rs, ok := f.Latest(); ok {
@@ -217,10 +249,14 @@ func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bound decimal.Decimal, now 
 				}
 				s.corridors[o.Key()] = c
 			}
-			if c.hasMid && tooFar(o.Rate, c.mid, bound) {
-				s.Notes = append(s.Notes, fmt.Sprintf("%s %s→%s %s/%s left out: exchange_rate %s is more than %s%% from the mid-market rate %s",
-					id, o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, o.Rate, bound, c.mid.Rate()))
-				continue
+			if c.hasMid {
+				if reason, bad := suspicious(&o, c.mid, bounds.For(o.Key())); bad {
+					s.Notes = append(s.Notes, fmt.Sprintf("%s %s→%s %s/%s left out: %s", id, o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, reason))
+					s.quarantined = append(s.quarantined, Quarantined{ProviderID: id, SendCurrency: o.Send.Code, ReceiveCurrency: o.Receive.Code,
+						PayoutMethod: o.PayoutMethod, FundingMethod: o.FundingMethod, Reasons: []string{reason}, feed: f})
+					c.quarantined++
+					continue
+				}
 			}
 			c.offers = append(c.offers, prepare(o, p, c))
 		}
