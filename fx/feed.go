@@ -50,8 +50,31 @@ type Offer struct {
 	Rate             decimal.Decimal
 	MinSend, MaxSend decimal.Decimal
 	Fees             FeeSchedule
-	GeneratedAt      time.Time
-	ValidFor         time.Duration
+	// RateBands, when present, replace Rate by the send amount (Rate is then the first
+	// band's); validation makes them ascending and cover max_send.
+	RateBands   []RateBand
+	GeneratedAt time.Time
+	ValidFor    time.Duration
+}
+
+// RateBand is one band of an offer's rate_bands: send amounts up to UpTo (inclusive; no
+// bound when !Bounded) get Rate.
+type RateBand struct {
+	UpTo    decimal.Decimal
+	Bounded bool
+	Rate    decimal.Decimal
+}
+
+// rates returns every rate the offer may give, with the feed field naming each.
+func (o *Offer) rates() ([]decimal.Decimal, []string) {
+	if len(o.RateBands) == 0 {
+		return []decimal.Decimal{o.Rate}, []string{"exchange_rate"}
+	}
+	rs, names := make([]decimal.Decimal, len(o.RateBands)), make([]string, len(o.RateBands))
+	for i, b := range o.RateBands {
+		rs[i], names[i] = b.Rate, fmt.Sprintf("rate_bands[%d].exchange_rate", i)
+	}
+	return rs, names
 }
 
 // CorridorKey names a currency pair, "SGD-PHP".

@@ -168,6 +168,12 @@ type jsonOffer struct {
 	MaxSend         string     `json:"max_send"`
 	Delivery        string     `json:"delivery"`
 	Fees            []jsonBand `json:"fees"`
+	RateBands       []jsonRate `json:"rate_bands,omitempty"`
+}
+
+type jsonRate struct {
+	UpTo         *string `json:"up_to,omitempty"`
+	ExchangeRate *string `json:"exchange_rate"`
 }
 
 type jsonBand struct {
@@ -206,6 +212,9 @@ func parseProviderJSON(data []byte, o ParseOptions) (*Feed, error) {
 			rate: c.ExchangeRate, minSend: c.MinSend, maxSend: c.MaxSend, delivery: c.Delivery}
 		for _, b := range c.Fees {
 			raw.bands = append(raw.bands, rawBand{upTo: b.UpTo, flat: b.Flat, percent: b.Percent, minFee: b.MinFee, maxFee: b.MaxFee})
+		}
+		for _, b := range c.RateBands {
+			raw.rateBands = append(raw.rateBands, rawRateBand{upTo: b.UpTo, rate: b.ExchangeRate})
 		}
 		f.addOffer(e, &raw, path, p.ID, gen, validFor)
 	}
@@ -249,9 +258,12 @@ func (f *Feed) finish(e *FeedError) (*Feed, error) {
 type rawOffer struct {
 	send, receive, payout, funding, rate, minSend, maxSend, delivery string
 	bands                                                            []rawBand
+	rateBands                                                        []rawRateBand
 }
 
 type rawBand struct{ upTo, flat, percent, minFee, maxFee *string }
+
+type rawRateBand struct{ upTo, rate *string }
 
 func (r *rawOffer) offer(e *FeedError, path, providerID string, gen time.Time, validFor time.Duration) Offer {
 	o := Offer{ProviderID: providerID, PayoutMethod: r.payout, FundingMethod: r.funding, Delivery: r.delivery, GeneratedAt: gen, ValidFor: validFor}
@@ -268,7 +280,9 @@ func (r *rawOffer) offer(e *FeedError, path, providerID string, gen time.Time, v
 	enum(e, path+".payout_method", r.payout, PayoutMethods)
 	enum(e, path+".funding_method", r.funding, FundingMethods)
 	enum(e, path+".delivery", r.delivery, Deliveries)
-	o.Rate = positive(e, path+".exchange_rate", r.rate)
+	if len(r.rateBands) == 0 || r.rate != "" {
+		o.Rate = positive(e, path+".exchange_rate", r.rate)
+	}
 	o.MinSend = positive(e, path+".min_send", r.minSend)
 	o.MaxSend = positive(e, path+".max_send", r.maxSend)
 	if o.Send.Code != "" {
@@ -307,7 +321,51 @@ func (r *rawOffer) offer(e *FeedError, path, providerID string, gen time.Time, v
 	if o.Send.Code != "" {
 		o.Fees.validate(e, path+".fees", o.Send, o.MaxSend)
 	}
+	if len(r.rateBands) > 0 {
+		r.parseRateBands(e, path, &o)
+	}
 	return o
+}
+
+// parseRateBands reads rate_bands (FEEDS.md): ascending like fee bands, each rate above 0,
+// only the last without up_to. exchange_rate, when also given, is the rate above the last
+// band; without it the bands must reach max_send. o.Rate becomes the first band's rate.
+func (r *rawOffer) parseRateBands(e *FeedError, path string, o *Offer) {
+	if len(r.rateBands) > maxBands {
+		e.add("%s.rate_bands: at most %d bands", path, maxBands)
+		return
+	}
+	for i, b := range r.rateBands {
+		bp := fmt.Sprintf("%s.rate_bands[%d]", path, i)
+		var rb RateBand
+		if b.rate == nil {
+			e.add("%s.exchange_rate: is required", bp)
+		} else {
+			rb.Rate = positive(e, bp+".exchange_rate", *b.rate)
+		}
+		if b.upTo != nil {
+			rb.UpTo, rb.Bounded = positive(e, bp+".up_to", *b.upTo), true
+			if o.Send.Code != "" && !onGrid(rb.UpTo, o.Send.Minor) {
+				e.add("%s.up_to: %s has more decimals than %s allows (%d)", bp, rb.UpTo, o.Send.Code, o.Send.Minor)
+			}
+			if i > 0 && o.RateBands[i-1].Bounded && rb.UpTo.Cmp(o.RateBands[i-1].UpTo) <= 0 {
+				e.add("%s.up_to: rate bands must be in ascending up_to order, without overlap (%s after %s)", bp, rb.UpTo, o.RateBands[i-1].UpTo)
+			}
+		} else if i != len(r.rateBands)-1 {
+			e.add("%s.up_to: only the last rate band may omit up_to", bp)
+		}
+		o.RateBands = append(o.RateBands, rb)
+	}
+	last := o.RateBands[len(o.RateBands)-1]
+	switch {
+	case r.rate != "" && !last.Bounded:
+		e.add("%s.exchange_rate: the last rate band has no up_to, so exchange_rate would never apply; give one or the other", path)
+	case r.rate != "":
+		o.RateBands = append(o.RateBands, RateBand{Rate: o.Rate})
+	case last.Bounded && last.UpTo.Cmp(o.MaxSend) < 0:
+		e.add("%s.rate_bands: the rate bands end at %s but max_send is %s; add a band without up_to, or exchange_rate for the amounts above", path, last.UpTo, o.MaxSend)
+	}
+	o.Rate = o.RateBands[0].Rate
 }
 
 func checkDuplicates(e *FeedError, offers []Offer) {

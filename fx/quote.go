@@ -270,6 +270,12 @@ func (s *Snapshot) Compare(r Request, now time.Time) (Comparison, error) {
 			continue
 		}
 		matched++
+		if len(o.bands) > 0 {
+			if q, ok := o.quoteBanded(&p, amountU, amountFast, now); ok {
+				out.Quotes = append(out.Quotes, q)
+			}
+			continue
+		}
 		if amountFast && o.fast.ok {
 			if q, inRange, ok := o.quoteFast(amountU, p.mode, p.send, p.receive, now); ok {
 				if inRange {
@@ -305,6 +311,77 @@ func (s *Snapshot) Compare(r Request, now time.Time) (Comparison, error) {
 // exactly when S×rate ≥ x, so S = x / rate rounded up.
 func SendFor(x, rate decimal.Decimal, sendMinor int32) decimal.Decimal {
 	return divRound(x, rate, sendMinor, roundCeil)
+}
+
+// quoteBanded prices an offer with rate bands: in send mode at the band the amount falls
+// in; in receive mode at the smallest send amount whose band gives at least the amount.
+// False when that send amount is outside [min_send, max_send] (or beyond the last band).
+func (o *priced) quoteBanded(p *parsed, amountU int64, amountFast bool, now time.Time) (Quote, bool) {
+	if amountFast && o.bandsFast {
+		if q, inRange, ok := o.quoteBandedFast(p, amountU, now); ok {
+			return q, inRange
+		}
+	}
+	s := p.amount
+	var b *pricedBand
+	if p.mode == ModeReceive {
+		s, b = o.sendForBands(p.amount, p.send.Minor)
+	} else {
+		for i := range o.bands {
+			if !o.bands[i].bounded || s.Cmp(o.bands[i].upTo) <= 0 {
+				b = &o.bands[i]
+				break
+			}
+		}
+	}
+	if b == nil {
+		return Quote{}, false
+	}
+	return b.p.quote(s, p.send, p.receive, now)
+}
+
+// sendForBands is SendFor across rate bands: the first band (in ascending order) holding a
+// send amount whose receive amount reaches x gives the smallest such amount overall, since
+// the bands are disjoint and ascending; within a band the receive amount grows with S, so
+// that amount is ceil(x / rate), or the band's first amount when that falls below it.
+func (o *priced) sendForBands(x decimal.Decimal, sendMinor int32) (decimal.Decimal, *pricedBand) {
+	unit := decimal.New(1, -sendMinor)
+	for i := range o.bands {
+		b := &o.bands[i]
+		s := SendFor(x, b.p.Rate, sendMinor)
+		if i > 0 && s.Cmp(o.bands[i-1].upTo) <= 0 {
+			s = o.bands[i-1].upTo.Add(unit)
+		}
+		if !b.bounded || s.Cmp(b.upTo) <= 0 {
+			return s, b
+		}
+	}
+	return zero, nil
+}
+
+// quoteBandedFast is quoteBanded in integer units; ok false means "use the decimal path".
+func (o *priced) quoteBandedFast(p *parsed, amountU int64, now time.Time) (q Quote, inRange, ok bool) {
+	sU := amountU
+	var b *pricedBand
+	for i := range o.bands {
+		bb := &o.bands[i]
+		if p.mode == ModeReceive {
+			if sU, ok = bb.p.fast.sendForFast(amountU, p.send.Minor, p.receive.Minor); !ok {
+				return q, false, false
+			}
+			if i > 0 && sU <= o.bands[i-1].upToU {
+				sU = o.bands[i-1].upToU + 1
+			}
+		}
+		if !bb.bounded || sU <= bb.upToU {
+			b = bb
+			break
+		}
+	}
+	if b == nil {
+		return q, false, true
+	}
+	return b.p.quoteFast(sU, ModeSend, p.send, p.receive, now)
 }
 
 // quote prices send amount s; false when s is outside the offer's [min_send, max_send].

@@ -200,8 +200,17 @@ type OfferView struct {
 	MinSend         string        `json:"min_send"`
 	MaxSend         string        `json:"max_send"`
 	Fees            []FeeBandView `json:"fees"`
-	QuotedAt        time.Time     `json:"quoted_at"`
-	Stale           bool          `json:"stale"`
+	// RateBands, when the rate depends on the amount (ExchangeRate is then the first band's).
+	RateBands []RateBandView `json:"rate_bands,omitempty"`
+	QuotedAt  time.Time      `json:"quoted_at"`
+	Stale     bool           `json:"stale"`
+}
+
+// RateBandView is a rate band as the API shows it: the rate for send amounts up to UpTo.
+type RateBandView struct {
+	UpTo            string `json:"up_to,omitempty"`
+	ExchangeRate    string `json:"exchange_rate"`
+	FXMarginPercent string `json:"fx_margin_percent,omitempty"`
 }
 
 // FeeBandView is a fee band as the API shows it.
@@ -244,6 +253,13 @@ func (s *Service) Provider(id string) (ProviderDetail, error) {
 					fb.MaxFee = b.MaxFee.String()
 				}
 				v.Fees = append(v.Fees, fb)
+			}
+			for _, b := range o.bands {
+				rb := RateBandView{ExchangeRate: b.p.rateStr, FXMarginPercent: b.p.margin}
+				if b.bounded {
+					rb.UpTo = b.upTo.String()
+				}
+				v.RateBands = append(v.RateBands, rb)
 			}
 			d.Offers = append(d.Offers, v)
 		}

@@ -126,14 +126,19 @@ func CheckAgainstMid(f *Feed, sets []RateSet, bounds DeviationBounds) error {
 	return e.err()
 }
 
-// suspicious says whether an offered rate is further than bound percent from mid, and why.
+// suspicious says whether an offered rate (any of its rate bands) is further than bound
+// percent from mid, and why.
 func suspicious(o *Offer, m MidRate, bound decimal.Decimal) (string, bool) {
-	if !tooFar(o.Rate, m, bound) {
-		return "", false
+	rates, names := o.rates()
+	for i, r := range rates {
+		if !tooFar(r, m, bound) {
+			continue
+		}
+		dev := divRound(r.Mul(m.Den).Sub(m.Num).Abs().Mul(hundred), m.Num, 2, roundHalfEven)
+		return fmt.Sprintf("suspicious rate: %s %s is %s%% from the mid-market rate %s, more than this corridor's bound of %s%%",
+			names[i], r, dev.StringFixed(2), m.Rate(), bound), true
 	}
-	dev := divRound(o.Rate.Mul(m.Den).Sub(m.Num).Abs().Mul(hundred), m.Num, 2, roundHalfEven)
-	return fmt.Sprintf("suspicious rate: exchange_rate %s is %s%% from the mid-market rate %s, more than this corridor's bound of %s%%",
-		o.Rate, dev.StringFixed(2), m.Rate(), bound), true
+	return "", false
 }
 
 // ProviderRef is how a quote names its provider.
@@ -159,6 +164,19 @@ type priced struct {
 	delivery int
 	fast     fastOffer
 	json     offerJSON // the quote's fixed JSON parts (quotejson.go)
+	// bands, for an offer with rate bands, prices each band as an offer of its own rate
+	// (quotes point at the band's, so they show its rate and margin); bandsFast when every
+	// band has a fast path and its up_to in send units.
+	bands     []pricedBand
+	bandsFast bool
+}
+
+// pricedBand is one rate band prepared for quoting.
+type pricedBand struct {
+	upTo    decimal.Decimal
+	upToU   int64
+	bounded bool
+	p       priced
 }
 
 type corridor struct {
@@ -297,6 +315,20 @@ func prepare(o Offer, p Provider, c *corridor) priced {
 		pr.fast = prepareFast(&pr, c.mid)
 	}
 	pr.json = buildOfferJSON(&pr)
+	if len(o.RateBands) > 0 {
+		pr.bandsFast = true
+		for _, b := range o.RateBands {
+			v := o
+			v.Rate, v.RateBands = b.Rate, nil
+			pb := pricedBand{upTo: b.UpTo, bounded: b.Bounded, p: prepare(v, p, c)}
+			ok := true
+			if b.Bounded {
+				pb.upToU, ok = toUnits(b.UpTo, o.Send.Minor)
+			}
+			pr.bandsFast = pr.bandsFast && ok && pb.p.fast.ok
+			pr.bands = append(pr.bands, pb)
+		}
+	}
 	return pr
 }
 
