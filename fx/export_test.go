@@ -38,6 +38,8 @@ type WireQuote struct {
 	Provider         ProviderRef `json:"provider"`
 	PayoutMethod     string      `json:"payout_method"`
 	FundingMethod    string      `json:"funding_method"`
+	Product          string      `json:"product,omitempty"`
+	Speed            string      `json:"speed,omitempty"`
 	Delivery         string      `json:"delivery"`
 	ExchangeRate     string      `json:"exchange_rate"`
 	SendAmount       string      `json:"send_amount"`
@@ -72,7 +74,7 @@ func ToWire(c Comparison) WireComparison {
 	}
 	for _, q := range c.Quotes {
 		w.Quotes = append(w.Quotes, WireQuote{Provider: q.Provider(), PayoutMethod: q.PayoutMethod(), FundingMethod: q.FundingMethod(),
-			Delivery: q.Delivery(), ExchangeRate: q.ExchangeRate(), SendAmount: q.SendAmount(), Fee: q.Fee(), TotalToPay: q.TotalToPay(),
+			Product: q.Product(), Speed: q.Speed(), Delivery: q.Delivery(), ExchangeRate: q.ExchangeRate(), SendAmount: q.SendAmount(), Fee: q.Fee(), TotalToPay: q.TotalToPay(),
 			ReceiveAmount: q.ReceiveAmount(), FXMarginPercent: q.FXMarginPercent(), TotalCost: q.TotalCost(),
 			TotalCostPercent: q.TotalCostPercent(), AboveSDGTarget: q.AboveSDGTarget(), QuotedAt: q.QuotedAt(), Stale: q.Stale()})
 	}

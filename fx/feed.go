@@ -46,6 +46,10 @@ type Offer struct {
 	PayoutMethod  string
 	FundingMethod string
 	Delivery      string
+	// Product names one of several offers of a provider on one corridor, payout and funding
+	// method ("Express", "Saver"); Speed is the provider's own words for how fast it arrives
+	// (Delivery stays the comparable speed). Both optional.
+	Product, Speed string
 	// Rate is units of the receive currency per unit of the send currency, as offered.
 	Rate             decimal.Decimal
 	MinSend, MaxSend decimal.Decimal
@@ -131,6 +135,7 @@ type Quarantined struct {
 	ReceiveCurrency string   `json:"receive_currency"`
 	PayoutMethod    string   `json:"payout_method"`
 	FundingMethod   string   `json:"funding_method"`
+	Product         string   `json:"product,omitempty"`
 	Reasons         []string `json:"reasons"`
 	// Since is when this corridor was first seen quarantined (set by the service's status).
 	Since time.Time `json:"since"`
@@ -141,7 +146,7 @@ type Quarantined struct {
 
 // key identifies a quarantined corridor across refreshes (for Since).
 func (q *Quarantined) key() string {
-	return strings.Join([]string{q.ProviderID, q.SendCurrency, q.ReceiveCurrency, q.PayoutMethod, q.FundingMethod, q.Reasons[0]}, "\x00")
+	return strings.Join([]string{q.ProviderID, q.SendCurrency, q.ReceiveCurrency, q.PayoutMethod, q.FundingMethod, q.Product, q.Reasons[0]}, "\x00")
 }
 
 // mostlyFailing reports whether failed of total corridors is most of them: such a feed is

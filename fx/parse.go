@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -167,6 +168,8 @@ type jsonOffer struct {
 	MinSend         string     `json:"min_send"`
 	MaxSend         string     `json:"max_send"`
 	Delivery        string     `json:"delivery"`
+	Product         string     `json:"product,omitempty"`
+	Speed           string     `json:"speed,omitempty"`
 	Fees            []jsonBand `json:"fees"`
 	RateBands       []jsonRate `json:"rate_bands,omitempty"`
 }
@@ -209,7 +212,7 @@ func parseProviderJSON(data []byte, o ParseOptions) (*Feed, error) {
 	for i, c := range in.Corridors {
 		path := fmt.Sprintf("corridors[%d]", i)
 		raw := rawOffer{send: c.SendCurrency, receive: c.ReceiveCurrency, payout: c.PayoutMethod, funding: c.FundingMethod,
-			rate: c.ExchangeRate, minSend: c.MinSend, maxSend: c.MaxSend, delivery: c.Delivery}
+			rate: c.ExchangeRate, minSend: c.MinSend, maxSend: c.MaxSend, delivery: c.Delivery, product: c.Product, speed: c.Speed}
 		for _, b := range c.Fees {
 			raw.bands = append(raw.bands, rawBand{upTo: b.UpTo, flat: b.Flat, percent: b.Percent, minFee: b.MinFee, maxFee: b.MaxFee})
 		}
@@ -231,7 +234,7 @@ func (f *Feed) addOffer(e *FeedError, raw *rawOffer, path, providerID string, ge
 		return
 	}
 	f.Quarantined = append(f.Quarantined, Quarantined{ProviderID: providerID, SendCurrency: trimMsg(raw.send), ReceiveCurrency: trimMsg(raw.receive),
-		PayoutMethod: trimMsg(raw.payout), FundingMethod: trimMsg(raw.funding), Reasons: ce.AllReasons(), feed: f,
+		PayoutMethod: trimMsg(raw.payout), FundingMethod: trimMsg(raw.funding), Product: trimMsg(raw.product), Reasons: ce.AllReasons(), feed: f,
 		index: len(f.Offers) + len(f.Quarantined)})
 }
 
@@ -257,6 +260,7 @@ func (f *Feed) finish(e *FeedError) (*Feed, error) {
 // both formats are validated by the same code.
 type rawOffer struct {
 	send, receive, payout, funding, rate, minSend, maxSend, delivery string
+	product, speed                                                   string
 	bands                                                            []rawBand
 	rateBands                                                        []rawRateBand
 }
@@ -280,6 +284,7 @@ func (r *rawOffer) offer(e *FeedError, path, providerID string, gen time.Time, v
 	enum(e, path+".payout_method", r.payout, PayoutMethods)
 	enum(e, path+".funding_method", r.funding, FundingMethods)
 	enum(e, path+".delivery", r.delivery, Deliveries)
+	o.Product, o.Speed = label(e, path+".product", r.product), label(e, path+".speed", r.speed)
 	if len(r.rateBands) == 0 || r.rate != "" {
 		o.Rate = positive(e, path+".exchange_rate", r.rate)
 	}
@@ -368,16 +373,36 @@ func (r *rawOffer) parseRateBands(e *FeedError, path string, o *Offer) {
 	o.Rate = o.RateBands[0].Rate
 }
 
+// checkDuplicates rejects two offers with the same key: provider, corridor, payout and
+// funding method, and product (none counts as one product).
 func checkDuplicates(e *FeedError, offers []Offer) {
 	seen := make(map[string]bool, len(offers))
 	for i := range offers {
 		o := &offers[i]
-		k := o.ProviderID + " " + o.Key() + " " + o.PayoutMethod + " " + o.FundingMethod
+		k := o.ProviderID + "\x00" + o.Key() + "\x00" + o.PayoutMethod + "\x00" + o.FundingMethod + "\x00" + o.Product
 		if seen[k] {
-			e.add("corridor %s %s by %s/%s appears twice for provider %s", o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, o.ProviderID)
+			product := "without a product name"
+			if o.Product != "" {
+				product = fmt.Sprintf("as product %q", o.Product)
+			}
+			e.add("corridor %s %s by %s/%s %s appears twice for provider %s; give each offer its own product name", o.Send.Code, o.Receive.Code,
+				o.PayoutMethod, o.FundingMethod, product, o.ProviderID)
 		}
 		seen[k] = true
 	}
+}
+
+// label reads an optional short display text (product, speed): at most 60 characters, no
+// control characters.
+func label(e *FeedError, path, s string) string {
+	if s == "" {
+		return ""
+	}
+	if n := utf8.RuneCountInString(s); n > 60 || strings.TrimSpace(s) != s || strings.ContainsFunc(s, unicode.IsControl) {
+		e.add("%s: must be 1-60 characters without leading or trailing spaces or control characters", path)
+		return ""
+	}
+	return s
 }
 
 var providerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)

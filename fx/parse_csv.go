@@ -22,7 +22,7 @@ var csvColumns = []string{
 	"fee_max", "generated_at", "valid_for_seconds",
 }
 
-var csvOptional = []string{"provider_kind", "provider_website", "rate_bands"}
+var csvOptional = []string{"provider_kind", "provider_website", "rate_bands", "product", "speed"}
 
 // parseCSV reads the provider CSV layout: one row per corridor and fee band. Rows of one
 // corridor (same provider, currencies, payout and funding method) must agree on every
@@ -108,10 +108,10 @@ func parseCSV(data []byte, o ParseOptions) (*Feed, error) {
 		}
 		raw := rawOffer{send: get(rec, "send_currency"), receive: get(rec, "receive_currency"), payout: get(rec, "payout_method"),
 			funding: get(rec, "funding_method"), rate: get(rec, "exchange_rate"), minSend: get(rec, "min_send"),
-			maxSend: get(rec, "max_send"), delivery: get(rec, "delivery")}
+			maxSend: get(rec, "max_send"), delivery: get(rec, "delivery"), product: get(rec, "product"), speed: get(rec, "speed")}
 		band := rawBand{upTo: opt(rec, "fee_up_to"), flat: opt(rec, "fee_flat"), percent: opt(rec, "fee_percent"),
 			minFee: opt(rec, "fee_min"), maxFee: opt(rec, "fee_max")}
-		key := strings.Join([]string{p.ID, raw.send, raw.receive, raw.payout, raw.funding}, "\x00")
+		key := strings.Join([]string{p.ID, raw.send, raw.receive, raw.payout, raw.funding, raw.product}, "\x00")
 		gen, vf, rb := get(rec, "generated_at"), get(rec, "valid_for_seconds"), get(rec, "rate_bands")
 		g, ok := byKey[key]
 		if !ok {
@@ -120,7 +120,7 @@ func parseCSV(data []byte, o ParseOptions) (*Feed, error) {
 			byKey[key] = g
 			groups = append(groups, g)
 		} else if g.raw.rate != raw.rate || g.raw.minSend != raw.minSend || g.raw.maxSend != raw.maxSend ||
-			g.raw.delivery != raw.delivery || g.gen != gen || g.validFor != vf || g.rb != rb {
+			g.raw.delivery != raw.delivery || g.gen != gen || g.validFor != vf || g.rb != rb || g.raw.speed != raw.speed {
 			e.add("CSV line %d: corridor columns differ from line %d of the same corridor", line, g.line)
 		}
 		g.raw.bands = append(g.raw.bands, band)

@@ -76,6 +76,12 @@ func (q Quote) PayoutMethod() string { return q.o.PayoutMethod }
 // FundingMethod is how the sender pays (bank_transfer, cash, …).
 func (q Quote) FundingMethod() string { return q.o.FundingMethod }
 
+// Product is the offer's product name ("" when the provider has one offer per method).
+func (q Quote) Product() string { return q.o.Product }
+
+// Speed is the provider's own words for the delivery speed ("" when not given).
+func (q Quote) Speed() string { return q.o.Speed }
+
 // Delivery is the provider's stated delivery speed.
 func (q Quote) Delivery() string { return q.o.Delivery }
 
@@ -470,6 +476,6 @@ func sortQuotes(qs []Quote, mode, sortBy string) {
 			return c
 		}
 		return cmp.Or(strings.Compare(a.o.provider.ID, b.o.provider.ID),
-			strings.Compare(a.o.PayoutMethod, b.o.PayoutMethod), strings.Compare(a.o.FundingMethod, b.o.FundingMethod))
+			strings.Compare(a.o.PayoutMethod, b.o.PayoutMethod), strings.Compare(a.o.FundingMethod, b.o.FundingMethod), strings.Compare(a.o.Product, b.o.Product))
 	})
 }

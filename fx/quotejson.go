@@ -23,9 +23,11 @@ func buildOfferJSON(o *priced) offerJSON {
 		Provider      ProviderRef `json:"provider"`
 		PayoutMethod  string      `json:"payout_method"`
 		FundingMethod string      `json:"funding_method"`
+		Product       string      `json:"product,omitempty"`
+		Speed         string      `json:"speed,omitempty"`
 		Delivery      string      `json:"delivery"`
 		ExchangeRate  string      `json:"exchange_rate"`
-	}{o.provider, o.PayoutMethod, o.FundingMethod, o.Delivery, o.rateStr})
+	}{o.provider, o.PayoutMethod, o.FundingMethod, o.Product, o.Speed, o.Delivery, o.rateStr})
 	var j offerJSON
 	j.head = append(head[:len(head)-1], `,"send_amount":"`...)
 	j.margin = appendJSONString(append([]byte(nil), `","fx_margin_percent":`...), o.margin)

@@ -194,6 +194,8 @@ type OfferView struct {
 	ReceiveCurrency string        `json:"receive_currency"`
 	PayoutMethod    string        `json:"payout_method"`
 	FundingMethod   string        `json:"funding_method"`
+	Product         string        `json:"product,omitempty"`
+	Speed           string        `json:"speed,omitempty"`
 	Delivery        string        `json:"delivery"`
 	ExchangeRate    string        `json:"exchange_rate"`
 	FXMarginPercent string        `json:"fx_margin_percent,omitempty"`
@@ -239,7 +241,7 @@ func (s *Service) Provider(id string) (ProviderDetail, error) {
 				continue
 			}
 			v := OfferView{SendCurrency: o.Send.Code, ReceiveCurrency: o.Receive.Code, PayoutMethod: o.PayoutMethod,
-				FundingMethod: o.FundingMethod, Delivery: o.Delivery, ExchangeRate: o.rateStr, FXMarginPercent: o.margin,
+				FundingMethod: o.FundingMethod, Product: o.Product, Speed: o.Speed, Delivery: o.Delivery, ExchangeRate: o.rateStr, FXMarginPercent: o.margin,
 				MinSend: o.minSend, MaxSend: o.maxSend, QuotedAt: o.GeneratedAt, Stale: now.After(o.staleAt), Fees: []FeeBandView{}}
 			for _, b := range o.Fees {
 				fb := FeeBandView{Flat: b.Flat.String(), Percent: b.Percent.String()}

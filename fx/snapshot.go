@@ -271,7 +271,7 @@ func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bounds DeviationBounds, now
 				if reason, bad := suspicious(&o, c.mid, bounds.For(o.Key())); bad {
 					s.Notes = append(s.Notes, fmt.Sprintf("%s %s→%s %s/%s left out: %s", id, o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, reason))
 					s.quarantined = append(s.quarantined, Quarantined{ProviderID: id, SendCurrency: o.Send.Code, ReceiveCurrency: o.Receive.Code,
-						PayoutMethod: o.PayoutMethod, FundingMethod: o.FundingMethod, Reasons: []string{reason}, feed: f})
+						PayoutMethod: o.PayoutMethod, FundingMethod: o.FundingMethod, Product: o.Product, Reasons: []string{reason}, feed: f})
 					c.quarantined++
 					continue
 				}
