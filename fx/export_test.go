@@ -62,13 +62,15 @@ type WireComparison struct {
 	MidRate        *MidRateView `json:"mid_rate,omitempty"`
 	Quotes         []WireQuote  `json:"quotes"`
 	Reason         string       `json:"reason,omitempty"`
+	ReasonCode     string       `json:"reason_code,omitempty"`
+	MissingRates   []string     `json:"missing_rates,omitempty"`
 	SnapshotAt     time.Time    `json:"snapshot_at"`
 }
 
 // ToWire copies a comparison into its wire shape through the accessors.
 func ToWire(c Comparison) WireComparison {
 	w := WireComparison{Corridor: c.Corridor, Mode: c.Mode, Amount: c.Amount, AmountCurrency: c.AmountCurrency,
-		MidRate: c.MidRate, Reason: c.Reason, SnapshotAt: c.SnapshotAt}
+		MidRate: c.MidRate, Reason: c.Reason, ReasonCode: c.ReasonCode, MissingRates: c.MissingRates, SnapshotAt: c.SnapshotAt}
 	if c.Quotes != nil {
 		w.Quotes = []WireQuote{}
 	}

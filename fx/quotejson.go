@@ -102,6 +102,20 @@ func (c *Comparison) AppendJSON(b []byte) []byte {
 		b = append(b, `,"reason":`...)
 		b = appendJSONString(b, c.Reason)
 	}
+	if c.ReasonCode != "" {
+		b = append(b, `,"reason_code":`...)
+		b = appendJSONString(b, c.ReasonCode)
+	}
+	if len(c.MissingRates) > 0 {
+		b = append(b, `,"missing_rates":[`...)
+		for i, m := range c.MissingRates {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, m)
+		}
+		b = append(b, ']')
+	}
 	b = append(b, `,"snapshot_at":`...)
 	b = appendJSONTime(b, c.SnapshotAt)
 	return append(b, '}')

@@ -171,9 +171,24 @@ func (s *Service) now() time.Time { return s.o.Now().UTC() }
 // Snapshot returns the current snapshot (never nil).
 func (s *Service) Snapshot() *Snapshot { return s.snap.Load() }
 
-// Compare quotes every provider on a corridor from the current snapshot.
+// Compare quotes every provider on a corridor from the current snapshot. Without a mid rate,
+// the reason also names the feeds refused at their last fetch that could have held it.
 func (s *Service) Compare(_ context.Context, r Request) (Comparison, error) {
-	return s.snap.Load().Compare(r, s.now())
+	c, err := s.snap.Load().Compare(r, s.now())
+	if err == nil && c.ReasonCode == ReasonNoMidRate {
+		var refused []string
+		for _, src := range s.status.Load().Sources {
+			for _, f := range src.Feeds {
+				if len(f.Rejected) > 0 && (f.Format == "" || f.Format == string(FormatRatesJSON) || f.Format == string(FormatECB)) {
+					refused = append(refused, fmt.Sprintf("%s (%s)", f.Name, f.Rejected[0]))
+				}
+			}
+		}
+		if len(refused) > 0 {
+			c.Reason += "; refused at its last fetch, so its last good data (if any) is used: " + strings.Join(refused, ", ")
+		}
+	}
+	return c, err
 }
 
 // Corridors lists the corridors served now.

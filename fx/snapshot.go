@@ -185,8 +185,6 @@ type corridor struct {
 	midRate string // mid rounded for display, computed once
 	hasMid  bool
 	offers  []priced
-	// quarantined counts the offers on this corridor left out for a rate too far from mid.
-	quarantined int
 }
 
 // CorridorInfo describes a corridor that at least one provider serves.
@@ -215,6 +213,8 @@ type Snapshot struct {
 	Notes []string
 	// quarantined lists the offers left out for a rate too far from mid.
 	quarantined []Quarantined
+	// quarantinedOn counts the quarantined offers per corridor key, of either kind.
+	quarantinedOn map[string]int
 }
 
 // BuildSnapshot combines provider feeds and rate feeds into a snapshot. When one provider
@@ -222,7 +222,7 @@ type Snapshot struct {
 // rate stay listed (with a reason instead of quotes); offers further than bound from mid
 // are quarantined (with a note), judged afresh on every build since mid rates move.
 func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bounds DeviationBounds, now time.Time) *Snapshot {
-	s := &Snapshot{BuiltAt: now.UTC(), providers: map[string]Provider{}, corridors: map[string]*corridor{}}
+	s := &Snapshot{BuiltAt: now.UTC(), providers: map[string]Provider{}, corridors: map[string]*corridor{}, quarantinedOn: map[string]int{}}
 	for _, f := range rateFeeds {
 		if rs, ok := f.Latest(); ok {
 			s.rateSets = append(s.rateSets, rs)
@@ -252,6 +252,11 @@ func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bounds DeviationBounds, now
 		s.provList = append(s.provList, s.providers[id])
 		f := newest[id]
 		p := s.providers[id]
+		for _, q := range f.Quarantined {
+			if q.ProviderID == id {
+				s.quarantinedOn[CorridorKey(q.SendCurrency, q.ReceiveCurrency)]++
+			}
+		}
 		for i := range f.Offers {
 			o := f.Offers[i]
 			if o.ProviderID != id {
@@ -272,7 +277,7 @@ func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bounds DeviationBounds, now
 					s.Notes = append(s.Notes, fmt.Sprintf("%s %s→%s %s/%s left out: %s", id, o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, reason))
 					s.quarantined = append(s.quarantined, Quarantined{ProviderID: id, SendCurrency: o.Send.Code, ReceiveCurrency: o.Receive.Code,
 						PayoutMethod: o.PayoutMethod, FundingMethod: o.FundingMethod, Product: o.Product, Reasons: []string{reason}, feed: f})
-					c.quarantined++
+					s.quarantinedOn[o.Key()]++
 					continue
 				}
 			}
