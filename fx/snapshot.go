@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/kawan-labs/kawan"
 )
 
 // MidRate is the mid-market rate of a corridor as an exact fraction Num/Den (units of the
@@ -197,6 +199,53 @@ type CorridorInfo struct {
 	// MinSend and MaxSend are the widest range any provider accepts.
 	MinSend string `json:"min_send"`
 	MaxSend string `json:"max_send"`
+	// CorridorCost is the SDG 10.c cost of the corridor, SmaRT-style (nil without a mid rate).
+	CorridorCost *CorridorCost `json:"corridor_cost,omitempty"`
+}
+
+// CorridorCost measures a corridor against SDG 10.c the way the World Bank's SmaRT does, from
+// live quotes: the simple average of the total_cost_percent of the three cheapest fresh
+// (not stale) quotes for the USD 200 equivalent (the reference amount, ReferenceAmount).
+// With fewer than three fresh quotes SmaRTPercent is empty: SmaRT needs three services.
+type CorridorCost struct {
+	SendAmount   string `json:"send_amount"`
+	FreshQuotes  int    `json:"fresh_quotes"`
+	SmaRTPercent string `json:"smart_cost_percent,omitempty"`
+	// AboveSDGTarget: SmaRTPercent exceeds 5%, the corridor misses SDG 10.c by this measure.
+	AboveSDGTarget bool `json:"above_sdg_target"`
+}
+
+// corridorCost computes a corridor's CorridorCost at time now.
+func (s *Snapshot) corridorCost(info *CorridorInfo, now time.Time) *CorridorCost {
+	if !info.HasMidRate {
+		return nil
+	}
+	cur, _ := kawan.LookupCurrency(info.SendCurrency)
+	ref := s.ReferenceAmount(info.SendCurrency, info.ReceiveCurrency).StringFixed(cur.Minor)
+	cmp, err := s.Compare(Request{SendCurrency: info.SendCurrency, ReceiveCurrency: info.ReceiveCurrency, Amount: ref}, now)
+	if err != nil {
+		return nil
+	}
+	out := &CorridorCost{SendAmount: ref}
+	var pcts []decimal.Decimal
+	for _, q := range cmp.Quotes {
+		if !q.Stale() {
+			pcts = append(pcts, mustDecimal(q.TotalCostPercent()))
+		}
+	}
+	out.FreshQuotes = len(pcts)
+	if len(pcts) < 3 {
+		return out
+	}
+	slices.SortFunc(pcts, func(a, b decimal.Decimal) int { return a.Cmp(b) })
+	mean := divRound(pcts[0].Add(pcts[1]).Add(pcts[2]), decimal.NewFromInt(3), 2, roundHalfEven)
+	out.SmaRTPercent, out.AboveSDGTarget = mean.StringFixed(2), mean.GreaterThan(SDGTarget)
+	return out
+}
+
+func mustDecimal(s string) decimal.Decimal {
+	d, _ := decimal.NewFromString(s)
+	return d
 }
 
 // Snapshot is an immutable view of every accepted feed: providers, offers grouped by
@@ -305,6 +354,11 @@ func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bounds DeviationBounds, now
 		c.info.Providers = len(provs)
 		c.info.PayoutMethods = sortedKeys(payouts)
 		c.info.MinSend, c.info.MaxSend = lo.String(), hi.String()
+	}
+	// The corridor cost prices quotes, which needs every corridor's range set first.
+	for _, k := range sortedKeys(s.corridors) {
+		c := s.corridors[k]
+		c.info.CorridorCost = s.corridorCost(&c.info, now)
 		s.corrList = append(s.corrList, c.info)
 	}
 	return s
