@@ -50,3 +50,26 @@ func TestDemoFeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoRateBandsAndProducts: the fictional demo shows rate bands and products working:
+// Padala Express gives a better rate above SGD 1,300 on its Standard product and also
+// offers an Express product on the same corridor, payout and funding method.
+func TestDemoRateBandsAndProducts(t *testing.T) {
+	s := demoSnapshot(t)
+	rates := map[string]map[string]string{}
+	for _, amount := range []string{"1300", "1300.01"} {
+		cmp, err := s.Compare(Request{SendCurrency: "SGD", ReceiveCurrency: "PHP", Amount: amount, PayoutMethod: "bank_account", FundingMethod: "bank_transfer"}, demofeeds.Epoch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rates[amount] = map[string]string{}
+		for _, q := range cmp.Quotes {
+			if q.Provider().ID == "demo-padala-express" {
+				rates[amount][q.Product()] = q.ExchangeRate()
+			}
+		}
+	}
+	if rates["1300"]["Standard"] != "43.0267" || rates["1300.01"]["Standard"] != "43.15" || rates["1300"]["Express"] != "42.91" || len(rates["1300"]) != 2 {
+		t.Errorf("padala express rates by product: %v", rates)
+	}
+}
