@@ -369,8 +369,11 @@ func (a *App) wireFx(ctx context.Context, modules *[]api.Module) error {
 	svc, err := fx.New(fx.Options{
 		Sources:  a.Config.Feeds,
 		Interval: a.Config.FeedInterval,
-		Store:    store.NewFX(a.Store.DB()),
-		Logger:   a.Log.With("component", "fx"),
+		// KAWAN_FX_MAX_DEVIATION: the default and per-corridor bounds from mid.
+		MaxDeviation:         a.Config.FXBounds.Default,
+		CorridorMaxDeviation: a.Config.FXBounds.Corridors,
+		Store:                store.NewFX(a.Store.DB()),
+		Logger:               a.Log.With("component", "fx"),
 	})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/event"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/fx"
 )
 
 // Config is the whole runtime configuration.
@@ -27,6 +28,7 @@ type Config struct {
 	MeiliAPIKey    string
 	Feeds          []string // empty: the bundled demo feeds
 	FeedInterval   time.Duration
+	FXBounds       fx.DeviationBounds // KAWAN_FX_MAX_DEVIATION
 	Demo           bool
 	TrustedProxies []*net.IPNet
 	LogLevel       slog.Level
@@ -135,6 +137,12 @@ var Options = []Option{
 		}
 		c.FeedInterval = d
 		return nil
+	}},
+	{"KAWAN_FX_MAX_DEVIATION", "", "how far (percent) an offered rate may be from the mid-market rate before its corridor is quarantined as a suspicious rate: " +
+		"comma-separated CORRIDOR=PERCENT like AED-SDG=35, and *=PERCENT for every other corridor (default 15)", func(c *Config, v string) error {
+		var err error
+		c.FXBounds, err = fx.ParseDeviationBounds(v)
+		return err
 	}},
 	{"KAWAN_REGISTRY_SOURCES", "", "comma-separated regulator lists fetched on a schedule, each PROFILE[:REGULATOR]=LOCATION: an import profile " +
 		"(kawan import --help lists them), the regulator code when the profile has none (generic), and an http(s) URL or a file; unset: none", func(c *Config, v string) error {

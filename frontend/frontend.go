@@ -464,6 +464,7 @@ var funcs = template.FuncMap{
 		return m
 	},
 	"list": func(s ...string) []string { return s },
+	"join": strings.Join,
 	"add":  func(a, b int) int { return a + b },
 	"seq": func(n int) []int {
 		s := make([]int, n)

@@ -153,6 +153,8 @@ type sendView struct {
 	None     string
 	Min, Max string
 	Also     []string
+	// Missing are the currencies no rate source has (the engine's no_mid_rate answer).
+	Missing []string
 }
 
 type quoteCard struct {
@@ -202,6 +204,11 @@ func (f *Frontend) newSendView(res fx.Comparison, routes []routeGroup) *sendView
 		return sv
 	}
 	sv.None = "send.none"
+	if res.ReasonCode != "" && res.ReasonCode != fx.ReasonAmountOutOfRange {
+		// the engine's own reason: no mid-market rate, no provider, no such method, quarantined
+		sv.None, sv.Missing = "send.none."+res.ReasonCode, res.MissingRates
+		return sv
+	}
 	for _, ci := range f.o.FX.Corridors() {
 		if ci.SendCurrency == sv.From && ci.ReceiveCurrency == sv.To && ci.MinSend != "" && ci.MaxSend != "" {
 			sv.None, sv.Min, sv.Max = "send.none.amount", ci.MinSend, ci.MaxSend

@@ -366,6 +366,16 @@ func TestSendPage(t *testing.T) {
 	if p := s.get(nil, "/send?amount=lots&from=SGD&to=PHP"); p.status != 400 || !strings.Contains(p.body, `value="lots"`) {
 		t.Errorf("bad amount: %d", p.status)
 	}
+	// No quote says why, in the page's language (issue 16).
+	for _, c := range []struct{ path, want string }{
+		{"/send?amount=500&from=AED&to=VND", "No provider in Kawan&#39;s data sends money from AED to VND yet."},
+		{"/send?amount=0.01&from=SGD&to=PHP", "Every provider from SGD to PHP has a minimum or maximum that this amount is outside."},
+		{"/send?amount=500&from=AED&to=VND&lang=th", "ยังไม่มีผู้ให้บริการในข้อมูลของ Kawan ที่ส่งเงินจาก AED ไป VND"},
+	} {
+		if p := s.get(nil, c.path); p.status != 200 || !strings.Contains(p.body, c.want) {
+			t.Errorf("%s: %d, want %q in\n%s", c.path, p.status, c.want, p.body)
+		}
+	}
 	// Without history there is no chart; with ten days of it, the corridor's cost chart
 	// has one point per day, the 5% line, and a text alternative.
 	if strings.Contains(p.body, `class="costchart"`) {

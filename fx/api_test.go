@@ -179,11 +179,12 @@ func TestFXAPIPush(t *testing.T) {
 	if _, ok := svc.Snapshot().Provider("acme-remit"); !ok {
 		t.Fatal("pushed provider not served")
 	}
-	bad := strings.Replace(string(feed), `"41.8350"`, `"abc"`, 1)
+	bad := strings.NewReplacer(`"41.8350"`, `"abc"`, `"41.7000"`, `"0"`).Replace(string(feed))
 	res = c.As("admin").Do(http.MethodPut, "/v1/admin/feeds/acme", bad)
 	var p api.Problem
 	res.JSON(t, &p)
-	if res.Status != http.StatusBadRequest || len(p.Errors) == 0 || p.Errors[0].Field != "corridors[0].exchange_rate" {
+	if res.Status != http.StatusBadRequest || len(p.Errors) < 3 || p.Errors[0].Field != "body" || !strings.Contains(p.Errors[0].Reason, "2 of 2 corridors fail") ||
+		p.Errors[1].Field != "corridors[0].exchange_rate" {
 		t.Errorf("bad push: %d %+v", res.Status, p)
 	}
 	cmp, _ := svc.Compare(context.Background(), fx.Request{SendCurrency: "SGD", ReceiveCurrency: "PHP", Amount: "500"})

@@ -22,7 +22,7 @@ func benchSnapshot(b *testing.B) *Snapshot {
 		}
 		feeds = append(feeds, mustParse(b, providerFeed(fmt.Sprintf("p%02d", p), cs...)))
 	}
-	return BuildSnapshot(feeds, []*Feed{rates}, DefaultMaxDeviation, testNow)
+	return BuildSnapshot(feeds, []*Feed{rates}, DefaultBounds, testNow)
 }
 
 func BenchmarkCompareSend150(b *testing.B) {

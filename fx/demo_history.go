@@ -66,7 +66,7 @@ func (s *Service) SynthesizeDemoHistory(ctx context.Context, st DemoHistoryStore
 		for _, h := range demoHours {
 			at := day.Add(time.Duration(h) * time.Hour)
 			t := int64(days-d)*24 + int64(h) // hours since the start of the history
-			snap := BuildSnapshot(perturbOffers(pf, at, t, factor, r), perturbRates(rf, at, t, factor), s.o.MaxDeviation, at)
+			snap := BuildSnapshot(perturbOffers(pf, at, t, factor, r), perturbRates(rf, at, t, factor), s.bounds, at)
 			for key, pts := range snap.points(at) {
 				id := DayID(key, day)
 				doc := out[id]
@@ -125,8 +125,17 @@ func perturbOffers(feeds []*Feed, at time.Time, t int64, factor func(string, int
 		n := &Feed{Format: f.Format, Providers: f.Providers, Offers: make([]Offer, len(f.Offers))}
 		for i, o := range f.Offers {
 			noise := decimal.New(1_000_000+int64(r.IntN(4001))-2000, -6) // ±0.2%
-			places := max(-o.Rate.Exponent(), 2)                         // as many decimals as the provider quotes
-			o.Rate = o.Rate.Mul(factor(o.Receive.Code, t)).Div(factor(o.Send.Code, t)).Mul(noise).RoundFloor(places)
+			move := func(r decimal.Decimal) decimal.Decimal {
+				places := max(-r.Exponent(), 2) // as many decimals as the provider quotes
+				return r.Mul(factor(o.Receive.Code, t)).Div(factor(o.Send.Code, t)).Mul(noise).RoundFloor(places)
+			}
+			o.Rate = move(o.Rate)
+			if len(o.RateBands) > 0 {
+				o.RateBands = slices.Clone(o.RateBands)
+				for j := range o.RateBands {
+					o.RateBands[j].Rate = move(o.RateBands[j].Rate)
+				}
+			}
 			o.GeneratedAt = at.Add(-30 * time.Minute)
 			n.Offers[i] = o
 		}

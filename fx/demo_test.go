@@ -21,11 +21,11 @@ func TestDemoFeeds(t *testing.T) {
 		sets = append(sets, rs)
 	}
 	for _, f := range provs {
-		if err := CheckAgainstMid(f, sets, DefaultMaxDeviation); err != nil {
+		if err := CheckAgainstMid(f, sets, DefaultBounds); err != nil {
 			t.Errorf("%s: %v", f.Providers[0].ID, err)
 		}
 	}
-	s := BuildSnapshot(provs, rates, DefaultMaxDeviation, demofeeds.Epoch)
+	s := BuildSnapshot(provs, rates, DefaultBounds, demofeeds.Epoch)
 	if len(s.Notes) > 0 {
 		t.Errorf("notes: %q", s.Notes)
 	}
@@ -48,5 +48,28 @@ func TestDemoFeeds(t *testing.T) {
 		if !ok || !c.HasMidRate {
 			t.Errorf("corridor %s: served %v, mid rate %v", k, ok, c.HasMidRate)
 		}
+	}
+}
+
+// TestDemoRateBandsAndProducts: the fictional demo shows rate bands and products working:
+// Padala Express gives a better rate above SGD 1,300 on its Standard product and also
+// offers an Express product on the same corridor, payout and funding method.
+func TestDemoRateBandsAndProducts(t *testing.T) {
+	s := demoSnapshot(t)
+	rates := map[string]map[string]string{}
+	for _, amount := range []string{"1300", "1300.01"} {
+		cmp, err := s.Compare(Request{SendCurrency: "SGD", ReceiveCurrency: "PHP", Amount: amount, PayoutMethod: "bank_account", FundingMethod: "bank_transfer"}, demofeeds.Epoch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rates[amount] = map[string]string{}
+		for _, q := range cmp.Quotes {
+			if q.Provider().ID == "demo-padala-express" {
+				rates[amount][q.Product()] = q.ExchangeRate()
+			}
+		}
+	}
+	if rates["1300"]["Standard"] != "43.0267" || rates["1300.01"]["Standard"] != "43.15" || rates["1300"]["Express"] != "42.91" || len(rates["1300"]) != 2 {
+		t.Errorf("padala express rates by product: %v", rates)
 	}
 }

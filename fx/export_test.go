@@ -38,6 +38,8 @@ type WireQuote struct {
 	Provider         ProviderRef `json:"provider"`
 	PayoutMethod     string      `json:"payout_method"`
 	FundingMethod    string      `json:"funding_method"`
+	Product          string      `json:"product,omitempty"`
+	Speed            string      `json:"speed,omitempty"`
 	Delivery         string      `json:"delivery"`
 	ExchangeRate     string      `json:"exchange_rate"`
 	SendAmount       string      `json:"send_amount"`
@@ -60,19 +62,21 @@ type WireComparison struct {
 	MidRate        *MidRateView `json:"mid_rate,omitempty"`
 	Quotes         []WireQuote  `json:"quotes"`
 	Reason         string       `json:"reason,omitempty"`
+	ReasonCode     string       `json:"reason_code,omitempty"`
+	MissingRates   []string     `json:"missing_rates,omitempty"`
 	SnapshotAt     time.Time    `json:"snapshot_at"`
 }
 
 // ToWire copies a comparison into its wire shape through the accessors.
 func ToWire(c Comparison) WireComparison {
 	w := WireComparison{Corridor: c.Corridor, Mode: c.Mode, Amount: c.Amount, AmountCurrency: c.AmountCurrency,
-		MidRate: c.MidRate, Reason: c.Reason, SnapshotAt: c.SnapshotAt}
+		MidRate: c.MidRate, Reason: c.Reason, ReasonCode: c.ReasonCode, MissingRates: c.MissingRates, SnapshotAt: c.SnapshotAt}
 	if c.Quotes != nil {
 		w.Quotes = []WireQuote{}
 	}
 	for _, q := range c.Quotes {
 		w.Quotes = append(w.Quotes, WireQuote{Provider: q.Provider(), PayoutMethod: q.PayoutMethod(), FundingMethod: q.FundingMethod(),
-			Delivery: q.Delivery(), ExchangeRate: q.ExchangeRate(), SendAmount: q.SendAmount(), Fee: q.Fee(), TotalToPay: q.TotalToPay(),
+			Product: q.Product(), Speed: q.Speed(), Delivery: q.Delivery(), ExchangeRate: q.ExchangeRate(), SendAmount: q.SendAmount(), Fee: q.Fee(), TotalToPay: q.TotalToPay(),
 			ReceiveAmount: q.ReceiveAmount(), FXMarginPercent: q.FXMarginPercent(), TotalCost: q.TotalCost(),
 			TotalCostPercent: q.TotalCostPercent(), AboveSDGTarget: q.AboveSDGTarget(), QuotedAt: q.QuotedAt(), Stale: q.Stale()})
 	}

@@ -2,6 +2,7 @@ package fx
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -33,6 +34,13 @@ func checkFeed(t *testing.T, f *Feed, err error) {
 				t.Fatalf("accepted bad bands: %+v", o.Fees)
 			}
 		}
+		for i, b := range o.RateBands {
+			last := i == len(o.RateBands)-1
+			if !b.Rate.IsPositive() || (!b.Bounded && !last) || (i > 0 && b.Bounded && !b.UpTo.GreaterThan(o.RateBands[i-1].UpTo)) ||
+				(last && b.Bounded && b.UpTo.LessThan(o.MaxSend)) {
+				t.Fatalf("accepted bad rate bands: %+v", o.RateBands)
+			}
+		}
 		// Quoting at both ends of the range must work.
 		if _, err := o.Fees.Fee(o.MaxSend, o.Send.Minor); err != nil {
 			t.Fatalf("accepted bands that do not cover max_send: %v", err)
@@ -52,9 +60,10 @@ func checkFeed(t *testing.T, f *Feed, err error) {
 		} else {
 			provs = append(provs, f)
 		}
-		s := BuildSnapshot(provs, rates, DefaultMaxDeviation, testNow)
+		s := BuildSnapshot(provs, rates, DefaultBounds, testNow)
 		for _, c := range s.Corridors() {
 			_, _ = s.Compare(Request{SendCurrency: c.SendCurrency, ReceiveCurrency: c.ReceiveCurrency, Amount: c.MinSend}, testNow)
+			_, _ = s.Compare(Request{SendCurrency: c.SendCurrency, ReceiveCurrency: c.ReceiveCurrency, Amount: c.MaxSend, Mode: ModeReceive}, testNow)
 		}
 	}
 }
@@ -68,6 +77,9 @@ func seedFixtures(f *testing.F, names ...string) {
 func FuzzParseProviderJSON(f *testing.F) {
 	seedFixtures(f, "provider-feed.json")
 	f.Add([]byte(`{"format":"kawan.provider-feed/v1","provider":{}}`))
+	// Rate bands, and a feed with one quarantined corridor (issue 16).
+	f.Add(providerFeed("banded", bandedCorridor))
+	f.Add(providerFeed("banded", bandedCorridor, strings.Replace(bandedCorridor, `"up_to":"3000"`, `"up_to":"900"`, 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		feed, err := parseProviderJSON(data, ParseOptions{Now: testNow})
 		checkFeed(t, feed, err)
@@ -77,6 +89,7 @@ func FuzzParseProviderJSON(f *testing.F) {
 func FuzzParseCSV(f *testing.F) {
 	seedFixtures(f, "provider-feed.csv")
 	f.Add([]byte("provider_id\n\"unterminated"))
+	f.Add([]byte(bandedCSV))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		feed, err := parseCSV(data, ParseOptions{Now: testNow})
 		checkFeed(t, feed, err)
@@ -94,6 +107,7 @@ func FuzzParseECB(f *testing.F) {
 
 func FuzzParseRatesJSON(f *testing.F) {
 	seedFixtures(f, "rates.json")
+	f.Add([]byte(`{"format":"kawan.rates/v1","base":"USD","as_of":"2026-11-22T08:00:00Z","source":"x","rates":{"USD":"1.000","PHP":"58.12"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		feed, err := parseRatesJSON(data, ParseOptions{Now: testNow})
 		checkFeed(t, feed, err)

@@ -61,7 +61,7 @@ func (snap *Snapshot) points(at time.Time) map[string][]HistoryPoint {
 		pts := make([]HistoryPoint, 0, len(c.Quotes))
 		for _, q := range c.Quotes {
 			pts = append(pts, HistoryPoint{At: at.UTC().Truncate(time.Second), Provider: q.o.provider.ID, PayoutMethod: q.o.PayoutMethod,
-				FundingMethod: q.o.FundingMethod, ExchangeRate: q.o.rateStr, MidRate: c.MidRate.Rate, SendAmount: q.SendAmount(),
+				FundingMethod: q.o.FundingMethod, Product: q.o.Product, ExchangeRate: q.o.rateStr, MidRate: c.MidRate.Rate, SendAmount: q.SendAmount(),
 				Fee: q.Fee(), ReceiveAmount: q.ReceiveAmount(), FXMarginPercent: q.o.margin, TotalCostPercent: q.TotalCostPercent(),
 				CostBP: q.pct, Stale: q.stale})
 		}

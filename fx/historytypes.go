@@ -17,6 +17,7 @@ type HistoryPoint struct {
 	Provider         string    `bson:"provider" json:"provider"`
 	PayoutMethod     string    `bson:"payout_method" json:"payout_method"`
 	FundingMethod    string    `bson:"funding_method" json:"funding_method"`
+	Product          string    `bson:"product,omitempty" json:"product,omitempty"`
 	ExchangeRate     string    `bson:"exchange_rate" json:"exchange_rate"`
 	MidRate          string    `bson:"mid_rate" json:"mid_rate"`
 	SendAmount       string    `bson:"send_amount" json:"send_amount"`

@@ -15,6 +15,7 @@ const (
 
 var (
 	hundred = decimal.NewFromInt(100)
+	one     = decimal.NewFromInt(1)
 	zero    = decimal.Zero
 )
 

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -167,7 +168,15 @@ type jsonOffer struct {
 	MinSend         string     `json:"min_send"`
 	MaxSend         string     `json:"max_send"`
 	Delivery        string     `json:"delivery"`
+	Product         string     `json:"product,omitempty"`
+	Speed           string     `json:"speed,omitempty"`
 	Fees            []jsonBand `json:"fees"`
+	RateBands       []jsonRate `json:"rate_bands,omitempty"`
+}
+
+type jsonRate struct {
+	UpTo         *string `json:"up_to,omitempty"`
+	ExchangeRate *string `json:"exchange_rate"`
 }
 
 type jsonBand struct {
@@ -203,14 +212,44 @@ func parseProviderJSON(data []byte, o ParseOptions) (*Feed, error) {
 	for i, c := range in.Corridors {
 		path := fmt.Sprintf("corridors[%d]", i)
 		raw := rawOffer{send: c.SendCurrency, receive: c.ReceiveCurrency, payout: c.PayoutMethod, funding: c.FundingMethod,
-			rate: c.ExchangeRate, minSend: c.MinSend, maxSend: c.MaxSend, delivery: c.Delivery}
+			rate: c.ExchangeRate, minSend: c.MinSend, maxSend: c.MaxSend, delivery: c.Delivery, product: c.Product, speed: c.Speed}
 		for _, b := range c.Fees {
 			raw.bands = append(raw.bands, rawBand{upTo: b.UpTo, flat: b.Flat, percent: b.Percent, minFee: b.MinFee, maxFee: b.MaxFee})
 		}
-		off := raw.offer(e, path, p.ID, gen, validFor)
-		f.Offers = append(f.Offers, off)
+		for _, b := range c.RateBands {
+			raw.rateBands = append(raw.rateBands, rawRateBand{upTo: b.UpTo, rate: b.ExchangeRate})
+		}
+		f.addOffer(e, &raw, path, p.ID, gen, validFor)
 	}
+	return f.finish(e)
+}
+
+// addOffer validates one corridor: a valid one joins Offers, a failing one is quarantined
+// with its reasons (the feed's own fields, checked into e, decide whether the feed stands).
+func (f *Feed) addOffer(e *FeedError, raw *rawOffer, path, providerID string, gen time.Time, validFor time.Duration) {
+	ce := &FeedError{}
+	off := raw.offer(ce, path, providerID, gen, validFor)
+	if ce.err() == nil {
+		f.Offers = append(f.Offers, off)
+		return
+	}
+	f.Quarantined = append(f.Quarantined, Quarantined{ProviderID: providerID, SendCurrency: trimMsg(raw.send), ReceiveCurrency: trimMsg(raw.receive),
+		PayoutMethod: trimMsg(raw.payout), FundingMethod: trimMsg(raw.funding), Product: trimMsg(raw.product), Reasons: ce.AllReasons(), feed: f,
+		index: len(f.Offers) + len(f.Quarantined)})
+}
+
+// finish rejects the feed whole when its own fields failed, two offers share a key, or most
+// corridors were quarantined; otherwise the feed stands with its quarantined corridors listed.
+func (f *Feed) finish(e *FeedError) (*Feed, error) {
 	checkDuplicates(e, f.Offers)
+	if n, total := len(f.Quarantined), len(f.Offers)+len(f.Quarantined); mostlyFailing(n, total) {
+		e.add("most corridors fail validation (%d of %d corridors fail), so the feed is rejected whole", n, total)
+		for _, q := range f.Quarantined {
+			for _, r := range q.Reasons {
+				e.add("%s", r)
+			}
+		}
+	}
 	if err := e.err(); err != nil {
 		return nil, err
 	}
@@ -221,10 +260,14 @@ func parseProviderJSON(data []byte, o ParseOptions) (*Feed, error) {
 // both formats are validated by the same code.
 type rawOffer struct {
 	send, receive, payout, funding, rate, minSend, maxSend, delivery string
+	product, speed                                                   string
 	bands                                                            []rawBand
+	rateBands                                                        []rawRateBand
 }
 
 type rawBand struct{ upTo, flat, percent, minFee, maxFee *string }
+
+type rawRateBand struct{ upTo, rate *string }
 
 func (r *rawOffer) offer(e *FeedError, path, providerID string, gen time.Time, validFor time.Duration) Offer {
 	o := Offer{ProviderID: providerID, PayoutMethod: r.payout, FundingMethod: r.funding, Delivery: r.delivery, GeneratedAt: gen, ValidFor: validFor}
@@ -241,7 +284,10 @@ func (r *rawOffer) offer(e *FeedError, path, providerID string, gen time.Time, v
 	enum(e, path+".payout_method", r.payout, PayoutMethods)
 	enum(e, path+".funding_method", r.funding, FundingMethods)
 	enum(e, path+".delivery", r.delivery, Deliveries)
-	o.Rate = positive(e, path+".exchange_rate", r.rate)
+	o.Product, o.Speed = label(e, path+".product", r.product), label(e, path+".speed", r.speed)
+	if len(r.rateBands) == 0 || r.rate != "" {
+		o.Rate = positive(e, path+".exchange_rate", r.rate)
+	}
 	o.MinSend = positive(e, path+".min_send", r.minSend)
 	o.MaxSend = positive(e, path+".max_send", r.maxSend)
 	if o.Send.Code != "" {
@@ -280,19 +326,83 @@ func (r *rawOffer) offer(e *FeedError, path, providerID string, gen time.Time, v
 	if o.Send.Code != "" {
 		o.Fees.validate(e, path+".fees", o.Send, o.MaxSend)
 	}
+	if len(r.rateBands) > 0 {
+		r.parseRateBands(e, path, &o)
+	}
 	return o
 }
 
+// parseRateBands reads rate_bands (FEEDS.md): ascending like fee bands, each rate above 0,
+// only the last without up_to. exchange_rate, when also given, is the rate above the last
+// band; without it the bands must reach max_send. o.Rate becomes the first band's rate.
+func (r *rawOffer) parseRateBands(e *FeedError, path string, o *Offer) {
+	if len(r.rateBands) > maxBands {
+		e.add("%s.rate_bands: at most %d bands", path, maxBands)
+		return
+	}
+	for i, b := range r.rateBands {
+		bp := fmt.Sprintf("%s.rate_bands[%d]", path, i)
+		var rb RateBand
+		if b.rate == nil {
+			e.add("%s.exchange_rate: is required", bp)
+		} else {
+			rb.Rate = positive(e, bp+".exchange_rate", *b.rate)
+		}
+		if b.upTo != nil {
+			rb.UpTo, rb.Bounded = positive(e, bp+".up_to", *b.upTo), true
+			if o.Send.Code != "" && !onGrid(rb.UpTo, o.Send.Minor) {
+				e.add("%s.up_to: %s has more decimals than %s allows (%d)", bp, rb.UpTo, o.Send.Code, o.Send.Minor)
+			}
+			if i > 0 && o.RateBands[i-1].Bounded && rb.UpTo.Cmp(o.RateBands[i-1].UpTo) <= 0 {
+				e.add("%s.up_to: rate bands must be in ascending up_to order, without overlap (%s after %s)", bp, rb.UpTo, o.RateBands[i-1].UpTo)
+			}
+		} else if i != len(r.rateBands)-1 {
+			e.add("%s.up_to: only the last rate band may omit up_to", bp)
+		}
+		o.RateBands = append(o.RateBands, rb)
+	}
+	last := o.RateBands[len(o.RateBands)-1]
+	switch {
+	case r.rate != "" && !last.Bounded:
+		e.add("%s.exchange_rate: the last rate band has no up_to, so exchange_rate would never apply; give one or the other", path)
+	case r.rate != "":
+		o.RateBands = append(o.RateBands, RateBand{Rate: o.Rate})
+	case last.Bounded && last.UpTo.Cmp(o.MaxSend) < 0:
+		e.add("%s.rate_bands: the rate bands end at %s but max_send is %s; add a band without up_to, or exchange_rate for the amounts above", path, last.UpTo, o.MaxSend)
+	}
+	o.Rate = o.RateBands[0].Rate
+}
+
+// checkDuplicates rejects two offers with the same key: provider, corridor, payout and
+// funding method, and product (none counts as one product).
 func checkDuplicates(e *FeedError, offers []Offer) {
 	seen := make(map[string]bool, len(offers))
 	for i := range offers {
 		o := &offers[i]
-		k := o.ProviderID + " " + o.Key() + " " + o.PayoutMethod + " " + o.FundingMethod
+		k := o.ProviderID + "\x00" + o.Key() + "\x00" + o.PayoutMethod + "\x00" + o.FundingMethod + "\x00" + o.Product
 		if seen[k] {
-			e.add("corridor %s %s by %s/%s appears twice for provider %s", o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, o.ProviderID)
+			product := "without a product name"
+			if o.Product != "" {
+				product = fmt.Sprintf("as product %q", o.Product)
+			}
+			e.add("corridor %s %s by %s/%s %s appears twice for provider %s; give each offer its own product name", o.Send.Code, o.Receive.Code,
+				o.PayoutMethod, o.FundingMethod, product, o.ProviderID)
 		}
 		seen[k] = true
 	}
+}
+
+// label reads an optional short display text (product, speed): at most 60 characters, no
+// control characters.
+func label(e *FeedError, path, s string) string {
+	if s == "" {
+		return ""
+	}
+	if n := utf8.RuneCountInString(s); n > 60 || strings.TrimSpace(s) != s || strings.ContainsFunc(s, unicode.IsControl) {
+		e.add("%s: must be 1-60 characters without leading or trailing spaces or control characters", path)
+		return ""
+	}
+	return s
 }
 
 var providerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -413,7 +523,10 @@ func parseRatesJSON(data []byte, o ParseOptions) (*Feed, error) {
 			continue
 		}
 		if code == in.Base {
-			e.add("rates.%s: the base currency must not be listed", code)
+			// Most public rate APIs list the base itself at 1: accepted, and read as unlisted.
+			if d, err := ParseDecimal(in.Rates[code]); err != nil || !d.Equal(one) {
+				e.add("rates.%s: the base currency %s may be listed only at exactly 1, got %.20q", code, code, in.Rates[code])
+			}
 			continue
 		}
 		rs.Rates[code] = positive(e, "rates."+code, in.Rates[code])

@@ -13,14 +13,16 @@ import (
 
 // csvColumns are the required columns of the provider CSV layout (FEEDS.md), in the
 // documented order; a file may order them differently. provider_kind and provider_website
-// are optional extra columns (the kind defaults to money_transfer_operator).
+// are optional extra columns (the kind defaults to money_transfer_operator), and so is
+// rate_bands ("1000:42.90;43.10": UP_TO:RATE bands separated by ";", the last may be a bare
+// RATE; exchange_rate may then be empty).
 var csvColumns = []string{
 	"provider_id", "provider_name", "send_currency", "receive_currency", "payout_method", "funding_method",
 	"exchange_rate", "min_send", "max_send", "delivery", "fee_up_to", "fee_flat", "fee_percent", "fee_min",
 	"fee_max", "generated_at", "valid_for_seconds",
 }
 
-var csvOptional = []string{"provider_kind", "provider_website"}
+var csvOptional = []string{"provider_kind", "provider_website", "rate_bands", "product", "speed"}
 
 // parseCSV reads the provider CSV layout: one row per corridor and fee band. Rows of one
 // corridor (same provider, currencies, payout and funding method) must agree on every
@@ -74,6 +76,7 @@ func parseCSV(data []byte, o ParseOptions) (*Feed, error) {
 		raw      rawOffer
 		gen      string
 		validFor string
+		rb       string
 	}
 	var groups []*group
 	byKey := map[string]*group{}
@@ -105,18 +108,19 @@ func parseCSV(data []byte, o ParseOptions) (*Feed, error) {
 		}
 		raw := rawOffer{send: get(rec, "send_currency"), receive: get(rec, "receive_currency"), payout: get(rec, "payout_method"),
 			funding: get(rec, "funding_method"), rate: get(rec, "exchange_rate"), minSend: get(rec, "min_send"),
-			maxSend: get(rec, "max_send"), delivery: get(rec, "delivery")}
+			maxSend: get(rec, "max_send"), delivery: get(rec, "delivery"), product: get(rec, "product"), speed: get(rec, "speed")}
 		band := rawBand{upTo: opt(rec, "fee_up_to"), flat: opt(rec, "fee_flat"), percent: opt(rec, "fee_percent"),
 			minFee: opt(rec, "fee_min"), maxFee: opt(rec, "fee_max")}
-		key := strings.Join([]string{p.ID, raw.send, raw.receive, raw.payout, raw.funding}, "\x00")
-		gen, vf := get(rec, "generated_at"), get(rec, "valid_for_seconds")
+		key := strings.Join([]string{p.ID, raw.send, raw.receive, raw.payout, raw.funding, raw.product}, "\x00")
+		gen, vf, rb := get(rec, "generated_at"), get(rec, "valid_for_seconds"), get(rec, "rate_bands")
 		g, ok := byKey[key]
 		if !ok {
-			g = &group{line: line, provider: p, raw: raw, gen: gen, validFor: vf}
+			g = &group{line: line, provider: p, raw: raw, gen: gen, validFor: vf, rb: rb}
+			g.raw.rateBands = csvRateBands(rb)
 			byKey[key] = g
 			groups = append(groups, g)
 		} else if g.raw.rate != raw.rate || g.raw.minSend != raw.minSend || g.raw.maxSend != raw.maxSend ||
-			g.raw.delivery != raw.delivery || g.gen != gen || g.validFor != vf {
+			g.raw.delivery != raw.delivery || g.gen != gen || g.validFor != vf || g.rb != rb || g.raw.speed != raw.speed {
 			e.add("CSV line %d: corridor columns differ from line %d of the same corridor", line, g.line)
 		}
 		g.raw.bands = append(g.raw.bands, band)
@@ -139,13 +143,29 @@ func parseCSV(data []byte, o ParseOptions) (*Feed, error) {
 		} else {
 			validFor = validForDuration(e, path+".valid_for_seconds", n)
 		}
-		f.Offers = append(f.Offers, g.raw.offer(e, path, g.provider.ID, gen, validFor))
+		f.addOffer(e, &g.raw, path, g.provider.ID, gen, validFor)
 	}
-	checkDuplicates(e, f.Offers)
-	if err := e.err(); err != nil {
-		return nil, err
+	return f.finish(e)
+}
+
+// csvRateBands splits the rate_bands column into bands for the shared validator.
+func csvRateBands(s string) []rawRateBand {
+	if s == "" {
+		return nil
 	}
-	return f, nil
+	var out []rawRateBand
+	for _, part := range strings.Split(s, ";") {
+		part = strings.TrimSpace(part)
+		var b rawRateBand
+		if up, rate, ok := strings.Cut(part, ":"); ok {
+			up, rate = strings.TrimSpace(up), strings.TrimSpace(rate)
+			b.upTo, b.rate = &up, &rate
+		} else {
+			b.rate = &part
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 func csvReason(err error) string {

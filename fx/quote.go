@@ -22,6 +22,20 @@ const (
 	ModeReceive = "receive"
 )
 
+// Why a comparison has no quotes (Comparison.ReasonCode).
+const (
+	// ReasonNoProvider: no provider in the feeds serves the corridor.
+	ReasonNoProvider = "no_provider"
+	// ReasonNoMidRate: no mid-market rate for the pair, so costs cannot be measured.
+	ReasonNoMidRate = "no_mid_rate"
+	// ReasonNoMethod: providers serve the corridor, but none by the payout and funding asked for.
+	ReasonNoMethod = "no_method"
+	// ReasonAmountOutOfRange: every offer is outside its provider's min/max for this amount.
+	ReasonAmountOutOfRange = "amount_out_of_range"
+	// ReasonQuarantined: every offer on the corridor is quarantined (failed validation).
+	ReasonQuarantined = "quarantined"
+)
+
 // Sort orders of a comparison.
 var Sorts = []string{"receive_amount", "total_cost", "speed"}
 
@@ -75,6 +89,12 @@ func (q Quote) PayoutMethod() string { return q.o.PayoutMethod }
 
 // FundingMethod is how the sender pays (bank_transfer, cash, …).
 func (q Quote) FundingMethod() string { return q.o.FundingMethod }
+
+// Product is the offer's product name ("" when the provider has one offer per method).
+func (q Quote) Product() string { return q.o.Product }
+
+// Speed is the provider's own words for the delivery speed ("" when not given).
+func (q Quote) Speed() string { return q.o.Speed }
 
 // Delivery is the provider's stated delivery speed.
 func (q Quote) Delivery() string { return q.o.Delivery }
@@ -159,9 +179,12 @@ type Comparison struct {
 	AmountCurrency string       `json:"amount_currency"`
 	MidRate        *MidRateView `json:"mid_rate,omitempty"`
 	Quotes         []Quote      `json:"quotes"`
-	// Reason says why Quotes is empty (no provider serves the corridor, none accepts the
-	// amount, no mid-market rate).
-	Reason string `json:"reason,omitempty"`
+	// Reason says why Quotes is empty, in English; ReasonCode says it for machines and
+	// translations (one of the Reason… constants); MissingRates names the currencies no
+	// rates source lists when the code is no_mid_rate.
+	Reason       string   `json:"reason,omitempty"`
+	ReasonCode   string   `json:"reason_code,omitempty"`
+	MissingRates []string `json:"missing_rates,omitempty"`
 	// SnapshotAt is when the data behind the quotes was assembled.
 	SnapshotAt time.Time `json:"snapshot_at"`
 }
@@ -245,13 +268,24 @@ func (s *Snapshot) Compare(r Request, now time.Time) (Comparison, error) {
 		Mode:     p.mode, Amount: p.amount.StringFixed(amountCur.Minor), AmountCurrency: amountCur.Code,
 		Quotes: []Quote{}, SnapshotAt: s.BuiltAt,
 	}
-	c, ok := s.corridors[CorridorKey(p.send.Code, p.receive.Code)]
+	key := CorridorKey(p.send.Code, p.receive.Code)
+	c, ok := s.corridors[key]
+	if !ok || len(c.offers) == 0 {
+		if q := s.quarantinedOn[key]; q > 0 {
+			out.ReasonCode = ReasonQuarantined
+			out.Reason = fmt.Sprintf("every offer on %s→%s is quarantined (%d failed validation or has a suspicious rate); an admin sees why in feed status",
+				p.send.Code, p.receive.Code, q)
+			return out, nil
+		}
+	}
 	if !ok {
+		out.ReasonCode = ReasonNoProvider
 		out.Reason = fmt.Sprintf("no provider in Kawan's feeds serves %s→%s yet", p.send.Code, p.receive.Code)
 		return out, nil
 	}
 	if !c.hasMid {
-		out.Reason = fmt.Sprintf("no mid-market rate for %s→%s, so costs cannot be measured", p.send.Code, p.receive.Code)
+		out.ReasonCode, out.MissingRates = ReasonNoMidRate, s.missingRates(p.send.Code, p.receive.Code)
+		out.Reason = fmt.Sprintf("no mid-market rate for %s→%s, so costs cannot be measured: %s", p.send.Code, p.receive.Code, s.rateSourcesNote(out.MissingRates))
 		return out, nil
 	}
 	out.MidRate = &MidRateView{Rate: c.midRate, Source: c.mid.Source, AsOf: c.mid.AsOf}
@@ -270,6 +304,12 @@ func (s *Snapshot) Compare(r Request, now time.Time) (Comparison, error) {
 			continue
 		}
 		matched++
+		if len(o.bands) > 0 {
+			if q, ok := o.quoteBanded(&p, amountU, amountFast, now); ok {
+				out.Quotes = append(out.Quotes, q)
+			}
+			continue
+		}
 		if amountFast && o.fast.ok {
 			if q, inRange, ok := o.quoteFast(amountU, p.mode, p.send, p.receive, now); ok {
 				if inRange {
@@ -290,13 +330,79 @@ func (s *Snapshot) Compare(r Request, now time.Time) (Comparison, error) {
 	}
 	switch {
 	case matched == 0:
+		out.ReasonCode = ReasonNoMethod
 		out.Reason = fmt.Sprintf("no provider offers %s→%s with the payout and funding methods asked for", p.send.Code, p.receive.Code)
 	case len(out.Quotes) == 0:
-		out.Reason = fmt.Sprintf("no provider accepts this amount on %s→%s (providers take %s to %s %s)",
-			p.send.Code, p.receive.Code, c.info.MinSend, c.info.MaxSend, p.send.Code)
+		lo, hi := c.rangeOf(p.payout, p.funding)
+		out.ReasonCode = ReasonAmountOutOfRange
+		out.Reason = fmt.Sprintf("every offer on %s→%s is outside its provider's limits for this amount (providers take %s to %s %s)",
+			p.send.Code, p.receive.Code, lo, hi, p.send.Code)
 	}
 	sortQuotes(out.Quotes, p.mode, p.sort)
 	return out, nil
+}
+
+// rangeOf is the widest [min_send, max_send] of the offers with the payout and funding asked
+// for ("" for any).
+func (c *corridor) rangeOf(payout, funding string) (lo, hi decimal.Decimal) {
+	first := true
+	for i := range c.offers {
+		o := &c.offers[i]
+		if (payout != "" && o.PayoutMethod != payout) || (funding != "" && o.FundingMethod != funding) {
+			continue
+		}
+		if first || o.MinSend.LessThan(lo) {
+			lo = o.MinSend
+		}
+		if first || o.MaxSend.GreaterThan(hi) {
+			hi = o.MaxSend
+		}
+		first = false
+	}
+	return lo, hi
+}
+
+// missingRates lists which of send and receive no rate table holds.
+func (s *Snapshot) missingRates(send, receive string) []string {
+	var out []string
+	for _, code := range []string{send, receive} {
+		found := false
+		for i := range s.rateSets {
+			if _, ok := s.rateSets[i].rate(code); ok {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, code)
+		}
+	}
+	return out
+}
+
+// rateSourcesNote says which rates are missing and which sources are in use, with their dates.
+func (s *Snapshot) rateSourcesNote(missing []string) string {
+	var b strings.Builder
+	switch {
+	case len(s.rateSets) == 0:
+		b.WriteString("no mid-market rates feed is in use")
+	case len(missing) > 0:
+		fmt.Fprintf(&b, "no rates source lists %s", strings.Join(missing, " or "))
+	default:
+		b.WriteString("the two currencies are in rate tables that share no currency to cross through")
+	}
+	for i := range s.rateSets {
+		if i == 0 {
+			b.WriteString(" (sources in use: ")
+		} else {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s as of %s", s.rateSets[i].Source, s.rateSets[i].AsOf.Format(time.RFC3339))
+	}
+	if len(s.rateSets) > 0 {
+		b.WriteString(")")
+	}
+	return b.String()
 }
 
 // SendFor returns the smallest send amount S, in steps of the send currency's minor unit,
@@ -305,6 +411,77 @@ func (s *Snapshot) Compare(r Request, now time.Time) (Comparison, error) {
 // exactly when S×rate ≥ x, so S = x / rate rounded up.
 func SendFor(x, rate decimal.Decimal, sendMinor int32) decimal.Decimal {
 	return divRound(x, rate, sendMinor, roundCeil)
+}
+
+// quoteBanded prices an offer with rate bands: in send mode at the band the amount falls
+// in; in receive mode at the smallest send amount whose band gives at least the amount.
+// False when that send amount is outside [min_send, max_send] (or beyond the last band).
+func (o *priced) quoteBanded(p *parsed, amountU int64, amountFast bool, now time.Time) (Quote, bool) {
+	if amountFast && o.bandsFast {
+		if q, inRange, ok := o.quoteBandedFast(p, amountU, now); ok {
+			return q, inRange
+		}
+	}
+	s := p.amount
+	var b *pricedBand
+	if p.mode == ModeReceive {
+		s, b = o.sendForBands(p.amount, p.send.Minor)
+	} else {
+		for i := range o.bands {
+			if !o.bands[i].bounded || s.Cmp(o.bands[i].upTo) <= 0 {
+				b = &o.bands[i]
+				break
+			}
+		}
+	}
+	if b == nil {
+		return Quote{}, false
+	}
+	return b.p.quote(s, p.send, p.receive, now)
+}
+
+// sendForBands is SendFor across rate bands: the first band (in ascending order) holding a
+// send amount whose receive amount reaches x gives the smallest such amount overall, since
+// the bands are disjoint and ascending; within a band the receive amount grows with S, so
+// that amount is ceil(x / rate), or the band's first amount when that falls below it.
+func (o *priced) sendForBands(x decimal.Decimal, sendMinor int32) (decimal.Decimal, *pricedBand) {
+	unit := decimal.New(1, -sendMinor)
+	for i := range o.bands {
+		b := &o.bands[i]
+		s := SendFor(x, b.p.Rate, sendMinor)
+		if i > 0 && s.Cmp(o.bands[i-1].upTo) <= 0 {
+			s = o.bands[i-1].upTo.Add(unit)
+		}
+		if !b.bounded || s.Cmp(b.upTo) <= 0 {
+			return s, b
+		}
+	}
+	return zero, nil
+}
+
+// quoteBandedFast is quoteBanded in integer units; ok false means "use the decimal path".
+func (o *priced) quoteBandedFast(p *parsed, amountU int64, now time.Time) (q Quote, inRange, ok bool) {
+	sU := amountU
+	var b *pricedBand
+	for i := range o.bands {
+		bb := &o.bands[i]
+		if p.mode == ModeReceive {
+			if sU, ok = bb.p.fast.sendForFast(amountU, p.send.Minor, p.receive.Minor); !ok {
+				return q, false, false
+			}
+			if i > 0 && sU <= o.bands[i-1].upToU {
+				sU = o.bands[i-1].upToU + 1
+			}
+		}
+		if !bb.bounded || sU <= bb.upToU {
+			b = bb
+			break
+		}
+	}
+	if b == nil {
+		return q, false, true
+	}
+	return b.p.quoteFast(sU, ModeSend, p.send, p.receive, now)
 }
 
 // quote prices send amount s; false when s is outside the offer's [min_send, max_send].
@@ -393,6 +570,6 @@ func sortQuotes(qs []Quote, mode, sortBy string) {
 			return c
 		}
 		return cmp.Or(strings.Compare(a.o.provider.ID, b.o.provider.ID),
-			strings.Compare(a.o.PayoutMethod, b.o.PayoutMethod), strings.Compare(a.o.FundingMethod, b.o.FundingMethod))
+			strings.Compare(a.o.PayoutMethod, b.o.PayoutMethod), strings.Compare(a.o.FundingMethod, b.o.FundingMethod), strings.Compare(a.o.Product, b.o.Product))
 	})
 }

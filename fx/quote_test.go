@@ -58,7 +58,7 @@ func goldenSnapshot(t testing.TB) *Snapshot {
 			`[{"up_to":"100.000","flat":"1.000","percent":"0.5"},{"flat":"2.000"}]`),
 		corridorJSON("QAR", "IDR", "4300.50", "50", "10000", `[{"flat":"15.00"}]`),
 	))
-	return BuildSnapshot([]*Feed{p}, []*Feed{rates, kwd}, DefaultMaxDeviation, testNow)
+	return BuildSnapshot([]*Feed{p}, []*Feed{rates, kwd}, DefaultBounds, testNow)
 }
 
 // TestGoldenQuotes checks quotes against values computed by hand with the FEEDS.md method

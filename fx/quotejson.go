@@ -23,9 +23,11 @@ func buildOfferJSON(o *priced) offerJSON {
 		Provider      ProviderRef `json:"provider"`
 		PayoutMethod  string      `json:"payout_method"`
 		FundingMethod string      `json:"funding_method"`
+		Product       string      `json:"product,omitempty"`
+		Speed         string      `json:"speed,omitempty"`
 		Delivery      string      `json:"delivery"`
 		ExchangeRate  string      `json:"exchange_rate"`
-	}{o.provider, o.PayoutMethod, o.FundingMethod, o.Delivery, o.rateStr})
+	}{o.provider, o.PayoutMethod, o.FundingMethod, o.Product, o.Speed, o.Delivery, o.rateStr})
 	var j offerJSON
 	j.head = append(head[:len(head)-1], `,"send_amount":"`...)
 	j.margin = appendJSONString(append([]byte(nil), `","fx_margin_percent":`...), o.margin)
@@ -99,6 +101,20 @@ func (c *Comparison) AppendJSON(b []byte) []byte {
 	if c.Reason != "" {
 		b = append(b, `,"reason":`...)
 		b = appendJSONString(b, c.Reason)
+	}
+	if c.ReasonCode != "" {
+		b = append(b, `,"reason_code":`...)
+		b = appendJSONString(b, c.ReasonCode)
+	}
+	if len(c.MissingRates) > 0 {
+		b = append(b, `,"missing_rates":[`...)
+		for i, m := range c.MissingRates {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, m)
+		}
+		b = append(b, ']')
 	}
 	b = append(b, `,"snapshot_at":`...)
 	b = appendJSONTime(b, c.SnapshotAt)

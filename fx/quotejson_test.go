@@ -26,7 +26,7 @@ func TestComparisonJSON(t *testing.T) {
 			`"bank_account"`, `"cash_pickup"`, 1))),
 		`"Test odd (fictional)"`, `"Test <odd> & \"quoted\" Ñandú \u2028 (fictional)"`, 1)))
 	rates := mustParse(t, ratesFeed("USD", "2026-11-22T07:00:00Z", map[string]string{"SGD": "1.34", "PHP": "56.25"}))
-	snaps := []*Snapshot{goldenSnapshot(t), demoSnapshot(t), BuildSnapshot([]*Feed{odd}, []*Feed{rates}, DefaultMaxDeviation, testNow)}
+	snaps := []*Snapshot{goldenSnapshot(t), demoSnapshot(t), BuildSnapshot([]*Feed{odd}, []*Feed{rates}, DefaultBounds, testNow)}
 	r := rand.New(rand.NewPCG(7, 11))
 	checked, decimalPath := 0, 0
 	for _, s := range snaps {

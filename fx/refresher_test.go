@@ -178,8 +178,8 @@ func TestRefresherHTTP(t *testing.T) {
 	bad := []struct{ name, body, reason string }{
 		{"oversized", strings.Repeat(" ", 65<<10) + "{}", "larger than"},
 		{"malformed", `{"format":"kawan.provider-feed/v1",`, "JSON"},
-		{"one bad corridor among good ones", strings.Replace(string(readFixture(t, "provider-feed.json")), `"41.7000"`, `"-1"`, 1), "exchange_rate"},
-		{"rate far from mid", strings.Replace(string(readFixture(t, "provider-feed.json")), `"41.7000"`, `"30.0000"`, 1), "mid-market"},
+		{"every corridor bad", strings.NewReplacer(`"41.7000"`, `"-1"`, `"41.8350"`, `"0"`).Replace(string(readFixture(t, "provider-feed.json"))), "exchange_rate"},
+		{"every rate far from mid", strings.NewReplacer(`"41.7000"`, `"30.0000"`, `"41.8350"`, `"30.0000"`).Replace(string(readFixture(t, "provider-feed.json"))), "mid-market"},
 	}
 	for i, b := range bad {
 		prov.set([]byte(b.body), `"bad`+string(rune('a'+i))+`"`)
@@ -291,7 +291,7 @@ func TestPush(t *testing.T) {
 	if n, _ := quoteCount(t, s, "SGD", "PHP", "500"); n != 2 {
 		t.Fatalf("%d quotes after push", n)
 	}
-	_, err = s.Push(ctx, "acme", []byte(strings.Replace(string(readFixture(t, "provider-feed.json")), `"41.7000"`, `"0"`, 1)))
+	_, err = s.Push(ctx, "acme", []byte(strings.NewReplacer(`"41.7000"`, `"0"`, `"41.8350"`, `"0"`).Replace(string(readFixture(t, "provider-feed.json")))))
 	if err == nil || !strings.Contains(err.Error(), "corridors[1].exchange_rate") {
 		t.Fatalf("bad push: %v", err)
 	}

@@ -45,6 +45,9 @@ type Options struct {
 	MaxBytes int64
 	// MaxDeviation is how far (percent) an offered rate may be from mid; default 15.
 	MaxDeviation decimal.Decimal
+	// CorridorMaxDeviation overrides MaxDeviation per corridor ("AED-SDG"), as
+	// KAWAN_FX_MAX_DEVIATION sets it; a corridor beyond its bound is quarantined.
+	CorridorMaxDeviation map[string]decimal.Decimal
 	// Skew is how far in the future a feed's time may be; default 5m.
 	Skew time.Duration
 	// HTTPClient fetches URL sources; default a client with Timeout.
@@ -66,9 +69,12 @@ type Service struct {
 	snap    atomic.Pointer[Snapshot]
 	status  atomic.Pointer[Status]
 
-	mu    sync.Mutex // serialises refreshes and pushes; readers never take it
-	feeds map[string]*feedState
-	srcs  map[string]*sourceState
+	mu     sync.Mutex // serialises refreshes and pushes; readers never take it
+	feeds  map[string]*feedState
+	srcs   map[string]*sourceState
+	bounds DeviationBounds
+	// since is when each quarantined corridor (by feed key and Quarantined.key) was first seen.
+	since map[string]time.Time
 	// recorded is the last hour whose history was recorded, per corridor.
 	recorded map[string]time.Time
 	// dayCache holds finished history days (before yesterday, so no process still writes
@@ -135,6 +141,7 @@ func New(o Options) (*Service, error) {
 		o.Sources = []string{DemoSource}
 	}
 	s := &Service{o: o, log: o.Logger, feeds: map[string]*feedState{}, srcs: map[string]*sourceState{}, recorded: map[string]time.Time{},
+		bounds: DeviationBounds{Default: o.MaxDeviation, Corridors: o.CorridorMaxDeviation}, since: map[string]time.Time{},
 		dayCache: bounded.New[HistoryDay](maxCachedDays), dailyCache: bounded.New[dailyEntry](maxDailyCached)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -155,7 +162,7 @@ func New(o Options) (*Service, error) {
 		s.sources = append(s.sources, src)
 		s.srcs[src.id()] = &sourceState{src: src}
 	}
-	s.snap.Store(BuildSnapshot(nil, nil, o.MaxDeviation, s.now()))
+	s.snap.Store(BuildSnapshot(nil, nil, s.bounds, s.now()))
 	s.publishStatus()
 	return s, nil
 }
@@ -165,9 +172,24 @@ func (s *Service) now() time.Time { return s.o.Now().UTC() }
 // Snapshot returns the current snapshot (never nil).
 func (s *Service) Snapshot() *Snapshot { return s.snap.Load() }
 
-// Compare quotes every provider on a corridor from the current snapshot.
+// Compare quotes every provider on a corridor from the current snapshot. Without a mid rate,
+// the reason also names the feeds refused at their last fetch that could have held it.
 func (s *Service) Compare(_ context.Context, r Request) (Comparison, error) {
-	return s.snap.Load().Compare(r, s.now())
+	c, err := s.snap.Load().Compare(r, s.now())
+	if err == nil && c.ReasonCode == ReasonNoMidRate {
+		var refused []string
+		for _, src := range s.status.Load().Sources {
+			for _, f := range src.Feeds {
+				if len(f.Rejected) > 0 && (f.Format == "" || f.Format == string(FormatRatesJSON) || f.Format == string(FormatECB)) {
+					refused = append(refused, fmt.Sprintf("%s (%s)", f.Name, f.Rejected[0]))
+				}
+			}
+		}
+		if len(refused) > 0 {
+			c.Reason += "; refused at its last fetch, so its last good data (if any) is used: " + strings.Join(refused, ", ")
+		}
+	}
+	return c, err
 }
 
 // Corridors lists the corridors served now.
@@ -188,14 +210,25 @@ type OfferView struct {
 	ReceiveCurrency string        `json:"receive_currency"`
 	PayoutMethod    string        `json:"payout_method"`
 	FundingMethod   string        `json:"funding_method"`
+	Product         string        `json:"product,omitempty"`
+	Speed           string        `json:"speed,omitempty"`
 	Delivery        string        `json:"delivery"`
 	ExchangeRate    string        `json:"exchange_rate"`
 	FXMarginPercent string        `json:"fx_margin_percent,omitempty"`
 	MinSend         string        `json:"min_send"`
 	MaxSend         string        `json:"max_send"`
 	Fees            []FeeBandView `json:"fees"`
-	QuotedAt        time.Time     `json:"quoted_at"`
-	Stale           bool          `json:"stale"`
+	// RateBands, when the rate depends on the amount (ExchangeRate is then the first band's).
+	RateBands []RateBandView `json:"rate_bands,omitempty"`
+	QuotedAt  time.Time      `json:"quoted_at"`
+	Stale     bool           `json:"stale"`
+}
+
+// RateBandView is a rate band as the API shows it: the rate for send amounts up to UpTo.
+type RateBandView struct {
+	UpTo            string `json:"up_to,omitempty"`
+	ExchangeRate    string `json:"exchange_rate"`
+	FXMarginPercent string `json:"fx_margin_percent,omitempty"`
 }
 
 // FeeBandView is a fee band as the API shows it.
@@ -224,7 +257,7 @@ func (s *Service) Provider(id string) (ProviderDetail, error) {
 				continue
 			}
 			v := OfferView{SendCurrency: o.Send.Code, ReceiveCurrency: o.Receive.Code, PayoutMethod: o.PayoutMethod,
-				FundingMethod: o.FundingMethod, Delivery: o.Delivery, ExchangeRate: o.rateStr, FXMarginPercent: o.margin,
+				FundingMethod: o.FundingMethod, Product: o.Product, Speed: o.Speed, Delivery: o.Delivery, ExchangeRate: o.rateStr, FXMarginPercent: o.margin,
 				MinSend: o.minSend, MaxSend: o.maxSend, QuotedAt: o.GeneratedAt, Stale: now.After(o.staleAt), Fees: []FeeBandView{}}
 			for _, b := range o.Fees {
 				fb := FeeBandView{Flat: b.Flat.String(), Percent: b.Percent.String()}
@@ -238,6 +271,13 @@ func (s *Service) Provider(id string) (ProviderDetail, error) {
 					fb.MaxFee = b.MaxFee.String()
 				}
 				v.Fees = append(v.Fees, fb)
+			}
+			for _, b := range o.bands {
+				rb := RateBandView{ExchangeRate: b.p.rateStr, FXMarginPercent: b.p.margin}
+				if b.bounded {
+					rb.UpTo = b.upTo.String()
+				}
+				v.RateBands = append(v.RateBands, rb)
 			}
 			d.Offers = append(d.Offers, v)
 		}
@@ -279,6 +319,8 @@ type FeedStatus struct {
 	LastError   string     `json:"last_error,omitempty"`
 	// Rejected lists why the last fetched version was refused (the previous good data stays).
 	Rejected []string `json:"rejected_reasons,omitempty"`
+	// Quarantined lists the corridors of the data in use that are left out, with why and since when.
+	Quarantined []Quarantined `json:"quarantined,omitempty"`
 
 	newest time.Time
 	offers []Offer
@@ -327,6 +369,14 @@ func (s *Service) publishStatus() {
 	if st.Notes == nil {
 		st.Notes = []string{}
 	}
+	seen := map[string]bool{}
+	defer func() {
+		for k := range s.since {
+			if !seen[k] {
+				delete(s.since, k) // no longer quarantined: a later quarantine starts afresh
+			}
+		}
+	}()
 	groups := map[string][]*feedState{}
 	for _, f := range s.feeds {
 		groups[f.source] = append(groups[f.source], f)
@@ -353,12 +403,33 @@ func (s *Service) publishStatus() {
 				fst.Format = string(f.good.Format)
 				fst.newest = f.good.newest()
 				fst.offers = f.good.Offers
+				fst.Quarantined = s.quarantinedIn(f, snap, seen)
 			}
 			ss.Feeds = append(ss.Feeds, fst)
 		}
 		st.Sources = append(st.Sources, ss)
 	}
 	s.status.Store(st)
+}
+
+// quarantinedIn lists a feed's quarantined corridors (by the parser, and by the snapshot for a
+// rate too far from mid), each with the time it was first seen; callers hold mu.
+func (s *Service) quarantinedIn(f *feedState, snap *Snapshot, seen map[string]bool) []Quarantined {
+	out := slices.Clone(f.good.Quarantined)
+	for _, q := range snap.quarantined {
+		if q.feed == f.good {
+			out = append(out, q)
+		}
+	}
+	now := s.now()
+	for i := range out {
+		k := f.key + "\x00" + out[i].key()
+		if _, ok := s.since[k]; !ok {
+			s.since[k] = now
+		}
+		out[i].Since, seen[k] = s.since[k], true
+	}
+	return out
 }
 
 // newest returns the newest generated_at or as_of in a feed.
@@ -560,7 +631,7 @@ func (s *Service) rebuild(ctx context.Context, changed []fetchedFrom) {
 	}
 	sets := s.rateSets()
 	for _, p := range provs {
-		if err := CheckAgainstMid(p.feed, sets, s.o.MaxDeviation); err != nil {
+		if err := CheckAgainstMid(p.feed, sets, s.bounds); err != nil {
 			p.st.reject(reasonsOf(err))
 			s.log.Warn("fx: feed rejected; keeping its last good data", "feed", p.st.key, "err", err)
 			continue
@@ -577,7 +648,7 @@ func (s *Service) rebuild(ctx context.Context, changed []fetchedFrom) {
 			}
 		}
 	}
-	snap := BuildSnapshot(pf, rf, s.o.MaxDeviation, now)
+	snap := BuildSnapshot(pf, rf, s.bounds, now)
 	s.snap.Store(snap)
 	s.publishStatus()
 	if s.o.Store != nil {
@@ -636,6 +707,8 @@ type PushResult struct {
 	Offers     int       `json:"offers"`
 	RateDays   int       `json:"rate_days"`
 	AcceptedAt time.Time `json:"accepted_at"`
+	// Quarantined lists the corridors left out (the rest of the feed is in use).
+	Quarantined []Quarantined `json:"quarantined"`
 }
 
 // Push accepts a feed sent by an admin under a name; a later push of the same name replaces
@@ -650,7 +723,7 @@ func (s *Service) Push(ctx context.Context, name string, data []byte) (PushResul
 	now := s.now()
 	feed, err := ParseFeed(data, ParseOptions{Now: now, Skew: s.o.Skew})
 	if err == nil && !feed.IsRates() {
-		err = CheckAgainstMid(feed, s.rateSets(), s.o.MaxDeviation)
+		err = CheckAgainstMid(feed, s.rateSets(), s.bounds)
 	}
 	key := pushSource + "|" + name
 	if err != nil {
@@ -678,6 +751,14 @@ func (s *Service) Push(ctx context.Context, name string, data []byte) (PushResul
 		s.rebuild(ctx, nil)
 		if s.o.Store != nil {
 			s.persist(ctx, []*feedState{st})
+		}
+	}
+	res.Quarantined = []Quarantined{}
+	for _, src := range s.status.Load().Sources {
+		for _, f := range src.Feeds {
+			if src.Source == pushSource && f.Name == name {
+				res.Quarantined = append(res.Quarantined, f.Quarantined...)
+			}
 		}
 	}
 	return res, nil

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/kawan-labs/kawan"
 )
 
 // MidRate is the mid-market rate of a corridor as an exact fraction Num/Den (units of the
@@ -84,12 +86,15 @@ func tooFar(r decimal.Decimal, m MidRate, bound decimal.Decimal) bool {
 	return diff.Cmp(bound.Mul(m.Num)) > 0
 }
 
-// CheckAgainstMid rejects a provider feed whose offered rate on any corridor is further
-// than bound percent from the mid-market rate in sets. Corridors with no mid rate are not
-// judged here; they are shown with a reason instead of quotes.
-func CheckAgainstMid(f *Feed, sets []RateSet, bound decimal.Decimal) error {
-	e := &FeedError{}
+// CheckAgainstMid judges a provider feed's offered rates against the mid-market rates in
+// sets: an offer further than its corridor's bound from mid is quarantined when the snapshot
+// is built (mid rates move, so the judgement is remade on every build); but when, with the
+// corridors already quarantined by the parser, most corridors fail, the feed is rejected
+// whole with every reason. Corridors with no mid rate are not judged here; they are shown
+// with a reason instead of quotes.
+func CheckAgainstMid(f *Feed, sets []RateSet, bounds DeviationBounds) error {
 	mids := map[string]*MidRate{}
+	var far []string
 	for i := range f.Offers {
 		o := &f.Offers[i]
 		k := o.Key()
@@ -100,12 +105,42 @@ func CheckAgainstMid(f *Feed, sets []RateSet, bound decimal.Decimal) error {
 			}
 			mids[k] = m
 		}
-		if m != nil && tooFar(o.Rate, *m, bound) {
-			e.add("provider %s %s→%s %s/%s: exchange_rate %s is more than %s%% from the mid-market rate %s",
-				o.ProviderID, o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, o.Rate, bound, m.Rate())
+		if m != nil {
+			if reason, bad := suspicious(o, *m, bounds.For(k)); bad {
+				far = append(far, fmt.Sprintf("provider %s %s→%s %s/%s: %s", o.ProviderID, o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, reason))
+			}
 		}
 	}
+	failed, total := len(far)+len(f.Quarantined), len(f.Offers)+len(f.Quarantined)
+	if !mostlyFailing(failed, total) {
+		return nil
+	}
+	e := &FeedError{}
+	e.add("most corridors fail validation (%d of %d corridors fail), so the feed is rejected whole", failed, total)
+	for _, q := range f.Quarantined {
+		for _, r := range q.Reasons {
+			e.add("%s", r)
+		}
+	}
+	for _, r := range far {
+		e.add("%s", r)
+	}
 	return e.err()
+}
+
+// suspicious says whether an offered rate (any of its rate bands) is further than bound
+// percent from mid, and why.
+func suspicious(o *Offer, m MidRate, bound decimal.Decimal) (string, bool) {
+	rates, names := o.rates()
+	for i, r := range rates {
+		if !tooFar(r, m, bound) {
+			continue
+		}
+		dev := divRound(r.Mul(m.Den).Sub(m.Num).Abs().Mul(hundred), m.Num, 2, roundHalfEven)
+		return fmt.Sprintf("suspicious rate: %s %s is %s%% from the mid-market rate %s, more than this corridor's bound of %s%%",
+			names[i], r, dev.StringFixed(2), m.Rate(), bound), true
+	}
+	return "", false
 }
 
 // ProviderRef is how a quote names its provider.
@@ -131,6 +166,19 @@ type priced struct {
 	delivery int
 	fast     fastOffer
 	json     offerJSON // the quote's fixed JSON parts (quotejson.go)
+	// bands, for an offer with rate bands, prices each band as an offer of its own rate
+	// (quotes point at the band's, so they show its rate and margin); bandsFast when every
+	// band has a fast path and its up_to in send units.
+	bands     []pricedBand
+	bandsFast bool
+}
+
+// pricedBand is one rate band prepared for quoting.
+type pricedBand struct {
+	upTo    decimal.Decimal
+	upToU   int64
+	bounded bool
+	p       priced
 }
 
 type corridor struct {
@@ -151,6 +199,53 @@ type CorridorInfo struct {
 	// MinSend and MaxSend are the widest range any provider accepts.
 	MinSend string `json:"min_send"`
 	MaxSend string `json:"max_send"`
+	// CorridorCost is the SDG 10.c cost of the corridor, SmaRT-style (nil without a mid rate).
+	CorridorCost *CorridorCost `json:"corridor_cost,omitempty"`
+}
+
+// CorridorCost measures a corridor against SDG 10.c the way the World Bank's SmaRT does, from
+// live quotes: the simple average of the total_cost_percent of the three cheapest fresh
+// (not stale) quotes for the USD 200 equivalent (the reference amount, ReferenceAmount).
+// With fewer than three fresh quotes SmaRTPercent is empty: SmaRT needs three services.
+type CorridorCost struct {
+	SendAmount   string `json:"send_amount"`
+	FreshQuotes  int    `json:"fresh_quotes"`
+	SmaRTPercent string `json:"smart_cost_percent,omitempty"`
+	// AboveSDGTarget: SmaRTPercent exceeds 5%, the corridor misses SDG 10.c by this measure.
+	AboveSDGTarget bool `json:"above_sdg_target"`
+}
+
+// corridorCost computes a corridor's CorridorCost at time now.
+func (s *Snapshot) corridorCost(info *CorridorInfo, now time.Time) *CorridorCost {
+	if !info.HasMidRate {
+		return nil
+	}
+	cur, _ := kawan.LookupCurrency(info.SendCurrency)
+	ref := s.ReferenceAmount(info.SendCurrency, info.ReceiveCurrency).StringFixed(cur.Minor)
+	cmp, err := s.Compare(Request{SendCurrency: info.SendCurrency, ReceiveCurrency: info.ReceiveCurrency, Amount: ref}, now)
+	if err != nil {
+		return nil
+	}
+	out := &CorridorCost{SendAmount: ref}
+	var pcts []decimal.Decimal
+	for _, q := range cmp.Quotes {
+		if !q.Stale() {
+			pcts = append(pcts, mustDecimal(q.TotalCostPercent()))
+		}
+	}
+	out.FreshQuotes = len(pcts)
+	if len(pcts) < 3 {
+		return out
+	}
+	slices.SortFunc(pcts, func(a, b decimal.Decimal) int { return a.Cmp(b) })
+	mean := divRound(pcts[0].Add(pcts[1]).Add(pcts[2]), decimal.NewFromInt(3), 2, roundHalfEven)
+	out.SmaRTPercent, out.AboveSDGTarget = mean.StringFixed(2), mean.GreaterThan(SDGTarget)
+	return out
+}
+
+func mustDecimal(s string) decimal.Decimal {
+	d, _ := decimal.NewFromString(s)
+	return d
 }
 
 // Snapshot is an immutable view of every accepted feed: providers, offers grouped by
@@ -165,14 +260,18 @@ type Snapshot struct {
 	rateSets  []RateSet
 	// Notes says what could not be quoted and why (no mid rate, a rate far from mid).
 	Notes []string
+	// quarantined lists the offers left out for a rate too far from mid.
+	quarantined []Quarantined
+	// quarantinedOn counts the quarantined offers per corridor key, of either kind.
+	quarantinedOn map[string]int
 }
 
 // BuildSnapshot combines provider feeds and rate feeds into a snapshot. When one provider
 // appears in several feeds, the feed generated last wins. Offers whose corridor has no mid
 // rate stay listed (with a reason instead of quotes); offers further than bound from mid
-// are left out with a note (the refresher rejects such feeds up front, but mid rates move).
-func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bound decimal.Decimal, now time.Time) *Snapshot {
-	s := &Snapshot{BuiltAt: now.UTC(), providers: map[string]Provider{}, corridors: map[string]*corridor{}}
+// are quarantined (with a note), judged afresh on every build since mid rates move.
+func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bounds DeviationBounds, now time.Time) *Snapshot {
+	s := &Snapshot{BuiltAt: now.UTC(), providers: map[string]Provider{}, corridors: map[string]*corridor{}, quarantinedOn: map[string]int{}}
 	for _, f := range rateFeeds {
 		if rs, ok := f.Latest(); ok {
 			s.rateSets = append(s.rateSets, rs)
@@ -202,6 +301,11 @@ func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bound decimal.Decimal, now 
 		s.provList = append(s.provList, s.providers[id])
 		f := newest[id]
 		p := s.providers[id]
+		for _, q := range f.Quarantined {
+			if q.ProviderID == id {
+				s.quarantinedOn[CorridorKey(q.SendCurrency, q.ReceiveCurrency)]++
+			}
+		}
 		for i := range f.Offers {
 			o := f.Offers[i]
 			if o.ProviderID != id {
@@ -217,10 +321,14 @@ func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bound decimal.Decimal, now 
 				}
 				s.corridors[o.Key()] = c
 			}
-			if c.hasMid && tooFar(o.Rate, c.mid, bound) {
-				s.Notes = append(s.Notes, fmt.Sprintf("%s %s→%s %s/%s left out: exchange_rate %s is more than %s%% from the mid-market rate %s",
-					id, o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, o.Rate, bound, c.mid.Rate()))
-				continue
+			if c.hasMid {
+				if reason, bad := suspicious(&o, c.mid, bounds.For(o.Key())); bad {
+					s.Notes = append(s.Notes, fmt.Sprintf("%s %s→%s %s/%s left out: %s", id, o.Send.Code, o.Receive.Code, o.PayoutMethod, o.FundingMethod, reason))
+					s.quarantined = append(s.quarantined, Quarantined{ProviderID: id, SendCurrency: o.Send.Code, ReceiveCurrency: o.Receive.Code,
+						PayoutMethod: o.PayoutMethod, FundingMethod: o.FundingMethod, Product: o.Product, Reasons: []string{reason}, feed: f})
+					s.quarantinedOn[o.Key()]++
+					continue
+				}
 			}
 			c.offers = append(c.offers, prepare(o, p, c))
 		}
@@ -246,6 +354,11 @@ func BuildSnapshot(providerFeeds, rateFeeds []*Feed, bound decimal.Decimal, now 
 		c.info.Providers = len(provs)
 		c.info.PayoutMethods = sortedKeys(payouts)
 		c.info.MinSend, c.info.MaxSend = lo.String(), hi.String()
+	}
+	// The corridor cost prices quotes, which needs every corridor's range set first.
+	for _, k := range sortedKeys(s.corridors) {
+		c := s.corridors[k]
+		c.info.CorridorCost = s.corridorCost(&c.info, now)
 		s.corrList = append(s.corrList, c.info)
 	}
 	return s
@@ -261,6 +374,20 @@ func prepare(o Offer, p Provider, c *corridor) priced {
 		pr.fast = prepareFast(&pr, c.mid)
 	}
 	pr.json = buildOfferJSON(&pr)
+	if len(o.RateBands) > 0 {
+		pr.bandsFast = true
+		for _, b := range o.RateBands {
+			v := o
+			v.Rate, v.RateBands = b.Rate, nil
+			pb := pricedBand{upTo: b.UpTo, bounded: b.Bounded, p: prepare(v, p, c)}
+			ok := true
+			if b.Bounded {
+				pb.upToU, ok = toUnits(b.UpTo, o.Send.Minor)
+			}
+			pr.bandsFast = pr.bandsFast && ok && pb.p.fast.ok
+			pr.bands = append(pr.bands, pb)
+		}
+	}
 	return pr
 }
 

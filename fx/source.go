@@ -241,7 +241,7 @@ func DemoSnapshot(at time.Time) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return BuildSnapshot(provs, rates, DefaultMaxDeviation, at), nil
+	return BuildSnapshot(provs, rates, DefaultBounds, at), nil
 }
 
 // shiftTimes moves every time in a feed by d.
