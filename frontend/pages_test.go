@@ -368,9 +368,9 @@ func TestSendPage(t *testing.T) {
 	}
 	// No quote says why, in the page's language (issue 16).
 	for _, c := range []struct{ path, want string }{
-		{"/send?amount=500&from=AED&to=VND", "No provider in Kawan&#39;s data sends money from AED to VND yet."},
-		{"/send?amount=0.01&from=SGD&to=PHP", "Every provider from SGD to PHP has a minimum or maximum that this amount is outside."},
-		{"/send?amount=500&from=AED&to=VND&lang=th", "ยังไม่มีผู้ให้บริการในข้อมูลของ Kawan ที่ส่งเงินจาก AED ไป VND"},
+		{"/send?amount=500&from=AED&to=VND", "No provider in Kawan&#39;s data sends AED to VND."},
+		{"/send?amount=0.01&from=SGD&to=PHP", "No provider on this route accepts this amount. They accept from"},
+		{"/send?amount=500&from=AED&to=VND&lang=th", "ไม่มีผู้ให้บริการในข้อมูลของ Kawan ที่ส่ง AED ไป VND"},
 	} {
 		if p := s.get(nil, c.path); p.status != 200 || !strings.Contains(p.body, c.want) {
 			t.Errorf("%s: %d, want %q in\n%s", c.path, p.status, c.want, p.body)
