@@ -123,18 +123,7 @@ func nonNilStrings(s []string) []string {
 }
 
 func (m *meiliAgencies) DeleteAgency(ctx context.Context, id string) error {
-	path, ok := meiliDocPath(id)
-	if !ok {
-		return nil // cannot be in the index (and "" would address every document)
-	}
-	if err := m.ensure(ctx); err != nil {
-		return err
-	}
-	task, err := m.idx.DeleteDocumentWithContext(ctx, path, nil)
-	if err != nil {
-		return meiliErr("delete agency", err)
-	}
-	return m.wait(ctx, "delete agency", task)
+	return m.deleteDoc(ctx, "delete agency", id)
 }
 
 func (m *meiliAgencies) GetAgency(ctx context.Context, id string) (AgencyDoc, error) {

@@ -295,3 +295,20 @@ func meiliErr(what string, err error) error {
 	}
 	return fmt.Errorf("search: %s: %s (Meilisearch %s, HTTP %d)", what, msg, code, st)
 }
+
+// deleteDoc removes one document by id and waits for the task. An id that cannot be in the
+// index sends nothing ("" would address every document).
+func (m *meiliIndex) deleteDoc(ctx context.Context, what, id string) error {
+	path, ok := meiliDocPath(id)
+	if !ok {
+		return nil
+	}
+	if err := m.ensure(ctx); err != nil {
+		return err
+	}
+	task, err := m.idx.DeleteDocumentWithContext(ctx, path, nil)
+	if err != nil {
+		return meiliErr(what, err)
+	}
+	return m.wait(ctx, what, task)
+}

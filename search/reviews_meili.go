@@ -92,18 +92,7 @@ func (m *meiliReviews) IndexReviews(ctx context.Context, docs ...ReviewDoc) erro
 }
 
 func (m *meiliReviews) DeleteReview(ctx context.Context, id string) error {
-	path, ok := meiliDocPath(id)
-	if !ok {
-		return nil // cannot be in the index (and "" would address every document)
-	}
-	if err := m.ensure(ctx); err != nil {
-		return err
-	}
-	task, err := m.idx.DeleteDocumentWithContext(ctx, path, nil)
-	if err != nil {
-		return meiliErr("delete review", err)
-	}
-	return m.wait(ctx, "delete review", task)
+	return m.deleteDoc(ctx, "delete review", id)
 }
 
 func (m *meiliReviews) SearchReviews(ctx context.Context, q ReviewQuery) (ReviewHits, error) {
