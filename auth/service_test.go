@@ -431,30 +431,25 @@ func TestAccountLimitCountsConcurrentHits(t *testing.T) {
 		const n, limit = 40, 25
 		svc.SetRule(auth.LimitLogin, auth.Rule{AccountMax: limit, AccountWindow: time.Hour})
 		for round := range 5 {
-			var wg sync.WaitGroup
 			var mu sync.Mutex
 			allowed, limited := 0, 0
-			start := make(chan struct{})
-			for i := range n {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-start
-					err := svc.Limit(ctx, auth.LimitLogin, auth.Client{Addr: fmt.Sprintf("198.51.100.%d:1", i)}, fmt.Sprintf("u-concurrent-%d", round))
-					mu.Lock()
-					defer mu.Unlock()
-					switch {
-					case err == nil:
-						allowed++
-					case errors.Is(err, kawan.ErrRateLimited):
-						limited++
-					default:
-						t.Errorf("hit %d: %v", i, err)
-					}
-				}()
+			err := storetest.Concurrently(n, func(i int) error {
+				err := svc.Limit(ctx, auth.LimitLogin, auth.Client{Addr: fmt.Sprintf("198.51.100.%d:1", i)}, fmt.Sprintf("u-concurrent-%d", round))
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					allowed++
+				case errors.Is(err, kawan.ErrRateLimited):
+					limited++
+				default:
+					return fmt.Errorf("hit %d: %w", i, err)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-			close(start)
-			wg.Wait()
 			if allowed != limit || limited != n-limit {
 				t.Fatalf("round %d: %d concurrent hits with a limit of %d: %d allowed, %d limited; want %d and %d", round, n, limit, allowed, limited, limit, n-limit)
 			}

@@ -666,26 +666,16 @@ func TestConcurrentReviewsOfOneAgencyAllCounted(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, s, true)
 		const n = 24
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				in := sub(1 + i%5)
-				in.Text = fmt.Sprintf("Worker %d: they kept my passport and the salary was lower than promised.", i)
-				var res Result
-				res, errs[i] = f.svc.Submit(ctx, "ag1", Author{UserID: fmt.Sprintf("u%d", i)}, in, "")
-				if errs[i] == nil && res.Status != kawan.ReviewPublished {
-					errs[i] = fmt.Errorf("review %d: status %s", i, res.Status)
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
+		err := storetest.Concurrently(n, func(i int) error {
+			in := sub(1 + i%5)
+			in.Text = fmt.Sprintf("Worker %d: they kept my passport and the salary was lower than promised.", i)
+			res, err := f.svc.Submit(ctx, "ag1", Author{UserID: fmt.Sprintf("u%d", i)}, in, "")
+			if err == nil && res.Status != kawan.ReviewPublished {
+				err = fmt.Errorf("review %d: status %s", i, res.Status)
+			}
+			return err
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 		a := f.agency(t, "ag1")

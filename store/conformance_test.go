@@ -26,25 +26,6 @@ import (
 // pool handles at once on a 2-core machine, so the operations really overlap.
 const conformanceN = 40
 
-// concurrently runs fn(i) for i in [0, n) from n goroutines released together and returns
-// the first error.
-func concurrently(n int, fn func(i int) error) error {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = fn(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
 func conformanceCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
@@ -59,7 +40,7 @@ func TestConformanceConcurrentInc(t *testing.T) {
 			t.Fatal(err)
 		}
 		// updateOne by _id, and by _id with another condition (the pushed-down form).
-		err := concurrently(conformanceN, func(i int) error {
+		err := storetest.Concurrently(conformanceN, func(i int) error {
 			f := bson.D{{Key: "_id", Value: "a"}}
 			if i%2 == 1 {
 				f = append(f, bson.E{Key: "n", Value: bson.D{{Key: "$gte", Value: 0}}})
@@ -90,7 +71,7 @@ func TestConformanceConcurrentIncMany(t *testing.T) {
 			}
 		}
 		// updateMany with a field filter, interleaved with updateOne by _id on the same documents.
-		err := concurrently(conformanceN, func(i int) error {
+		err := storetest.Concurrently(conformanceN, func(i int) error {
 			if i%2 == 0 {
 				_, err := c.UpdateMany(ctx, bson.D{{Key: "g", Value: "x"}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}})
 				return err
@@ -125,7 +106,7 @@ func TestConformanceCompareAndSetOneWinner(t *testing.T) {
 			}
 			var mu sync.Mutex
 			var winners []int
-			err := concurrently(conformanceN, func(i int) error {
+			err := storetest.Concurrently(conformanceN, func(i int) error {
 				var res *mongo.UpdateResult
 				var err error
 				if round == 2 {
@@ -177,7 +158,7 @@ func TestConformanceFindOneAndUpdateDistinctValues(t *testing.T) {
 		c := s.DB().Collection("conf_seq")
 		got := make([]int64, conformanceN)
 		// upsert on the first call: the sequence document does not exist yet.
-		err := concurrently(conformanceN, func(i int) error {
+		err := storetest.Concurrently(conformanceN, func(i int) error {
 			var d struct{ N int64 }
 			err := c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "seq"}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
 				options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
@@ -204,7 +185,7 @@ func TestConformanceConcurrentUpsertsMakeOneDocument(t *testing.T) {
 		if _, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "key", Value: 1}}, Options: options.Index().SetUnique(true)}); err != nil {
 			t.Fatal(err)
 		}
-		err := concurrently(conformanceN, func(i int) error {
+		err := storetest.Concurrently(conformanceN, func(i int) error {
 			if i%2 == 0 {
 				_, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: "k1"}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
 					options.UpdateOne().SetUpsert(true))
@@ -240,7 +221,7 @@ func TestConformancePushAndAddToSetLoseNothing(t *testing.T) {
 		if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: "a"}, {Key: "list", Value: bson.A{}}, {Key: "set", Value: bson.A{}}}); err != nil {
 			t.Fatal(err)
 		}
-		err := concurrently(conformanceN, func(i int) error {
+		err := storetest.Concurrently(conformanceN, func(i int) error {
 			_, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: "a"}}, bson.D{
 				{Key: "$push", Value: bson.D{{Key: "list", Value: int64(i)}}},
 				{Key: "$addToSet", Value: bson.D{{Key: "set", Value: int64(i % 10)}}},
@@ -279,7 +260,7 @@ func TestConformanceFindOneAndReplace(t *testing.T) {
 		// won once, so the final version counts the successful replacements exactly.
 		var mu sync.Mutex
 		wins := 0
-		err := concurrently(conformanceN, func(i int) error {
+		err := storetest.Concurrently(conformanceN, func(i int) error {
 			for range 50 {
 				var d struct{ V int64 }
 				if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: "a"}}).Decode(&d); err != nil {

@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -126,4 +127,23 @@ func dbName(t testing.TB) string {
 		name = name[len(name)-40:]
 	}
 	return "t_" + name + "_" + hex.EncodeToString(r[:])
+}
+
+// Concurrently runs fn(i) for i in [0, n) from n goroutines released together (so the calls
+// really overlap, as concurrent clients' do) and returns their errors joined.
+func Concurrently(n int, fn func(i int) error) error {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = fn(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return errors.Join(errs...)
 }
