@@ -47,6 +47,9 @@ var steps = []Step{
 	// stats / help steps:
 	{600, "help directory indexes", helpIndexes},
 	{601, "remittance cost history indexes", remittanceCostIndexes},
+
+	// text channels steps:
+	{700, "text session, seen-message and follow indexes", textIndexes},
 }
 
 // Steps returns a copy of the ordered set-up steps (for tests and `kawan migrate --list`).
