@@ -174,7 +174,7 @@ func (e *Engine) notFound(ctx context.Context, lc agencies.LicenceCheck, arg, co
 		short = e.cat.t(lang, "check.lists", "n", strconv.Itoa(len(lists)))
 	}
 	if short == "" {
-		short = "Kawan"
+		short = e.cat.t(lang, "check.kawanlists")
 	}
 	with := e.cat.t(lang, "check.regulator")
 	for _, r := range kawan.Regulators {
