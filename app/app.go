@@ -17,6 +17,7 @@ import (
 	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/auth"
+	"github.com/kawan-labs/kawan/channels"
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/frontend"
 	"github.com/kawan-labs/kawan/fx"
@@ -26,6 +27,7 @@ import (
 	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/stats"
 	"github.com/kawan-labs/kawan/store"
+	"github.com/kawan-labs/kawan/textbot"
 )
 
 // Version is the build's version string.
@@ -76,6 +78,16 @@ type App struct {
 	// Help is the help directory and the rights pages; Stats the open-data statistics.
 	Help  *help.Service
 	Stats *stats.Service
+
+	// ---- text channels fields: keep this marker ----
+	// Text is the text conversation engine behind the SMS, WhatsApp, Telegram, Viber and
+	// gateway channels; TextSessions its sessions, short links and follows; TextOutbox the
+	// outbound Viber client (nil when Viber is off); TextNotify what the follow notifier uses.
+	Text         *textbot.Engine
+	TextSessions *store.TextSessions
+	TextOutbox   *channels.Outbox
+	TextNotify   textbot.Notify
+	textModule   *api.ChannelsModule
 
 	// jobs are background loops started by Run (feed refresh, search reconciler, clean-up).
 	// Each must return when its context is cancelled.
@@ -152,10 +164,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	// ---- stats and help wiring: keep this marker ----
 	a.wireStats()
 
+	// ---- text channels wiring: keep this marker ----
+	if err := a.wireText(); err != nil {
+		a.Close(context.Background())
+		return nil, err
+	}
+
 	modules = append(modules, &api.AgenciesModule{Svc: a.Agencies}, &api.RegistryModule{Sources: a.Registry},
 		&api.FollowsModule{Svc: a.Follows}, a.AuthAPI,
 		&api.ReviewsModule{Svc: a.Reviews, Fingerprint: a.AuthAPI.Fingerprint, AccountSince: a.Auth.AccountCreated},
-		&api.ModerationModule{Svc: a.Moderation}, &api.HelpModule{Svc: a.Help}, &api.StatsModule{Svc: a.Stats})
+		&api.ModerationModule{Svc: a.Moderation}, &api.HelpModule{Svc: a.Help}, &api.StatsModule{Svc: a.Stats},
+		a.textModule)
 
 	// ---- frontend wiring (last: it may use every service above): keep this marker ----
 	if err := a.wireFrontend(&deps, &modules); err != nil {
@@ -384,5 +403,56 @@ func (a *App) wireFx(ctx context.Context, modules *[]api.Module) error {
 	a.FX = svc
 	*modules = append(*modules, &api.FXModule{Svc: svc})
 	a.AddJob(svc.Run)
+	return nil
+}
+
+// wireText builds the text conversation engine on the agencies, fx and help services (the
+// sender's number keyed by the accounts' contact HMAC), the channel routes (each off until
+// its secret is set), the outbound Viber client, the follow notifier and the session sweep.
+func (a *App) wireText() error {
+	cfg := a.Config
+	ts := store.NewTextSessions(a.Store.DB())
+	newest := func(ctx context.Context, id string, limit int) (string, error) {
+		evs, err := a.Agencies.History(ctx, id, limit)
+		if err != nil || len(evs) == 0 {
+			return "", err
+		}
+		return evs[0].ID, nil
+	}
+	log := a.Log.With("component", "text")
+	eng, err := textbot.New(textbot.Options{Licences: a.Agencies, Quotes: a.FX, Help: a.Help, Sessions: ts, History: newest,
+		Hash: a.Auth.ContactHash, BaseURL: cfg.BaseURL, Every: cfg.TextRateEvery, Burst: cfg.TextRateBurst, Log: log})
+	if err != nil {
+		return err
+	}
+	a.Text, a.TextSessions = eng, ts
+	mod := &api.ChannelsModule{Engine: eng, Seen: ts.FirstSeen, Link: ts.Link, BaseURL: cfg.BaseURL, TwilioToken: cfg.TwilioAuthToken,
+		TelegramSecret: cfg.TelegramSecret, ViberToken: cfg.ViberToken, Gateways: cfg.TextGateways, Log: log}
+	send := map[string]func(to, text string) bool{}
+	if cfg.ViberToken != "" {
+		box := channels.NewOutbox(&channels.Viber{URL: cfg.ViberAPIURL, Token: cfg.ViberToken}, channels.OutboxOptions{Log: log})
+		a.TextOutbox, mod.Viber = box, box
+		send["viber"] = box.Enqueue
+		a.AddJob(box.Run)
+	}
+	a.textModule = mod
+	a.TextNotify = textbot.Notify{Follows: ts, History: a.Agencies.History, Send: send}
+	if len(send) > 0 {
+		a.AddJob(func(ctx context.Context) { eng.RunNotifier(ctx, a.TextNotify, time.Minute) })
+	}
+	a.AddJob(func(ctx context.Context) {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				if _, err := ts.Sweep(ctx, now); err != nil {
+					log.Warn("text session sweep", "err", err)
+				}
+			}
+		}
+	})
 	return nil
 }

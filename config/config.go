@@ -54,6 +54,21 @@ type Config struct {
 	// StatsRefresh is how often the open-data statistics are recomputed.
 	StatsRefresh time.Duration
 
+	// Text channels (docs/channels.md), each off while its secret is unset.
+	// TwilioAuthToken verifies the Twilio-style SMS/WhatsApp webhook's X-Twilio-Signature.
+	TwilioAuthToken string
+	// TelegramSecret is the Telegram webhook's secret_token (X-Telegram-Bot-Api-Secret-Token).
+	TelegramSecret string
+	// ViberToken is the Viber bot's auth token (inbound signature and outbound sends) and
+	// ViberAPIURL the Viber REST API base the answers are sent to.
+	ViberToken  string
+	ViberAPIURL string
+	// TextGateways are the JSON gateway webhook's clients: name -> signing secret.
+	TextGateways map[string]string
+	// TextRateEvery and TextRateBurst are the per-sender, per-channel rate limit.
+	TextRateEvery time.Duration
+	TextRateBurst int
+
 	// StoreMonitor, when set, observes every database command (tests and benchmarks count
 	// operations with it; not read from the environment).
 	StoreMonitor *event.CommandMonitor
@@ -254,6 +269,78 @@ var Options = []Option{
 		c.StatsRefresh = d
 		return nil
 	}},
+	// ---- text channels options ----
+	{"KAWAN_TWILIO_AUTH_TOKEN", "", "Twilio auth token: turns on the SMS/WhatsApp webhook POST /v1/channels/twilio and verifies its X-Twilio-Signature; unset: off", func(c *Config, v string) error {
+		if v != "" && (len(v) < 16 || strings.ContainsAny(v, " ,")) {
+			return fmt.Errorf("want the account's auth token (at least 16 characters, no spaces)")
+		}
+		c.TwilioAuthToken = v
+		return nil
+	}},
+	{"KAWAN_TELEGRAM_SECRET", "", "the secret_token the Telegram bot's webhook was set with: turns on POST /v1/channels/telegram; unset: off", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		if len(v) < 16 || len(v) > 256 || strings.ContainsFunc(v, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+		}) {
+			return fmt.Errorf("want 16 to 256 of A-Z, a-z, 0-9, _ and - (Telegram's secret_token alphabet)")
+		}
+		c.TelegramSecret = v
+		return nil
+	}},
+	{"KAWAN_VIBER_TOKEN", "", "Viber bot auth token: turns on POST /v1/channels/viber (signature checked with it) and the answers sent through the Viber API; unset: off", func(c *Config, v string) error {
+		if v != "" && (len(v) < 16 || strings.ContainsAny(v, " ,")) {
+			return fmt.Errorf("want the bot's auth token (at least 16 characters, no spaces)")
+		}
+		c.ViberToken = v
+		return nil
+	}},
+	{"KAWAN_VIBER_API_URL", "https://chatapi.viber.com/pa", "Viber REST API base that answers are sent to (send_message)", func(c *Config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("want an http(s) URL")
+		}
+		c.ViberAPIURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{"KAWAN_TEXT_GATEWAYS", "", "clients of the JSON text webhook POST /v1/channels/text, comma-separated NAME=SECRET (name: a-z, 0-9, -; secret: at least 32 characters) signing X-Kawan-Signature; unset: off", func(c *Config, v string) error {
+		c.TextGateways = nil
+		for i, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			name, secret, ok := strings.Cut(part, "=")
+			if !ok || !validProfileName(name) || len(secret) < 32 {
+				return fmt.Errorf("entry %d: want NAME=SECRET, the name of a-z, 0-9 and -, the secret at least 32 characters", i+1)
+			}
+			if c.TextGateways == nil {
+				c.TextGateways = map[string]string{}
+			}
+			if _, dup := c.TextGateways[name]; dup {
+				return fmt.Errorf("entry %d: gateway %q is listed twice", i+1, name)
+			}
+			c.TextGateways[name] = secret
+		}
+		return nil
+	}},
+	{"KAWAN_TEXT_RATE_EVERY", "6s", "text channels: one message per this duration per sender and channel on average (Go duration, 1s to 1h)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			return fmt.Errorf("want a duration from 1s to 1h, like 6s")
+		}
+		c.TextRateEvery = d
+		return nil
+	}},
+	{"KAWAN_TEXT_RATE_BURST", "5", "text channels: messages per sender and channel at once before the rate applies (1 to 100)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return fmt.Errorf("want a whole number from 1 to 100")
+		}
+		c.TextRateBurst = n
+		return nil
+	}},
 }
 
 // RegistrySource is one KAWAN_REGISTRY_SOURCES entry.
@@ -361,7 +448,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		if err := o.parse(c, v); err != nil {
 			shown := v
-			if strings.Contains(o.Name, "KEY") || strings.Contains(o.Name, "URI") || strings.Contains(o.Name, "SOURCES") {
+			if strings.Contains(o.Name, "KEY") || strings.Contains(o.Name, "URI") || strings.Contains(o.Name, "SOURCES") ||
+				strings.Contains(o.Name, "TOKEN") || strings.Contains(o.Name, "SECRET") || strings.Contains(o.Name, "GATEWAYS") {
 				shown = "(hidden)"
 			}
 			return nil, &Error{Name: o.Name, Value: shown, Err: err}
