@@ -136,6 +136,17 @@ func (e *Engine) check(ctx context.Context, s *store.TextSession, arg, lang stri
 	if err != nil {
 		return answer{text: t("error")}
 	}
+	if !lc.Found {
+		// "ตรวจ DEMO-1000 जाँच", "check my licence 1234-LB": the word that looks like a number
+		for _, w := range strings.Fields(arg) {
+			if w != arg && strings.ContainsFunc(w, unicode.IsDigit) {
+				if l2, err := e.o.Licences.CheckLicence(ctx, "", w); err == nil && l2.Found {
+					lc = l2
+					break
+				}
+			}
+		}
+	}
 	if lc.Found && lc.Agency != nil {
 		if len(lc.Candidates) > 0 {
 			ids := []string{lc.Agency.ID}

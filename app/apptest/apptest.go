@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -22,6 +23,13 @@ import (
 // Callers' TestMain should call storetest.Main(m).
 func New(t testing.TB, mutate func(*config.Config)) *app.App {
 	t.Helper()
+	return NewLogged(t, mutate, nil)
+}
+
+// NewLogged is New with every record the product logs, at every level, also written to w
+// (tests that check what reaches the log). w nil: as New.
+func NewLogged(t testing.TB, mutate func(*config.Config), w io.Writer) *app.App {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.MongoURI = storetest.EmbeddedURI(t)
@@ -36,7 +44,11 @@ func New(t testing.TB, mutate func(*config.Config)) *app.App {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	errs := &tailBuffer{max: 32 << 10}
-	a, err := app.New(ctx, cfg, testLogger(errs))
+	log := testLogger(errs)
+	if w != nil {
+		log = slog.New(slog.NewMultiHandler(log.Handler(), slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	}
+	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		t.Fatalf("apptest: build app: %v", err)
 	}
