@@ -45,8 +45,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // viberServer is a local stand-in for the Viber REST API: it records send_message calls.
 type viberServer struct {
@@ -165,7 +169,6 @@ func twiml(t *testing.T, res *apitest.Response) string {
 	}
 	return doc.Message
 }
-
 
 func (r *textRig) telegram(t *testing.T, userID int64, lang, text string, secret string, updateID int) *apitest.Response {
 	t.Helper()
