@@ -13,6 +13,7 @@ import (
 func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerAgencyPages(r)
 	f.registerFollowPages(r)
+	f.registerSheetPages(r)
 	f.registerAccountPages(r)
 	f.registerRecoveryPages(r)
 	f.registerReviewPages(r)
