@@ -357,3 +357,18 @@ func TestSegments(t *testing.T) {
 		t.Fatalf("fit: %d segments %q", n, long)
 	}
 }
+
+func TestChannelLimit(t *testing.T) {
+	f := newFixture(t, textbot.Options{Burst: 100, ChannelEvery: time.Hour, ChannelBurst: 4})
+	for i := range 4 {
+		if r := f.say(t, fmt.Sprintf("+63917000%04d", i), "MENU"); r.Silent {
+			t.Fatalf("message %d limited", i)
+		}
+	}
+	if r := f.say(t, "+639170009999", "MENU"); !r.Silent {
+		t.Fatalf("a fifth sender past the channel's limit was answered: %q", r.Text)
+	}
+	if r, _ := f.eng.Answer(context.Background(), textbot.Message{Channel: "telegram", Sender: "1", Text: "MENU"}); r.Silent {
+		t.Fatal("another channel limited")
+	}
+}

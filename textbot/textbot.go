@@ -73,8 +73,12 @@ type Options struct {
 	// 6 s, 5 at once).
 	Every time.Duration
 	Burst int
-	Now   func() time.Time
-	Log   *slog.Logger
+	// ChannelEvery and ChannelBurst limit each channel as a whole (default 100 messages a
+	// second, 500 at once): past them messages are dropped silently, whoever sends them.
+	ChannelEvery time.Duration
+	ChannelBurst int
+	Now          func() time.Time
+	Log          *slog.Logger
 }
 
 // Message is one inbound text.
@@ -111,6 +115,7 @@ type Engine struct {
 	o     Options
 	cat   *catalog
 	lim   *limiter
+	chans *limiter
 	links sync.Map // target -> code
 	nlink int64
 	mu    sync.Mutex
@@ -133,12 +138,19 @@ func New(o Options) (*Engine, error) {
 	if o.Burst <= 0 {
 		o.Burst = 5
 	}
+	if o.ChannelEvery <= 0 {
+		o.ChannelEvery = 10 * time.Millisecond
+	}
+	if o.ChannelBurst <= 0 {
+		o.ChannelBurst = 500
+	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
 	cat, err := loadCatalog()
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{o: o, cat: cat, lim: newLimiter(rate.Every(o.Every), o.Burst)}, nil
+	return &Engine{o: o, cat: cat, lim: newLimiter(rate.Every(o.Every), o.Burst),
+		chans: newLimiter(rate.Every(o.ChannelEvery), o.ChannelBurst)}, nil
 }
 
 // SenderKey is the key a sender is known by (the keyed HMAC of the normalised number or
@@ -172,6 +184,10 @@ func (e *Engine) Answer(ctx context.Context, m Message) (Reply, error) {
 	now := e.o.Now()
 	key := e.SenderKey(m)
 	out := Reply{SenderKey: key}
+	if e.chans.allow(m.Channel, now) != limitOK {
+		out.Silent, out.Command = true, "limited"
+		return out, nil
+	}
 	switch e.lim.allow(m.Channel+"|"+key, now) {
 	case limitSilent:
 		out.Silent, out.Command = true, "limited"
