@@ -481,3 +481,20 @@ func waitFor(t *testing.T, cond func() bool) {
 func fxRequest(from, to, amount string) fx.Request {
 	return fx.Request{SendCurrency: from, ReceiveCurrency: to, Amount: amount}
 }
+
+// TestTextChannelsOffByDefault: without their secrets every channel answers 404 and reads
+// nothing.
+func TestTextChannelsOffByDefault(t *testing.T) {
+	a := apptest.New(t, nil)
+	c := apitest.New(t, a.Server)
+	for _, p := range []string{"/v1/channels/twilio", "/v1/channels/telegram", "/v1/channels/viber", "/v1/channels/text"} {
+		if res := c.Do(http.MethodPost, p, `{}`); res.Status != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404 while off", p, res.Status)
+		}
+	}
+	rec := httptest.NewRecorder()
+	a.Server.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/a/zzzzzz", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("unknown short link: %d", rec.Code)
+	}
+}
