@@ -302,18 +302,19 @@ func (a *App) wireAgencies() error {
 // makes API errors on browser routes render as HTML pages in the visitor's language.
 func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 	f, err := frontend.New(frontend.Options{
-		Logger:     a.Log.With("component", "frontend"),
-		Demo:       a.Config.Demo,
-		Reviews:    a.Reviews,
-		Agencies:   a.Agencies,
-		Auth:       a.Auth,
-		Moderation: a.Moderation,
-		Help:       a.Help,
-		FX:         a.FX,
-		Registry:   a.Registry,
-		Stats:      a.Stats,
-		Follows:    a.Follows,
-		BaseURL:    a.Config.BaseURL,
+		Logger:      a.Log.With("component", "frontend"),
+		Demo:        a.Config.Demo,
+		Reviews:     a.Reviews,
+		Agencies:    a.Agencies,
+		Auth:        a.Auth,
+		Moderation:  a.Moderation,
+		Help:        a.Help,
+		FX:          a.FX,
+		Registry:    a.Registry,
+		Stats:       a.Stats,
+		Follows:     a.Follows,
+		TextFollows: a.TextSessions,
+		BaseURL:     a.Config.BaseURL,
 	})
 	if err != nil {
 		return err

@@ -63,6 +63,8 @@ type Options struct {
 	Stats *stats.Service
 	// Follows lets signed-in accounts follow agencies; it also serves each agency's Atom feed.
 	Follows *agencies.Follows
+	// TextFollows is the text channels' follows (nil: no /text/follows page).
+	TextFollows TextFollows
 	// BaseURL is the site's public URL (KAWAN_BASE_URL), for the Atom feeds' absolute links.
 	BaseURL string
 }
@@ -427,6 +429,8 @@ func (f *Frontend) has(area string) bool {
 		return f.o.Moderation != nil
 	case "opendata":
 		return f.o.Stats != nil
+	case "textfollows":
+		return f.o.TextFollows != nil
 	}
 	return false
 }

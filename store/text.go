@@ -14,16 +14,16 @@ import (
 // one document per sender, _id the sender's keyed HMAC: never the number or chat ID),
 // their seen-message markers ("text_seen", replay protection) and their short links
 // ("text_links"). Documents carry expires_at and are swept (FerretDB v1 has no TTL index).
-type TextSessions struct{ s, seen, links, follows *mongo.Collection }
+type TextSessions struct{ s, seen, links, follows, codes *mongo.Collection }
 
 // NewTextSessions returns the text-channel repository of db.
 func NewTextSessions(db *mongo.Database) *TextSessions {
 	return &TextSessions{s: db.Collection("text_sessions"), seen: db.Collection("text_seen"), links: db.Collection("text_links"),
-		follows: db.Collection("text_follows")}
+		follows: db.Collection("text_follows"), codes: db.Collection("text_codes")}
 }
 
 func textIndexes(ctx context.Context, db *mongo.Database) error {
-	for _, c := range []string{"text_sessions", "text_seen"} {
+	for _, c := range []string{"text_sessions", "text_seen", "text_codes"} {
 		if err := EnsureIndexes(ctx, db.Collection(c), mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}}); err != nil {
 			return err
 		}
@@ -190,7 +190,7 @@ func (t *TextSessions) MarkSeen(ctx context.Context, followID, prev, seen string
 // Sweep deletes expired sessions and seen-message markers.
 func (t *TextSessions) Sweep(ctx context.Context, now time.Time) (int64, error) {
 	var n int64
-	for _, c := range []*mongo.Collection{t.s, t.seen} {
+	for _, c := range []*mongo.Collection{t.s, t.seen, t.codes} {
 		res, err := c.DeleteMany(ctx, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}})
 		if err != nil {
 			return n, Classify("sweep text sessions", err)
@@ -198,4 +198,37 @@ func (t *TextSessions) Sweep(ctx context.Context, now time.Time) (int64, error) 
 		n += res.DeletedCount
 	}
 	return n, nil
+}
+
+// PutCode stores a web confirmation code for a sender: _id is the code's hash (the code
+// itself is never stored), valid until expires.
+func (t *TextSessions) PutCode(ctx context.Context, codeHash, sender string, expires time.Time) error {
+	_, err := t.codes.ReplaceOne(ctx, id(codeHash), bson.D{{Key: "sender", Value: sender}, {Key: "expires_at", Value: expires.UTC()}},
+		options.Replace().SetUpsert(true))
+	return Classify("write text code", err)
+}
+
+// CodeSender returns the sender an unexpired code hash stands for ("" when none).
+func (t *TextSessions) CodeSender(ctx context.Context, codeHash string, now time.Time) (string, error) {
+	var d struct {
+		Sender    string    `bson:"sender"`
+		ExpiresAt time.Time `bson:"expires_at"`
+	}
+	err := t.codes.FindOne(ctx, id(codeHash)).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", nil
+	}
+	if err != nil {
+		return "", Classify("read text code", err)
+	}
+	if !d.ExpiresAt.After(now) {
+		return "", nil
+	}
+	return d.Sender, nil
+}
+
+// UnfollowOne ends one subscription of a sender (none: no error).
+func (t *TextSessions) UnfollowOne(ctx context.Context, sender, agencyID string) error {
+	_, err := t.follows.DeleteOne(ctx, id(sender+"|"+agencyID))
+	return Classify("delete text follow", err)
 }

@@ -2,6 +2,10 @@ package textbot
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -79,6 +83,8 @@ func (e *Engine) run(ctx context.Context, s *store.TextSession, m Message, c Com
 		return e.rights(ctx, c, lang)
 	case CmdFollow:
 		return e.follow(ctx, s, m, c.Arg, lang)
+	case CmdList:
+		return e.list(ctx, s, lang)
 	case CmdStop:
 		n, err := e.o.Sessions.Unfollow(ctx, s.Key)
 		if err != nil {
@@ -480,3 +486,65 @@ var countryLang = map[string]string{"PH": "fil", "ID": "id", "NP": "ne", "MM": "
 
 var nativeName = map[string]string{"en": "English", "fil": "Filipino", "id": "Bahasa Indonesia", "ne": "नेपाली", "my": "မြန်မာ",
 	"km": "ខ្មែរ", "vi": "Tiếng Việt", "th": "ไทย"}
+
+// CodeTTL is how long a web confirmation code (LIST) is valid.
+const CodeTTL = 15 * time.Minute
+
+// CodeHash is what is stored of a web confirmation code: the SHA-256 of its digits (any
+// script's digits, separators ignored).
+func CodeHash(code string) string {
+	var b strings.Builder
+	for _, r := range code {
+		if r = foldDigits(r); r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() != 8 {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("textcode|" + b.String()))
+	return hex.EncodeToString(sum[:])
+}
+
+// list answers LIST: the sender's follows and a code to see and end them on the web.
+func (e *Engine) list(ctx context.Context, s *store.TextSession, lang string) answer {
+	fs, err := e.o.Sessions.FollowsOf(ctx, s.Key)
+	if err != nil {
+		return answer{text: e.cat.t(lang, "error")}
+	}
+	if len(fs) == 0 {
+		return answer{text: e.cat.t(lang, "list.none")}
+	}
+	var n [4]byte
+	_, _ = rand.Read(n[:])
+	digits := fmt.Sprintf("%08d", binary.BigEndian.Uint32(n[:])%100_000_000)
+	code := digits[:4] + "-" + digits[4:]
+	if err := e.o.Sessions.PutCode(ctx, CodeHash(code), s.Key, e.o.Now().Add(CodeTTL)); err != nil {
+		return answer{text: e.cat.t(lang, "error")}
+	}
+	var names []string
+	for _, f := range fs {
+		if p, err := e.o.Licences.Profile(ctx, f.AgencyID); err == nil {
+			names = append(names, p.LegalName)
+		}
+	}
+	link := e.o.BaseURL + "/text/follows"
+	// the code must survive the cut: fewer and shorter names until the whole fits
+	short := make([]string, 0, 2)
+	for _, n := range names[:min(2, len(names))] {
+		if r := []rune(n); len(r) > 30 {
+			n = string(r[:29]) + "…"
+		}
+		short = append(short, n)
+	}
+	if len(names) > 2 {
+		short = append(short, "…")
+	}
+	for _, items := range []string{strings.Join(names, "; "), strings.Join(short, "; "), strconv.Itoa(len(names))} {
+		body := e.cat.t(lang, "list.items", "items", items, "code", code)
+		if _, _, n := Measure(body + " " + link); n <= MaxSegments {
+			return answer{text: body, link: link}
+		}
+	}
+	return answer{text: e.cat.t(lang, "list.items", "items", strconv.Itoa(len(names)), "code", code), link: link}
+}

@@ -24,6 +24,7 @@ const (
 	CmdChoice  = "choice"
 	CmdFollow  = "follow"
 	CmdStop    = "stop"
+	CmdList    = "list"
 	CmdUnknown = "unknown"
 )
 
@@ -61,6 +62,7 @@ var keywords = map[string][]string{
 	CmdLang:   {"lang", "language", "wika", "bahasa", "bhasa", "ngôn ngữ", "ngon ngu", "भाषा", "ဘာသာ", "ភាសា", "ภาษา"},
 	CmdMenu:   {"menu", "start", "/start", "hi", "hello", "info", "?", "मेनु", "မီနူး", "ម៉ឺនុយ", "danh muc", "danh mục", "เมนู"},
 	CmdFollow: {"follow", "sundan", "ikuti", "theo doi", "theo dõi", "पछ्याउनुहोस्", "पछ्याउ", "လိုက်ကြည့်", "តាមដាន", "ติดตาม"},
+	CmdList:   {"list", "mine", "subscriptions", "listahan", "langganan", "danh sach", "danh sách", "सूची", "စာရင်း", "បញ្ជី", "รายการ"},
 	CmdStop:   {"stop", "unsubscribe", "ihinto", "berhenti", "dung", "dừng", "रोक्नुहोस्", "रोक", "ရပ်", "ឈប់", "หยุด"},
 }
 
@@ -186,7 +188,7 @@ func parse(s string) Command {
 		return Command{Kind: kind, Country: country(rest), Arg: rest}
 	case CmdLang:
 		return Command{Kind: kind, Lang: lang(rest), Arg: rest}
-	case CmdMenu, CmdStop:
+	case CmdMenu, CmdStop, CmdList:
 		return Command{Kind: kind}
 	}
 	// No keyword: guess from the shape. "500 SGD PHP" is a send; a lone country code or

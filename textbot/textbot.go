@@ -52,6 +52,8 @@ type Sessions interface {
 	PutLink(ctx context.Context, code, target string) (string, error)
 	Follow(ctx context.Context, f store.TextFollow) error
 	Unfollow(ctx context.Context, sender string) (int, error)
+	FollowsOf(ctx context.Context, sender string) ([]store.TextFollow, error)
+	PutCode(ctx context.Context, codeHash, sender string, expires time.Time) error
 }
 
 // SessionTTL is how long a session lives after the sender's last message.
