@@ -16,7 +16,7 @@ import (
 //
 //	go test ./textbot/ -run '^$' -bench Answer -benchtime 300x
 func BenchmarkAnswer(b *testing.B) {
-	f := newFixture(b, textbot.Options{Every: time.Nanosecond, Burst: 1 << 20})
+	f := newFixture(b, textbot.Options{Every: time.Nanosecond, Burst: 1 << 20, ChannelEvery: time.Nanosecond, ChannelBurst: 1 << 20})
 	np := f.licensed(b, "NP")
 	ctx := context.Background()
 	f.say(b, "+9779800000999", "AGENCY "+"Everest") // warm the search index
@@ -40,10 +40,11 @@ func BenchmarkAnswer(b *testing.B) {
 				i++
 				m := textbot.Message{Channel: "sms", Sender: "+63917" + strconv.Itoa(1000000+i%500), Phone: true, Text: c.text}
 				start := time.Now()
-				if _, err := f.eng.Answer(ctx, m); err != nil {
-					b.Fatal(err)
-				}
+				r, err := f.eng.Answer(ctx, m)
 				times = append(times, time.Since(start))
+				if err != nil || r.Silent {
+					b.Fatalf("%v %+v", err, r)
+				}
 			}
 			slices.Sort(times)
 			var total time.Duration
