@@ -110,26 +110,72 @@ func TestBrowserFactSheet(t *testing.T) {
 				}
 				audit(t, tctx, "sheet "+lang)
 			}
-			tctx := tab(t, bctx, false)
-			must(t, chromedp.Do(tctx, chromedp.Navigate(s.srv.URL+"/agencies/"+id+"/sheet?lang="+lang)))
-			yes, zero := true, 0.0
-			res, err := chromedp.Call(tctx, cdppage.PrintToPDF, cdppage.PrintToPDFParams{PaperWidth: 8.27, PaperHeight: 11.69,
-				MarginTop: &zero, MarginBottom: &zero, MarginLeft: &zero, MarginRight: &zero, PreferCSSPageSize: &yes, PrintBackground: &yes})
-			must(t, err)
-			if n := len(pdfPageRE.FindAll(res.Data, -1)); n != 1 {
-				t.Fatalf("the %s sheet prints on %d pages, want 1", lang, n)
+			printOnePage(t, bctx, s.srv.URL+"/agencies/"+id+"/sheet?lang="+lang, "sheet-print-"+lang)
+		})
+	}
+}
+
+// printOnePage prints url through Chromium (A4, the page's own print stylesheet) and fails
+// unless it is one page; the print preview is saved as artifacts/screens/<name>.png.
+func printOnePage(t *testing.T, bctx context.Context, url, name string) {
+	t.Helper()
+	tctx := tab(t, bctx, false)
+	must(t, chromedp.Do(tctx, chromedp.Navigate(url)))
+	yes, zero := true, 0.0
+	res, err := chromedp.Call(tctx, cdppage.PrintToPDF, cdppage.PrintToPDFParams{PaperWidth: 8.27, PaperHeight: 11.69,
+		MarginTop: &zero, MarginBottom: &zero, MarginLeft: &zero, MarginRight: &zero, PreferCSSPageSize: &yes, PrintBackground: &yes})
+	must(t, err)
+	if n := len(pdfPageRE.FindAll(res.Data, -1)); n != 1 {
+		t.Fatalf("%s prints on %d pages, want 1", url, n)
+	}
+	// the print preview: the print stylesheet at A4's width at 96 dpi
+	_, err = chromedp.Call(tctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+	must(t, err)
+	must(t, chromedp.Do(tctx, chromedp.EmulateViewport(794, 1123)))
+	shot := run(t, tctx, chromedp.FullScreenshot(100))
+	if h := run(t, tctx, chromedp.Evaluate[float64](`document.documentElement.scrollHeight`)); h > 1123 {
+		t.Errorf("%s: the print layout is %.0f px high, more than an A4 page (1123 px)", url, h)
+	}
+	dir := filepath.Join("..", "artifacts", "screens")
+	_ = os.MkdirAll(dir, 0o755)
+	_ = os.WriteFile(filepath.Join(dir, name+".png"), shot, 0o644)
+}
+
+// TestBrowserCorridorSheet prints the SGD to PHP remittance sheet in English and Burmese: one
+// A4 page whose QR code decodes to the live comparison at the reference amount.
+func TestBrowserCorridorSheet(t *testing.T) {
+	bctx := browser(t)
+	s := newSite(t, func(c *config.Config) { c.BaseURL = "https://kawan.example" })
+	var ref string
+	for _, ci := range s.app.FX.Corridors() {
+		if ci.SendCurrency == "SGD" && ci.ReceiveCurrency == "PHP" && ci.CorridorCost != nil {
+			ref = ci.CorridorCost.SendAmount
+		}
+	}
+	if ref == "" {
+		t.Fatal("the demo feeds have no SGD-PHP corridor cost")
+	}
+	if p := s.get(nil, "/send?from=SGD&to=PHP&amount=500"); !strings.Contains(p.body, `href="/send/sheet?from=SGD&amp;to=PHP"`) {
+		t.Fatal("/send does not link the corridor sheet")
+	}
+	if p := s.get(nil, "/send/sheet?from=SGD&to=XXX"); p.status != 404 {
+		t.Fatalf("unknown corridor: %d", p.status)
+	}
+	for _, lang := range []string{"en", "my"} {
+		t.Run(lang, func(t *testing.T) {
+			p := s.get(nil, "/send/sheet?from=SGD&to=PHP&lang="+lang)
+			if p.status != 200 || !strings.Contains(p.body, localeText(t, lang, "csheet.howto")) || strings.Count(p.body, "<li><strong") != 3 {
+				t.Fatalf("corridor sheet: %d", p.status)
 			}
-			// the print preview: the print stylesheet at A4's width at 96 dpi
-			_, err = chromedp.Call(tctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
-			must(t, err)
-			must(t, chromedp.Do(tctx, chromedp.EmulateViewport(794, 1123)))
-			shot := run(t, tctx, chromedp.FullScreenshot(100))
-			if h := run(t, tctx, chromedp.Evaluate[float64](`document.documentElement.scrollHeight`)); h > 1123 {
-				t.Errorf("the %s print layout is %.0f px high, more than an A4 page (1123 px)", lang, h)
+			if got := decodeSheetQR(t, p.body); got != "https://kawan.example/send?amount="+ref+"&from=SGD&to=PHP" {
+				t.Fatalf("QR decodes to %q", got)
 			}
-			dir := filepath.Join("..", "artifacts", "screens")
-			_ = os.MkdirAll(dir, 0o755)
-			_ = os.WriteFile(filepath.Join(dir, "sheet-print-"+lang+".png"), shot, 0o644)
+			for _, jsOff := range []bool{false, true} {
+				tctx := tab(t, bctx, jsOff)
+				must(t, chromedp.Do(tctx, chromedp.EmulateViewport(320, 740), chromedp.Navigate(s.srv.URL+"/send/sheet?from=SGD&to=PHP&lang="+lang)))
+				audit(t, tctx, "corridor sheet "+lang)
+			}
+			printOnePage(t, bctx, s.srv.URL+"/send/sheet?from=SGD&to=PHP&lang="+lang, "corridor-print-"+lang)
 		})
 	}
 }

@@ -3,14 +3,17 @@ package frontend
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	qr "github.com/piglig/go-qr"
 
+	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
+	"github.com/kawan-labs/kawan/fx"
 	"github.com/kawan-labs/kawan/help"
 	"github.com/kawan-labs/kawan/reviews"
 )
@@ -23,6 +26,14 @@ func (f *Frontend) registerSheetPages(r *api.Router) {
 		return
 	}
 	r.Page(http.MethodGet, "/agencies/:id/sheet", f.agencySheet, api.Public)
+}
+
+// registerCorridorSheet adds the printable corridor sheet (/send/sheet?from=SGD&to=PHP).
+func (f *Frontend) registerCorridorSheet(r *api.Router) {
+	if f.o.FX == nil {
+		return
+	}
+	r.Page(http.MethodGet, "/send/sheet", f.corridorSheet, api.Public)
 }
 
 type sheetPage struct {
@@ -100,4 +111,58 @@ func (f *Frontend) agencySheet(c echo.Context) error {
 		}
 	}
 	return f.render(c, http.StatusOK, "sheet", v, d)
+}
+
+// corridorSheet is the one-page remittance sheet of a corridor: the three cheapest offers for
+// the reference amount (the USD 200 equivalent, as the World Bank's Remittance Prices
+// Worldwide survey measures), the corridor's SmaRT-style cost against the SDG 10.c target, and
+// how to read a total cost.
+type corridorSheet struct {
+	From, To string
+	Info     fx.CorridorInfo
+	Quotes   []fx.Quote
+	URL      string
+	QR       qrCode
+	Printed  time.Time
+}
+
+func (f *Frontend) corridorSheet(c echo.Context) error {
+	v := f.newView(c)
+	v.Nav = "send"
+	from, to := strings.ToUpper(c.QueryParam("from")), strings.ToUpper(c.QueryParam("to"))
+	var info *fx.CorridorInfo
+	for _, ci := range f.o.FX.Corridors() {
+		if ci.SendCurrency == from && ci.ReceiveCurrency == to {
+			info = &ci
+			break
+		}
+	}
+	if info == nil || info.CorridorCost == nil {
+		return fmt.Errorf("frontend: corridor %s-%s: %w", from, to, kawan.ErrNotFound)
+	}
+	v.Title = v.T("csheet.title", "From", from, "To", to)
+	cmp, err := f.o.FX.Compare(c.Request().Context(), fx.Request{SendCurrency: from, ReceiveCurrency: to, Amount: info.CorridorCost.SendAmount, Sort: "total_cost"})
+	if err != nil {
+		return err
+	}
+	d := corridorSheet{From: from, To: to, Info: *info, Quotes: cmp.Quotes[:min(3, len(cmp.Quotes))], Printed: time.Now(),
+		URL: strings.TrimRight(f.o.BaseURL, "/") + "/send?" + url.Values{"from": {from}, "to": {to}, "amount": {info.CorridorCost.SendAmount}}.Encode()}
+	if d.QR, err = makeQR(d.URL); err != nil {
+		return err
+	}
+	return f.render(c, http.StatusOK, "csheet", v, d)
+}
+
+// HasCorridorSheet reports whether /send/sheet has a sheet for the corridor (it needs the
+// corridor's reference cost).
+func (v *view) HasCorridorSheet(from, to string) bool {
+	if v.f.o.FX == nil {
+		return false
+	}
+	for _, ci := range v.f.o.FX.Corridors() {
+		if ci.SendCurrency == from && ci.ReceiveCurrency == to {
+			return ci.CorridorCost != nil
+		}
+	}
+	return false
 }

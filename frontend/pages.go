@@ -14,6 +14,7 @@ func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerAgencyPages(r)
 	f.registerFollowPages(r)
 	f.registerSheetPages(r)
+	f.registerCorridorSheet(r)
 	f.registerTextFollowPages(r)
 	f.registerAccountPages(r)
 	f.registerRecoveryPages(r)
