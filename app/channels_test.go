@@ -423,6 +423,9 @@ func TestTextChannelsBadInputAndNoRawNumbers(t *testing.T) {
 		t.Fatalf("flood: %d answered, %d told, %d silent", answered, told, silent)
 	}
 	twiml(t, r.twilio(t, twilioForm("whatsapp:"+numbers[1], "HELP QA"), ""))
+	// a worker who types a number (their own) as a licence or a name: it is not kept either
+	twiml(t, r.twilio(t, twilioForm(numbers[0], "check "+numbers[1]), ""))
+	twiml(t, r.twilio(t, twilioForm(numbers[0], "agency "+strings.TrimPrefix(numbers[2], "+")), ""))
 
 	// the canary: no form of any number in any collection or in the log
 	forms := func(n string) []string {

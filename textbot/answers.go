@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/agencies"
@@ -200,7 +201,10 @@ func (e *Engine) notFound(ctx context.Context, lc agencies.LicenceCheck, arg, co
 			with = regShort(r.Code) + " " + host
 		}
 	}
-	link := e.link(ctx, "/licence?number="+url.QueryEscape(arg))
+	link := e.link(ctx, "/licence")
+	if keepable(arg) {
+		link = e.link(ctx, "/licence?number="+url.QueryEscape(arg))
+	}
 	return oneOf(link, e.cat.t(lang, "check.notfound", "lists", short, "reg", with))
 }
 
@@ -266,7 +270,11 @@ func (e *Engine) agency(ctx context.Context, s *store.TextSession, q, lang strin
 	if a, ok := e.searchAgencies(ctx, s, q, lang); ok {
 		return a
 	}
-	return oneOf(e.link(ctx, "/agencies?q="+url.QueryEscape(q)), e.cat.t(lang, "agency.none", "q", q))
+	path := "/agencies"
+	if keepable(q) {
+		path += "?q=" + url.QueryEscape(q)
+	}
+	return oneOf(e.link(ctx, path), e.cat.t(lang, "agency.none", "q", q))
 }
 
 // agencyAnswer is the verdict on an agency's most recent licence.
@@ -547,4 +555,22 @@ func (e *Engine) list(ctx context.Context, s *store.TextSession, lang string) an
 		}
 	}
 	return answer{text: e.cat.t(lang, "list.items", "items", strconv.Itoa(len(names)), "code", code), link: link}
+}
+
+// keepable reports whether what a sender typed may go into a stored short link: not when it
+// could be a phone number (seven digits or more and no letters) and not when it is long.
+func keepable(s string) bool {
+	if utf8.RuneCountInString(s) > 40 {
+		return false
+	}
+	digits := 0
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r):
+			return true
+		case unicode.IsDigit(r):
+			digits++
+		}
+	}
+	return digits < 7
 }
