@@ -119,7 +119,7 @@ func clean(s string) (string, string) {
 		if script == "" {
 			script = scriptLang(r)
 		}
-		if unicode.IsSpace(r) || unicode.IsControl(r) || r == ',' && false {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			if !space {
 				b.WriteByte(' ')
 				space = true
