@@ -170,7 +170,7 @@ func TestSiteWalk(t *testing.T) {
 		heldID := s.heldReview(t, ids.everest)
 		people = []person{
 			{"worker", "walker2026", "walking pass 2026", kawan.RoleWorker, []string{"/account", "/account?welcome=1", "/account/reviews",
-				"/agencies/" + ids.everest + "/review", "/reviews/" + heldID + "/flag"}},
+				"/agencies/" + ids.everest + "/review", "/agencies/" + ids.everest + "/represent", "/reviews/" + heldID + "/flag"}},
 			{"moderator", "walkmod2026", "moderator walk 2026", kawan.RoleModerator, []string{"/moderation",
 				"/moderation?kind=held", "/moderation/reviews/" + heldID}},
 		}
