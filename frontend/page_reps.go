@@ -29,7 +29,7 @@ func (f *Frontend) registerRepPages(r *api.Router) {
 	r.Page(http.MethodGet, "/reviews/:id/reply", f.replyForm, reps)
 	r.Page(http.MethodPost, "/reviews/:id/reply", f.csrf(f.reply), reps)
 	// A worker who works for an agency asks to represent it (auth.RequestClaim, the same
-	// path as POST /v1/agency-claims); an admin decides.
+	// path as POST /v1/me/agency-claims); an admin decides.
 	workers := api.Roles(kawan.RoleWorker)
 	r.Page(http.MethodGet, "/agencies/:id/represent", f.representForm, workers)
 	r.Page(http.MethodPost, "/agencies/:id/represent", f.csrf(f.represent), workers)
