@@ -1,6 +1,9 @@
 package kawan
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Role is what an account may do. Every route names the roles it admits (api permission table).
 type Role string
@@ -28,4 +31,8 @@ type Principal struct {
 	AgencyID string `json:"agency_id,omitempty"`
 	// SessionID identifies the refresh-token family the access token came from.
 	SessionID string `json:"session_id,omitempty"`
+	// Since is when the account was created, as the access token carries it (zero for a
+	// token signed before tokens carried it): moderation's new-account signal reads it
+	// without a database read per submission.
+	Since time.Time `json:"-"`
 }

@@ -66,9 +66,13 @@ type Moderation struct {
 	DecidedAt    time.Time `json:"decided_at,omitzero" bson:"decided_at,omitempty"`
 	Verified     bool      `json:"verified" bson:"verified"`
 	FlagCount    int       `json:"flag_count" bson:"flag_count"`
-	LeaseBy      string    `json:"-" bson:"lease_by,omitempty"`
-	LeaseUntil   time.Time `json:"-" bson:"lease_until,omitempty"`
-	AppealedAt   time.Time `json:"-" bson:"appealed_at,omitempty"`
+	// FlagReasons counts every flag on the review by reason (open and handled), incremented
+	// in the same update as FlagCount, so the moderation queue reads no flags to show them.
+	// Reviews flagged before it existed have none: readers fall back to the flags themselves.
+	FlagReasons map[string]int `json:"-" bson:"flag_reasons,omitempty"`
+	LeaseBy     string         `json:"-" bson:"lease_by,omitempty"`
+	LeaseUntil  time.Time      `json:"-" bson:"lease_until,omitempty"`
+	AppealedAt  time.Time      `json:"-" bson:"appealed_at,omitempty"`
 	// Transitions are the tokens of the transitions applied to this review ("id|version",
 	// "reply|id|version"), written with each transition: they tell audit recovery that a
 	// transition whose audit entry is missing did happen. A few per review: each needs a

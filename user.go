@@ -41,5 +41,5 @@ type SeenClient struct {
 
 // Principal returns the caller an access token for u (in session sid) stands for.
 func (u *User) Principal(sid string) Principal {
-	return Principal{UserID: u.ID, Username: u.Username, Role: u.Role, AgencyID: u.AgencyID, SessionID: sid}
+	return Principal{UserID: u.ID, Username: u.Username, Role: u.Role, AgencyID: u.AgencyID, SessionID: sid, Since: u.CreatedAt}
 }

@@ -484,3 +484,11 @@ func TestRefreshLapsed(t *testing.T) {
 		t.Errorf("the same day again re-indexed %d", n)
 	}
 }
+
+// DemoDocs (the search benchmarks' and scripts/benchagencies' documents) needs no store.
+func TestDemoDocsWithoutStore(t *testing.T) {
+	docs := agencies.DemoDocs(5, 1, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	if len(docs) != 5 || docs[0].ID == "" || docs[0].Name == "" {
+		t.Fatalf("DemoDocs: %+v", docs)
+	}
+}

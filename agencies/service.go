@@ -58,7 +58,10 @@ type Options struct {
 
 // New returns the service.
 func New(st *store.Agencies, idx search.Index, o Options) *Service {
-	s := &Service{st: st, history: st.History(), idx: idx, log: o.Logger, now: o.Now, scorer: o.Scorer, syncs: stripe.New(64)}
+	s := &Service{st: st, idx: idx, log: o.Logger, now: o.Now, scorer: o.Scorer, syncs: stripe.New(64)}
+	if st != nil { // DemoDocs builds documents with no store
+		s.history = st.History()
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -58,7 +58,8 @@ func (h *ReviewsModule) submit(c echo.Context) error {
 	if h.Fingerprint != nil {
 		author.ClientFP = h.Fingerprint(c)
 	}
-	if h.AccountSince != nil {
+	if author.Since = p.Since; author.Since.IsZero() && h.AccountSince != nil {
+		// A token signed before tokens carried the account's creation time.
 		author.Since = h.AccountSince(c.Request().Context(), p.UserID)
 	}
 	res, err := h.Svc.Submit(c.Request().Context(), c.Param("id"), author, in, c.Request().Header.Get("Idempotency-Key"))

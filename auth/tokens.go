@@ -28,6 +28,8 @@ type Claims struct {
 	AgencyID  string     `json:"agency,omitempty"`
 	SessionID string     `json:"sid"`
 	Name      string     `json:"name"`
+	// Since is when the account was created (Unix seconds; absent in older tokens).
+	Since int64 `json:"since,omitempty"`
 }
 
 // ErrBadToken is returned for every rejected token; the reason stays in the wrapped text
@@ -72,7 +74,7 @@ func (t *Tokens) Sign(p kawan.Principal) (string, time.Time, error) {
 			Issuer: Issuer, Subject: p.UserID, Audience: jwt.ClaimStrings{Audience},
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp),
 		},
-		Role: p.Role, AgencyID: p.AgencyID, SessionID: p.SessionID, Name: p.Username,
+		Role: p.Role, AgencyID: p.AgencyID, SessionID: p.SessionID, Name: p.Username, Since: unixOrZero(p.Since),
 	})
 	tok.Header["kid"] = k.id
 	s, err := tok.SignedString(k.priv)
@@ -107,9 +109,23 @@ func (t *Tokens) Verify(token string) (kawan.Principal, *Claims, error) {
 	if err != nil {
 		return kawan.Principal{}, nil, fmt.Errorf("%w: %v", ErrBadToken, err)
 	}
+	if c.Since < 0 || c.IssuedAt != nil && c.Since > c.IssuedAt.Unix() {
+		return kawan.Principal{}, nil, fmt.Errorf("%w: account time after issue", ErrBadToken)
+	}
 	if c.Subject == "" || len(c.Subject) > 64 || !c.Role.Valid() || c.SessionID == "" || len(c.SessionID) > 64 ||
 		len(c.AgencyID) > 64 || len(c.Name) > 4*MaxUsernameRunes || (c.Role == kawan.RoleAgencyRep) != (c.AgencyID != "") {
 		return kawan.Principal{}, nil, fmt.Errorf("%w: malformed claims", ErrBadToken)
 	}
-	return kawan.Principal{UserID: c.Subject, Username: c.Name, Role: c.Role, AgencyID: c.AgencyID, SessionID: c.SessionID}, &c, nil
+	p := kawan.Principal{UserID: c.Subject, Username: c.Name, Role: c.Role, AgencyID: c.AgencyID, SessionID: c.SessionID}
+	if c.Since > 0 {
+		p.Since = time.Unix(c.Since, 0).UTC()
+	}
+	return p, &c, nil
+}
+
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() || t.Unix() <= 0 {
+		return 0
+	}
+	return t.Unix()
 }

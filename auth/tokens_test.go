@@ -228,3 +228,38 @@ func BenchmarkSignAccessToken(b *testing.B) {
 		}
 	}
 }
+
+// The access token carries when the account was created, so a review submission needs no
+// read of the account for moderation's new-account signal; a claimed time after the token
+// was issued, or before 1970, is refused.
+func TestTokenCarriesAccountSince(t *testing.T) {
+	ck := &clock{time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	ks := testKeys(t, ck.t)
+	tk := NewTokens(ks, ck.now)
+	p := worker
+	p.Since = ck.t.Add(-90 * time.Minute).Add(123 * time.Millisecond)
+	tok, _, err := tk.Sign(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := tk.Verify(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := p.Since.Truncate(time.Second); !got.Since.Equal(want) {
+		t.Fatalf("Since = %v, want %v", got.Since, want)
+	}
+	old, _, _ := tk.Sign(worker) // no creation time (a token from before it was carried)
+	if got, _, err := tk.Verify(old); err != nil || !got.Since.IsZero() {
+		t.Fatalf("token without since: %v, %v", got.Since, err)
+	}
+	k := ks.signer()
+	for _, since := range []int64{ck.t.Add(time.Hour).Unix(), -5} {
+		c := &Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: Issuer, Subject: "u1", Audience: jwt.ClaimStrings{Audience},
+			IssuedAt: jwt.NewNumericDate(ck.t), NotBefore: jwt.NewNumericDate(ck.t), ExpiresAt: jwt.NewNumericDate(ck.t.Add(AccessTTL))},
+			Role: kawan.RoleWorker, SessionID: "s1", Name: "ana", Since: since}
+		if _, _, err := tk.Verify(signRaw(t, jwt.SigningMethodEdDSA, k.priv, k.id, c)); err == nil {
+			t.Errorf("since %d: accepted", since)
+		}
+	}
+}

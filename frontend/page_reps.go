@@ -28,6 +28,64 @@ func (f *Frontend) registerRepPages(r *api.Router) {
 	reps := api.Roles(kawan.RoleAgencyRep)
 	r.Page(http.MethodGet, "/reviews/:id/reply", f.replyForm, reps)
 	r.Page(http.MethodPost, "/reviews/:id/reply", f.csrf(f.reply), reps)
+	// A worker who works for an agency asks to represent it (auth.RequestClaim, the same
+	// path as POST /v1/me/agency-claims); an admin decides.
+	workers := api.Roles(kawan.RoleWorker)
+	r.Page(http.MethodGet, "/agencies/:id/represent", f.representForm, workers)
+	r.Page(http.MethodPost, "/agencies/:id/represent", f.csrf(f.represent), workers)
+}
+
+type representPage struct {
+	AgencyID string
+	Agency   string
+	Evidence string
+	Errors   fieldErrors
+	Sent     bool
+}
+
+var representFieldMsgs = map[string]string{"evidence": "represent.err.evidence", "agency_id": "form.invalid"}
+
+func (f *Frontend) representData(c echo.Context, v *view) (representPage, error) {
+	ctx := c.Request().Context()
+	p, err := f.o.Agencies.Profile(ctx, c.Param("id"))
+	if err != nil {
+		return representPage{}, err
+	}
+	v.Nav, v.Title = "agencies", v.T("represent.title")
+	return representPage{AgencyID: p.ID, Agency: p.LegalName, Errors: fieldErrors{}}, nil
+}
+
+func (f *Frontend) representForm(c echo.Context) error {
+	v := f.newView(c)
+	d, err := f.representData(c, v)
+	if err != nil {
+		return err
+	}
+	d.Sent = c.QueryParam("sent") == "1"
+	return f.render(c, http.StatusOK, "represent_form", v, d)
+}
+
+func (f *Frontend) represent(c echo.Context) error {
+	v := f.newView(c)
+	d, err := f.representData(c, v)
+	if err != nil {
+		return err
+	}
+	d.Evidence = c.FormValue("evidence")
+	p, _ := api.PrincipalFrom(c)
+	_, err = f.o.Auth.RequestClaim(c.Request().Context(), p, d.AgencyID, d.Evidence, f.client(c))
+	if fe, ok := formErrors(err, representFieldMsgs); ok {
+		d.Errors = fe
+		return f.render(c, http.StatusBadRequest, "represent_form", v, d)
+	}
+	if errors.Is(err, kawan.ErrConflict) {
+		d.Errors["evidence"] = "represent.err.pending"
+		return f.render(c, http.StatusConflict, "represent_form", v, d)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/agencies/"+d.AgencyID+"/represent?sent=1")
 }
 
 // WriteRefusal is the catalog key of why the signed-in visitor may not review agency id
@@ -65,6 +123,10 @@ func (f *Frontend) refuseReview(c echo.Context, v *view, agencyID, agency string
 	v.Title = v.T("error.forbidden.title")
 	return true, f.render(c, http.StatusForbidden, "write_refused", v, refusedPage{AgencyID: agencyID, Agency: agency, Reason: reason})
 }
+
+// IsWorker reports whether the visitor is signed in with a worker account (who may ask to
+// represent an agency).
+func (v *view) IsWorker() bool { return v.User != nil && v.User.Role == kawan.RoleWorker }
 
 // CanReply reports whether the visitor represents agencyID (the reply form is shown on
 // that agency's reviews that have no published reply yet).

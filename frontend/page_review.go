@@ -151,7 +151,10 @@ func (f *Frontend) submitReview(c echo.Context) error {
 		return err
 	}
 	author := reviews.Author{UserID: principal.UserID, ClientFP: f.o.Auth.Fingerprint(api.ClientIP(c), c.Request().UserAgent()),
-		Since: f.o.Auth.AccountCreated(ctx, principal.UserID)}
+		Since: principal.Since}
+	if author.Since.IsZero() { // a token signed before tokens carried the account's creation time
+		author.Since = f.o.Auth.AccountCreated(ctx, principal.UserID)
+	}
 	res, err := f.o.Reviews.Submit(ctx, p.ID, author, in, values["idem"])
 	if fe, ok := formErrors(err, reviewFieldMsgs); ok {
 		if _, idem := fe["Idempotency-Key"]; idem {

@@ -170,3 +170,48 @@ func TestAgencyRepresentativeFlow(t *testing.T) {
 		t.Errorf("worker opens a reply form: %d", p.status)
 	}
 }
+
+// A worker who works for an agency asks, from the agency page and without JavaScript, to
+// represent it; the request waits for an admin and shows on the account page; a second
+// request while one waits is refused in the page's language, as is evidence too short.
+func TestRepresentAgencyFromTheSite(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil)
+	s.needAuth(t)
+	ids := s.seedAgencies(t)
+	w := s.signInAs(t, "himalayastaff", kawan.RoleWorker, "")
+	path := "/agencies/" + ids.himalaya + "/represent"
+
+	p := s.get(w, "/agencies/"+ids.himalaya+"?lang=ne")
+	if !strings.Contains(p.body, `href="`+path+`" id="represent-link">के तपाईं यो एजेन्सीमा काम गर्नुहुन्छ?`) {
+		t.Fatalf("agency page offers no Nepali link to represent the agency")
+	}
+	if p := s.post(w, path+"?lang=ne", path+"?lang=ne", url.Values{"evidence": {"staff"}}); p.status != http.StatusBadRequest ||
+		!strings.Contains(p.body, `id="evidence-err"`) || !strings.Contains(p.body, "१० देखि २,००० अक्षरमा लेख्नुहोस्") {
+		t.Errorf("short evidence: %d, want 400 naming the field in Nepali", p.status)
+	}
+	evidence := "I am the documentation officer; write to my work e-mail at the agency's domain (fictional)."
+	p = s.post(w, path+"?lang=ne", path+"?lang=ne", url.Values{"evidence": {evidence}})
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != path+"?sent=1" {
+		t.Fatalf("request: %d %s", p.status, p.header.Get("Location"))
+	}
+	if p := s.get(w, path+"?sent=1&lang=ne"); !strings.Contains(p.body, `id="status"`) || !strings.Contains(p.body, "तपाईंको अनुरोध पठाइयो") {
+		t.Errorf("no Nepali confirmation after the request")
+	}
+	claims, _, err := s.app.Auth.Claims(context.Background(), store.ClaimPending, 1, 10)
+	if err != nil || len(claims) != 1 || claims[0].AgencyID != ids.himalaya || claims[0].Evidence != evidence {
+		t.Fatalf("pending claims: %+v, %v", claims, err)
+	}
+	if p := s.get(w, "/account?lang=ne"); !strings.Contains(p.body, "Himalaya Manpower Pvt. Ltd.") || !strings.Contains(p.body, `id="rep-h"`) {
+		t.Errorf("account page does not show the pending request")
+	}
+	if p := s.post(w, path+"?lang=ne", path+"?lang=ne", url.Values{"evidence": {evidence}}); p.status != http.StatusConflict ||
+		!strings.Contains(p.body, "तपाईंको एउटा अनुरोध प्रशासकको पर्खाइमा छ") {
+		t.Errorf("second request while one waits: %d", p.status)
+	}
+	// Only worker accounts may ask; a moderator is refused.
+	m := s.signInAs(t, "somemoderator", kawan.RoleModerator, "")
+	if p := s.get(m, path); p.status != http.StatusForbidden {
+		t.Errorf("moderator on the represent form: %d", p.status)
+	}
+}

@@ -640,3 +640,63 @@ func TestDecisionConflictsSayWhy(t *testing.T) {
 		}
 	}
 }
+
+// Five accounts flagging one review at the same moment: every flag is counted once (one
+// atomic $inc per flag on the review, no recount from the flags), the review goes under
+// review once, and the moderator's queue item shows the reasons without reading the flags.
+func TestConcurrentFlagsCountOnce(t *testing.T) {
+	e := newEnv(t, moderation.Options{}, "ag1")
+	c := e.client(t)
+	r := submit(t, c.As("w1"), "ag1", review(5, "The agency charged exactly the fee in the contract and the job in Singapore was as described."), "X-Test-FP", "fp-w1")
+	if s := status(t, e, r.ID); s != kawan.ReviewPublished {
+		t.Fatalf("setup: review is %s", s)
+	}
+	flaggers := []string{"w2", "w3", "w4", "w5", "w6"}
+	reasons := []string{"fake", "fake", "personal_info", "personal_info", "personal_info"}
+	if err := storetest.Concurrently(len(flaggers), func(i int) error {
+		res := c.As(flaggers[i]).Do("POST", "/v1/reviews/"+r.ID+"/flags", `{"reason":"`+reasons[i]+`"}`)
+		if res.Status != http.StatusCreated {
+			return fmt.Errorf("flag by %s: %d %s", flaggers[i], res.Status, res.Body)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.NewReviews(e.st.DB()).Review(context.Background(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != kawan.ReviewUnderReview || got.Moderation.FlagCount != 5 {
+		t.Fatalf("after 5 flags at once: status %s, flag_count %d (want under_review, 5)", got.Status, got.Moderation.FlagCount)
+	}
+	h, err := e.audit.BySubject(context.Background(), "review:"+r.ID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagged := 0
+	for _, x := range h {
+		if x.Action == "review.flagged" {
+			flagged++
+		}
+	}
+	if flagged != 1 {
+		t.Errorf("%d review.flagged audit entries, want 1", flagged)
+	}
+	var q moderation.QueuePage
+	c.As("mod1").Do("GET", "/v1/moderation/queue?kind=under_review", nil).JSON(t, &q)
+	if len(q.Items) != 1 || q.Items[0].ReviewID != r.ID || q.Items[0].Flags != 5 ||
+		q.Items[0].FlagReasons["fake"] != 2 || q.Items[0].FlagReasons["personal_info"] != 3 {
+		t.Fatalf("queue: %+v", q.Items)
+	}
+	// Restored, the count starts again from zero; the reasons seen so far stay.
+	if res := c.As("mod1").Do("POST", "/v1/moderation/reviews/"+r.ID+"/decision", `{"action":"publish","reason":"meets_guidelines"}`); res.Status != 200 {
+		t.Fatalf("restore: %d %s", res.Status, res.Body)
+	}
+	if res := c.As("rep1").Do("POST", "/v1/reviews/"+r.ID+"/flags", `{"reason":"other"}`); res.Status != http.StatusCreated {
+		t.Fatalf("flag after restore: %d %s", res.Status, res.Body)
+	}
+	got, _ = store.NewReviews(e.st.DB()).Review(context.Background(), r.ID)
+	if got.Status != kawan.ReviewPublished || got.Moderation.FlagCount != 1 || got.Moderation.FlagReasons["other"] != 1 || got.Moderation.FlagReasons["fake"] != 2 {
+		t.Errorf("after restore and one flag: %s, count %d, reasons %v", got.Status, got.Moderation.FlagCount, got.Moderation.FlagReasons)
+	}
+}

@@ -201,14 +201,14 @@ func (s *Service) Flag(ctx context.Context, p kawan.Principal, reviewID string, 
 		return FlagResult{}, err
 	}
 	s.count(ctx, now, map[string]int64{"flags": 1}, nil)
-	open, err := s.st.OpenFlags(ctx, reviewID)
+	// One atomic update counts the flag (the flag's unique insert above makes it once per
+	// account): the count since the review was last restored, and the reasons shown to moderators.
+	after, err := s.st.UpdateModeration(ctx, reviewID, "", nil, bson.D{{Key: "moderation.flag_count", Value: 1},
+		{Key: "moderation.flag_reasons." + string(reason), Value: 1}})
 	if err != nil {
 		return FlagResult{}, err
 	}
-	after, err := s.st.UpdateModeration(ctx, reviewID, "", bson.D{{Key: "moderation.flag_count", Value: open}}, nil)
-	if err != nil {
-		return FlagResult{}, err
-	}
+	open := after.Moderation.FlagCount
 	if after.Status == kawan.ReviewPublished && open >= s.flagN {
 		score := after.Moderation.FraudScore
 		entry := &kawan.AuditEntry{At: now, Action: "review.flagged", Subject: "review:" + reviewID,
@@ -453,8 +453,17 @@ func (s *Service) Queue(ctx context.Context, p kawan.Principal, q QueueQuery) (Q
 	})
 	out := QueuePage{Items: []QueueItem{}, Total: len(rs), Page: q.Page, PerPage: q.PerPage}
 	start := (q.Page - 1) * q.PerPage
-	for i := start; i < len(rs) && i < start+q.PerPage; i++ {
-		it, err := s.item(ctx, rs[i].it, rs[i].p)
+	end := min(len(rs), start+q.PerPage)
+	ids := make([]string, 0, max(end-start, 0))
+	for i := start; i < end; i++ {
+		ids = append(ids, rs[i].it.ReviewID)
+	}
+	docs, err := s.st.ReviewsByID(ctx, ids)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	for i := start; i < end; i++ {
+		it, err := s.item(ctx, docs[rs[i].it.ReviewID], rs[i].it, rs[i].p)
 		if errors.Is(err, kawan.ErrNotFound) {
 			// A screened review whose insert failed (lost race): nothing to moderate.
 			if now.Sub(rs[i].it.Since) > time.Minute {
@@ -470,18 +479,22 @@ func (s *Service) Queue(ctx context.Context, p kawan.Principal, q QueueQuery) (Q
 	return out, nil
 }
 
-func (s *Service) item(ctx context.Context, qi store.QueueItem, prio float64) (QueueItem, error) {
-	r, err := s.st.Review(ctx, qi.ReviewID)
-	if err != nil {
-		return QueueItem{}, err
+// item is one queue entry with its review (nil: the review is gone, ErrNotFound).
+func (s *Service) item(ctx context.Context, r *kawan.Review, qi store.QueueItem, prio float64) (QueueItem, error) {
+	if r == nil {
+		return QueueItem{}, notFound(qi.ReviewID)
 	}
-	fr := map[string]int{}
-	if qi.Kind != "held" || r.Moderation.FlagCount > 0 {
-		// Held at screening and never flagged: no flags to read (FerretDB answers a find on
-		// review_id with a scan of every flag, once per queue item).
+	fr := r.Moderation.FlagReasons
+	if fr == nil && r.Moderation.FlagCount > 0 {
+		// Flagged before reasons were counted on the review: read the flags (FerretDB
+		// answers a find on review_id with a scan of every flag).
+		var err error
 		if fr, err = s.st.FlagReasons(ctx, qi.ReviewID); err != nil {
 			return QueueItem{}, err
 		}
+	}
+	if fr == nil {
+		fr = map[string]int{}
 	}
 	it := QueueItem{ReviewID: r.ID, AgencyID: r.AgencyID, Kind: qi.Kind, Status: r.Status, Priority: prio,
 		FraudScore: r.Moderation.FraudScore, Signals: r.Moderation.Signals, HoldReasons: r.Moderation.HoldReasons,
@@ -531,7 +544,11 @@ func (s *Service) Item(ctx context.Context, p kawan.Principal, reviewID string) 
 	if !queued {
 		qi = store.QueueItem{ReviewID: reviewID}
 	}
-	it, err := s.item(ctx, qi, 0)
+	r, err := s.st.Review(ctx, reviewID)
+	if err != nil {
+		return ItemDetail{}, err
+	}
+	it, err := s.item(ctx, r, qi, 0)
 	if err != nil {
 		return ItemDetail{}, err
 	}

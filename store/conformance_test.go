@@ -330,3 +330,44 @@ func BenchmarkParallelInc(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkParallelWrites measures a write mix from many goroutines across collections, as a
+// review submission's writes arrive: inserts into two collections and $inc by _id into a
+// third. SQLite admits one writer per database file (FerretDB patch 7 queues them on a Go
+// mutex instead of SQLite's sleeping busy handler).
+func BenchmarkParallelWrites(b *testing.B) {
+	ctx := context.Background()
+	s := storetest.Open(b, storetest.Backends(b)[0])
+	ins1, ins2, inc := s.DB().Collection("bench_w1"), s.DB().Collection("bench_w2"), s.DB().Collection("bench_w3")
+	const docs = 256
+	for i := range docs {
+		if _, err := inc.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("d%03d", i)}, {Key: "n", Value: int64(0)}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, c := range []*mongo.Collection{ins1, ins2} {
+		if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: "seed"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetParallelism(16)
+	var next atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := next.Add(1)
+			var err error
+			switch n % 3 {
+			case 0:
+				_, err = ins1.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("w%d", n)}, {Key: "text", Value: "a review text of some length, like the ones workers write"}})
+			case 1:
+				_, err = ins2.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("k%d", n)}, {Key: "review", Value: n}})
+			default:
+				_, err = inc.UpdateOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("d%03d", n%docs)}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}})
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -279,6 +279,33 @@ func (m *Moderation) Review(ctx context.Context, reviewID string) (*kawan.Review
 	return &r, nil
 }
 
+// MaxReviewsByID bounds ReviewsByID's list (a queue page is at most 100).
+const MaxReviewsByID = 100
+
+// ReviewsByID reads the given reviews (at most MaxReviewsByID) in one find on _id; those
+// that do not exist are missing from the map.
+func (m *Moderation) ReviewsByID(ctx context.Context, reviewIDs []string) (map[string]*kawan.Review, error) {
+	out := make(map[string]*kawan.Review, len(reviewIDs))
+	if len(reviewIDs) == 0 {
+		return out, nil
+	}
+	if len(reviewIDs) > MaxReviewsByID {
+		return nil, fmt.Errorf("store: reviews by id: %d ids, at most %d", len(reviewIDs), MaxReviewsByID)
+	}
+	in := make(bson.A, len(reviewIDs))
+	for i, r := range reviewIDs {
+		in[i] = r
+	}
+	rs, err := all[kawan.Review](ctx, m.reviews, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: in}}}}, options.Find())
+	if err != nil {
+		return nil, Classify("reviews by id", err)
+	}
+	for i := range rs {
+		out[rs[i].ID] = &rs[i]
+	}
+	return out, nil
+}
+
 // ---- the moderation queue ----
 
 // QueueItem is a review waiting for a moderator. Kinds: "held" (screening held it),
@@ -433,14 +460,6 @@ func (m *Moderation) HandleFlags(ctx context.Context, reviewID string, at time.T
 		return 0, Classify("handle flags", err)
 	}
 	return res.ModifiedCount, nil
-}
-
-// OpenFlags counts the flags on a review not yet handled by a decision. (Counted from the
-// flags themselves rather than an $inc on the review: concurrent updates of one document
-// can lose increments on FerretDB v1.)
-func (m *Moderation) OpenFlags(ctx context.Context, reviewID string) (int, error) {
-	n, err := m.flags.CountDocuments(ctx, bson.D{{Key: "review_id", Value: reviewID}, {Key: "handled_at", Value: bson.D{{Key: "$exists", Value: false}}}})
-	return int(n), Classify("count flags", err)
 }
 
 // FlagReasons counts the flags on a review by reason (open and handled).

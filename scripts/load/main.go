@@ -20,6 +20,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,6 +30,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/scripts/load/loadgen"
 )
 
@@ -51,6 +54,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		mongoDB  = fs.String("mongodb-database", "kawan", "with -mongodb-uri: database name")
 		modToks  = fs.String("moderator-tokens", "", "with -url: comma-separated moderator access tokens for the decision operation")
 		xff      = fs.Bool("forwarded-for", true, "give each client its own X-Forwarded-For (the server must trust loopback as a proxy)")
+		cpuProf  = fs.String("cpuprofile", "", "write a CPU profile of this process (in-process mode: server and clients) to this file")
+		blkProf  = fs.String("blockprofile", "", "write a blocking profile (channel, lock and select waits) of this process to this file")
+		mtxProf  = fs.String("mutexprofile", "", "write a mutex contention profile of this process to this file")
+		dbStats  = fs.Bool("db-stats", false, "in-process mode: print the database time per statement shape (command, collection, filter keys)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -69,6 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	var db *mongo.Database
 	var srv *loadgen.Server
+	var stats *loadgen.DBStats
 	base := *target
 	if base == "" {
 		dir := *dataDir
@@ -83,7 +91,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "load: starting Kawan in-process on %s (embedded store, demo data)…\n", dir)
 		t0 := time.Now()
 		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-		srv, err = loadgen.StartServer(ctx, dir, log, nil)
+		var mutate func(*config.Config)
+		if *dbStats {
+			stats = loadgen.NewDBStats()
+			mutate = func(c *config.Config) { c.StoreMonitor = stats.Monitor() }
+		}
+		srv, err = loadgen.StartServer(ctx, dir, log, mutate)
 		if err != nil {
 			fmt.Fprintln(stderr, "load:", err)
 			return 1
@@ -116,12 +129,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	stopProfiles, err := startProfiles(*cpuProf, *blkProf, *mtxProf)
+	if err != nil {
+		fmt.Fprintln(stderr, "load:", err)
+		return 2
+	}
 	cfg := loadgen.Config{
 		BaseURL: base, Clients: *clients, Duration: *duration, MaxRequests: *requests, Seed: *seed,
 		Weights: weights, Accounts: *accounts, ForwardedFor: *xff, Log: stdout,
 		Tokens: loadgen.DefaultTokens(base, db, mods, *xff),
 	}
 	res, err := loadgen.Run(ctx, cfg)
+	if perr := stopProfiles(); perr != nil {
+		fmt.Fprintln(stderr, "load:", perr)
+	}
 	if errors.Is(err, loadgen.ErrNothingToLoad) {
 		fmt.Fprintln(stdout, "SKIP: none of the mix's routes exists on this server yet")
 		return 0
@@ -131,6 +152,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	res.Summary.Print(stdout)
+	if stats != nil {
+		stats.Print(stdout, 25)
+	}
 	ok := res.Summary.Status5xx == 0 && res.Summary.TransportErrs == 0
 	if db != nil {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -151,6 +175,43 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "PASS")
 	return 0
+}
+
+// startProfiles starts the profiles asked for; the function it returns writes them.
+func startProfiles(cpu, block, mutex string) (func() error, error) {
+	if cpu != "" {
+		f, err := os.Create(cpu)
+		if err != nil {
+			return nil, fmt.Errorf("-cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("-cpuprofile: %w", err)
+		}
+	}
+	if block != "" {
+		runtime.SetBlockProfileRate(int(time.Millisecond))
+	}
+	if mutex != "" {
+		runtime.SetMutexProfileFraction(10)
+	}
+	return func() error {
+		var errs []error
+		if cpu != "" {
+			pprof.StopCPUProfile()
+		}
+		for _, p := range []struct{ name, file string }{{"block", block}, {"mutex", mutex}} {
+			if p.file == "" {
+				continue
+			}
+			f, err := os.Create(p.file)
+			if err == nil {
+				err = errors.Join(pprof.Lookup(p.name).WriteTo(f, 0), f.Close())
+			}
+			errs = append(errs, err)
+		}
+		return errors.Join(errs...)
+	}, nil
 }
 
 func parseMix(s string) (map[string]int, error) {

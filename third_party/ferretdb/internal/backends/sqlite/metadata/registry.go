@@ -235,6 +235,15 @@ func (ccp *CollectionCreateParams) Capped() bool {
 // Returned boolean value indicates whether the collection was created.
 // If collection already exists, (false, nil) is returned.
 func (r *Registry) CollectionCreate(ctx context.Context, params *CollectionCreateParams) (bool, error) {
+	// Kawan patch 7: every insert calls this; when the collection exists (nearly always),
+	// answer under the read lock instead of taking the registry's global write lock.
+	r.rw.RLock()
+	exists := r.colls[params.DBName] != nil && r.colls[params.DBName][params.Name] != nil
+	r.rw.RUnlock()
+	if exists {
+		return false, nil
+	}
+
 	r.rw.Lock()
 	defer r.rw.Unlock()
 
