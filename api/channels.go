@@ -100,10 +100,13 @@ func (h *ChannelsModule) answer(ctx context.Context, m textbot.Message) (textbot
 		return r, err
 	}
 	if r.Silent {
-		h.limited.Add(1)
-	} else {
-		h.answered.Add(1)
+		// a flood is counted, not logged line by line
+		if n := h.limited.Add(1); n%100 == 1 {
+			h.Log.Info("text messages limited", "channel", m.Channel, "sender", r.SenderKey, "limited", n)
+		}
+		return r, nil
 	}
+	h.answered.Add(1)
 	h.Log.Info("text message", "channel", m.Channel, "sender", r.SenderKey, "command", r.Command, "segments", r.Segments,
 		"answered", h.answered.Load(), "limited", h.limited.Load())
 	return r, nil
