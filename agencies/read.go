@@ -267,30 +267,29 @@ func (s *Service) CheckLicence(ctx context.Context, regulator, number string) (L
 	if code == "" {
 		regs = regulatorCodes()
 	}
-	// 1. By number, in the lists asked; then in every other regulator's.
+	// 1. By number, in the lists asked; then in every other regulator's. Every regulator's
+	// key for the number is read in one find on _id; the first list in that order wins.
 	if utf8.RuneCountInString(number) <= maxLicenceNo {
-		for _, c := range regs {
-			if out, ok, err := s.byNumber(ctx, c, number); err != nil || ok {
-				return out, err
-			}
-		}
+		order := slices.Clone(regs)
 		if code != "" {
 			for _, c := range regulatorCodes() {
-				if c == code {
-					continue
-				}
-				out, ok, err := s.byNumber(ctx, c, number)
-				if err != nil {
-					return LicenceCheck{}, err
-				}
-				if ok {
-					asked := kawan.Regulators[code]
-					out.AskedRegulator = code
-					out.Note = fmt.Sprintf("%s is not a licence number on the %s lists Kawan holds, but it is a %s licence (%s): this is the agency that holds it. "+
-						"Make sure it is the agency you are dealing with.", number, asked.Code, c, out.Regulator.Name)
-					return out, nil
+				if c != code {
+					order = append(order, c)
 				}
 			}
+		}
+		out, c, ok, err := s.byNumber(ctx, order, number)
+		if err != nil {
+			return LicenceCheck{}, err
+		}
+		if ok && code != "" && c != code {
+			asked := kawan.Regulators[code]
+			out.AskedRegulator = code
+			out.Note = fmt.Sprintf("%s is not a licence number on the %s lists Kawan holds, but it is a %s licence (%s): this is the agency that holds it. "+
+				"Make sure it is the agency you are dealing with.", number, asked.Code, c, out.Regulator.Name)
+		}
+		if ok {
+			return out, nil
 		}
 	}
 	// 2. By name, for regulators that publish no licence numbers.
@@ -371,29 +370,44 @@ func (s *Service) searched(ctx context.Context, regs []string) ([]ListRead, erro
 	return out, nil
 }
 
-// byNumber looks number up on regulator code's lists.
-func (s *Service) byNumber(ctx context.Context, code, number string) (LicenceCheck, bool, error) {
-	norm := kawan.LicenceNumberKey(code, number)
-	if norm == "" {
-		return LicenceCheck{}, false, nil
-	}
-	agencyID, err := s.st.Lookup(ctx, store.RegistryKey(code, norm))
-	if err != nil || agencyID == "" {
-		return LicenceCheck{}, false, err
-	}
-	a, err := s.st.Get(ctx, agencyID)
-	if errors.Is(err, kawan.ErrNotFound) {
-		return LicenceCheck{}, false, nil
-	}
-	if err != nil {
-		return LicenceCheck{}, false, err
-	}
-	for _, l := range a.Licences {
-		if l.Regulator == code && l.Number != "" && l.RegistryKey() == norm {
-			return s.answer(a, l, "number"), true, nil
+// byNumber looks number up on the lists of the regulators in order (one find of their keys)
+// and answers with the first that holds it, and that regulator's code.
+func (s *Service) byNumber(ctx context.Context, order []string, number string) (LicenceCheck, string, bool, error) {
+	keys := make([]string, 0, len(order))
+	norms := make(map[string]string, len(order))
+	for _, c := range order {
+		if norm := kawan.LicenceNumberKey(c, number); norm != "" {
+			norms[c] = norm
+			keys = append(keys, store.RegistryKey(c, norm))
 		}
 	}
-	return LicenceCheck{}, false, nil
+	found, err := s.st.LookupMany(ctx, keys)
+	if err != nil || len(found) == 0 {
+		return LicenceCheck{}, "", false, err
+	}
+	for _, c := range order {
+		norm, ok := norms[c]
+		if !ok {
+			continue
+		}
+		agencyID := found[store.RegistryKey(c, norm)]
+		if agencyID == "" {
+			continue
+		}
+		a, err := s.st.Get(ctx, agencyID)
+		if errors.Is(err, kawan.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return LicenceCheck{}, "", false, err
+		}
+		for _, l := range a.Licences {
+			if l.Regulator == c && l.Number != "" && l.RegistryKey() == norm {
+				return s.answer(a, l, "number"), c, true, nil
+			}
+		}
+	}
+	return LicenceCheck{}, "", false, nil
 }
 
 // byName finds the agency named q on the lists of regulators that publish no numbers.

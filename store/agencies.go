@@ -192,6 +192,33 @@ func (s *Agencies) Lookup(ctx context.Context, key string) (string, error) {
 	return k.AgencyID, nil
 }
 
+// MaxLookupKeys bounds LookupMany's keys.
+const MaxLookupKeys = 200
+
+// LookupMany is Lookup for several keys in one find on _id: key → agency ID for the keys
+// that exist.
+func (s *Agencies) LookupMany(ctx context.Context, keys []string) (map[string]string, error) {
+	out := make(map[string]string, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	if len(keys) > MaxLookupKeys {
+		return nil, fmt.Errorf("store: agency keys: %d keys, at most %d", len(keys), MaxLookupKeys)
+	}
+	in := make(bson.A, len(keys))
+	for i, k := range keys {
+		in[i] = k
+	}
+	ks, err := all[keyDoc](ctx, s.keys, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: in}}}}, options.Find())
+	if err != nil {
+		return nil, Classify("agency keys", err)
+	}
+	for _, k := range ks {
+		out[k.ID] = k.AgencyID
+	}
+	return out, nil
+}
+
 // SetKey points key at agencyID. It only replaces a key that points nowhere useful: it
 // succeeds when the key is absent, already points at agencyID, or points at ifPointsTo
 // (a stale key left by a crashed write; "" to never replace). False means another agency
