@@ -47,6 +47,9 @@ var steps = []Step{
 	// stats / help steps:
 	{600, "help directory indexes", helpIndexes},
 	{601, "remittance cost history indexes", remittanceCostIndexes},
+
+	// complaints steps:
+	{700, "complaint case indexes", complaintIndexes},
 }
 
 // Steps returns a copy of the ordered set-up steps (for tests and `kawan migrate --list`).
