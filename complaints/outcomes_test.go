@@ -65,7 +65,7 @@ func TestOutcomesDifferencing(t *testing.T) {
 		n := rng.IntN(40)
 		for range n {
 			r := complaints.CaseCount{Complainant: fmt.Sprintf("t%d-w%d", trial, rng.IntN(n+1)),
-				State: []complaints.State{complaints.Referred, complaints.Accepted, complaints.Resolved}[rng.IntN(3)],
+				State:     []complaints.State{complaints.Referred, complaints.Accepted, complaints.Resolved}[rng.IntN(3)],
 				CreatedAt: start.Add(time.Duration(rng.IntN(700*24)) * time.Hour)}
 			if r.State == complaints.Resolved {
 				r.WasAccepted, r.Outcome = true, complaints.Outcomes[rng.IntN(len(complaints.Outcomes))]

@@ -61,7 +61,7 @@ type Options struct {
 	// CreateAccount makes a partner account (auth: role partner), returning its ID.
 	CreateAccount func(ctx context.Context, username, password string, demo bool) (string, error)
 	// Screen screens a message (moderation.ScreenReply): a held verdict holds it.
-	Screen func(ctx context.Context, text string) (kawan.Screening, error)
+	Screen  func(ctx context.Context, text string) (kawan.Screening, error)
 	Counter Counter
 	Logger  *slog.Logger
 	Now     func() time.Time
