@@ -17,6 +17,7 @@ import (
 	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/auth"
+	"github.com/kawan-labs/kawan/complaints"
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/frontend"
 	"github.com/kawan-labs/kawan/fx"
@@ -76,6 +77,11 @@ type App struct {
 	// Help is the help directory and the rights pages; Stats the open-data statistics.
 	Help  *help.Service
 	Stats *stats.Service
+
+	// ---- complaints service field: keep this marker ----
+	// Complaints files complaints, runs their cases with partner organisations and
+	// publishes outcomes per agency.
+	Complaints *complaints.Service
 
 	// jobs are background loops started by Run (feed refresh, search reconciler, clean-up).
 	// Each must return when its context is cancelled.
@@ -151,6 +157,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 
 	// ---- stats and help wiring: keep this marker ----
 	a.wireStats()
+
+	// ---- complaints wiring: keep this marker ----
+	a.wireComplaints(&modules)
 
 	modules = append(modules, &api.AgenciesModule{Svc: a.Agencies}, &api.RegistryModule{Sources: a.Registry},
 		&api.FollowsModule{Svc: a.Follows}, a.AuthAPI,

@@ -3,6 +3,7 @@ package complaints
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -40,7 +41,16 @@ type AgencyOutcomes struct {
 // the released years. Complaints the worker hid from the agency are not counted.
 func (s *Service) Outcomes(ctx context.Context, agencyID string) (*AgencyOutcomes, error) {
 	if !kawan.ValidID(agencyID) {
-		return &AgencyOutcomes{AgencyID: agencyID, K: s.opt.K, Cells: []OutcomeCell{}}, nil
+		return nil, fmt.Errorf("complaints: agency %q: %w", truncate(agencyID), kawan.ErrNotFound)
+	}
+	if s.opt.AgencyExists != nil {
+		ok, err := s.opt.AgencyExists(ctx, agencyID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("complaints: agency %s: %w", agencyID, kawan.ErrNotFound)
+		}
 	}
 	rows, err := s.opt.Counter.CaseCounts(ctx, agencyID, MaxCountedCases)
 	if err != nil {
