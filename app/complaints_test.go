@@ -165,7 +165,7 @@ func (w *complaintsWorld) complaint(partners ...string) map[string]any {
 		"happened_on": "2026-06-01", "country": "QA", "nationality": "NP", "place": "दोहा",
 		"amounts": []map[string]string{{"what": "fee_paid", "amount": "150000", "currency": "NPR"}},
 		"text":    "एजेन्सीले कानूनी सीमाभन्दा बढी शुल्क लियो।", "lang": "ne", "partner_ids": partners,
-		"share":   map[string]bool{"contact": true, "name": true, "passport_number": false},
+		"share": map[string]bool{"contact": true, "name": true, "passport_number": false},
 		"private": map[string]string{"phone": canaryPhone, "email": canaryEmail, "name": canaryName, "passport_number": canaryPassport,
 			"messaging_app": "whatsapp", "messaging_handle": canaryHandle},
 	}
