@@ -303,6 +303,7 @@ func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 		Registry:   a.Registry,
 		Stats:      a.Stats,
 		Follows:    a.Follows,
+		Complaints: a.Complaints,
 		BaseURL:    a.Config.BaseURL,
 	})
 	if err != nil {

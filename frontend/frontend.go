@@ -29,6 +29,7 @@ import (
 	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/auth"
+	"github.com/kawan-labs/kawan/complaints"
 	"github.com/kawan-labs/kawan/fx"
 	"github.com/kawan-labs/kawan/help"
 	"github.com/kawan-labs/kawan/moderation"
@@ -63,6 +64,8 @@ type Options struct {
 	Stats *stats.Service
 	// Follows lets signed-in accounts follow agencies; it also serves each agency's Atom feed.
 	Follows *agencies.Follows
+	// Complaints files complaints and runs their cases with partner organisations.
+	Complaints *complaints.Service
 	// BaseURL is the site's public URL (KAWAN_BASE_URL), for the Atom feeds' absolute links.
 	BaseURL string
 }
@@ -427,6 +430,8 @@ func (f *Frontend) has(area string) bool {
 		return f.o.Moderation != nil
 	case "opendata":
 		return f.o.Stats != nil
+	case "complaints":
+		return f.o.Complaints != nil
 	}
 	return false
 }
