@@ -315,7 +315,9 @@ func (f *Frontend) casePage(c echo.Context) error {
 	code := c.Param("code")
 	cv, err := f.o.Complaints.Get(c.Request().Context(), caseCaller(c, code), code)
 	if _, signedIn := api.PrincipalFrom(c); errors.Is(err, kawan.ErrNotFound) && !signedIn {
-		// Without an account and without this case's secret: ask for it.
+		// Without an account and without this case's secret: ask for it (in the language
+		// the link asked for, which newView remembers).
+		f.newView(c)
 		return c.Redirect(http.StatusSeeOther, "/complaints/open")
 	}
 	if err != nil {
