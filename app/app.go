@@ -344,8 +344,12 @@ func (a *App) wireAuth(ctx context.Context, deps *api.Deps) error {
 		// data directory (the development outbox; see docs/auth.md).
 		Outbox:       auth.FileOutbox{Dir: filepath.Join(cfg.DataDir, "outbox"), Log: a.Log.With("component", "auth").Info},
 		BaseURL:      cfg.BaseURL,
-		ReviewEraser: &reviewEraser{pd: pd, syncer: a.Reviews, log: a.Log},
-		Exports:      []auth.ExportSource{{Func: func(ctx context.Context, userID string) (any, error) { return pd.Export(ctx, userID) }}},
+		ReviewEraser: &reviewEraser{pd: pd, syncer: a.Reviews, log: a.Log, complaints: store.NewComplaints(db)},
+		Exports: []auth.ExportSource{{Func: func(ctx context.Context, userID string) (any, error) { return pd.Export(ctx, userID) }},
+			{Name: "complaints", Func: func(ctx context.Context, userID string) (any, error) {
+				cs, err := store.NewComplaints(db).CasesOfOwner(ctx, userID, complaints.MaxList)
+				return complaints.OwnExport(cs), err
+			}}},
 	})
 	if err != nil {
 		return err

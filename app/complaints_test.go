@@ -542,3 +542,54 @@ func fileInput(t *testing.T, w *complaintsWorld) (in complaints.Complaint) {
 	}
 	return in
 }
+
+// TestComplaintExportAndAccountErasure: a worker's own export carries their cases with their
+// details; erasing the account anonymises the cases (an open one is closed as withdrawn)
+// and keeps the outcome as an anonymous count.
+func TestComplaintExportAndAccountErasure(t *testing.T) {
+	w := newComplaintsWorld(t)
+	ctx := context.Background()
+	worker := w.c.As(w.tokens["worker"])
+	open := w.file(t, worker, w.complaint("fx-np-desk"))
+	done := w.file(t, worker, w.complaint("fx-np-desk"))
+	desk := w.c.As(w.tokens["desk"])
+	for _, body := range []string{`{"to":"accepted"}`, `{"to":"resolved","outcome":{"kind":"documents_returned","note":"Passport handed back."}}`} {
+		if res := desk.Do(http.MethodPost, "/v1/complaints/"+done.Code+"/transitions", body); res.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", body, res.Status, res.Body)
+		}
+	}
+	exp := worker.Do(http.MethodGet, "/v1/me/export", nil)
+	if exp.Status != http.StatusOK || !bytes.Contains(exp.Body, []byte(open.Code)) || !bytes.Contains(exp.Body, []byte(canaryPassport)) {
+		t.Fatalf("the worker's export lacks their cases: %d %.300s", exp.Status, exp.Body)
+	}
+	if res := worker.Do(http.MethodDelete, "/v1/me", map[string]string{"password": "a long test passphrase cworker", "reviews": "remove"}); res.Status != http.StatusNoContent {
+		t.Fatalf("erase account: %d %s", res.Status, res.Body)
+	}
+	for _, code := range []string{open.Code, done.Code} {
+		c, err := w.a.Complaints.Get(ctx, complaints.Caller{P: &kawan.Principal{UserID: "mod", Role: kawan.RoleModerator}}, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(c)
+		for _, canary := range []string{canaryPhone, canaryName, canaryPassport, canaryEmail, "Passport handed back"} {
+			if bytes.Contains(raw, []byte(canary)) {
+				t.Errorf("case %s keeps %q after the account was erased", code, canary)
+			}
+		}
+		var doc struct {
+			Owner   string              `bson:"owner_id"`
+			Private complaints.Private  `bson:"private"`
+			State   complaints.State    `bson:"state"`
+			Outcome *complaints.Outcome `bson:"outcome"`
+		}
+		if err := w.a.Store.DB().Collection("complaints").FindOne(ctx, map[string]string{"_id": code}).Decode(&doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.Owner != "" || doc.Private != (complaints.Private{}) || !doc.State.Terminal() {
+			t.Errorf("stored case %s after erasure: %+v", code, doc)
+		}
+		if code == done.Code && (doc.Outcome == nil || doc.Outcome.Kind != "documents_returned") {
+			t.Errorf("the outcome count did not survive: %+v", doc.Outcome)
+		}
+	}
+}

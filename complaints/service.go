@@ -578,26 +578,48 @@ func (s *Service) Erase(ctx context.Context, c Caller, code string) error {
 		if !cs.State.Terminal() && cs.State != Declined {
 			return conflict("close the case first: a case is erased once it is resolved, closed or declined")
 		}
-		cs.Erased = true
-		cs.OwnerID, cs.SecretHash = "", ""
-		cs.Private, cs.Share = Private{}, Share{}
-		cs.Text, cs.Place, cs.HappenedOn, cs.Amounts, cs.Messages = "", "", "", nil, []Message{}
-		cs.Against.Name = ""
-		if cs.Outcome != nil {
-			cs.Outcome = &Outcome{Kind: cs.Outcome.Kind}
-		}
-		for i := range cs.Steps {
-			cs.Steps[i].Note = ""
-			if cs.Steps[i].Outcome != nil {
-				cs.Steps[i].Outcome = &Outcome{Kind: cs.Steps[i].Outcome.Kind}
-			}
-		}
+		Anonymise(cs, now)
 		return nil
 	})
 	if err == nil {
 		s.log.Info("complaint case erased at the worker's request")
 	}
 	return err
+}
+
+// Anonymise removes a case's details, messages and everything identifying, and its link
+// to the worker; an open case is closed as withdrawn first. What remains (states, outcome
+// kind) counts in the published outcomes anonymously.
+func Anonymise(cs *Case, now time.Time) {
+	if !cs.State.Terminal() {
+		cs.Steps = append(cs.Steps, Step{From: cs.State, To: Closed, At: now, By: "worker", Reason: "withdrawn"})
+		cs.State, cs.CloseReason, cs.WaitingSince = Closed, "withdrawn", nil
+	}
+	cs.Erased = true
+	cs.OwnerID, cs.SecretHash = "", ""
+	cs.Private, cs.Share = Private{}, Share{}
+	cs.Text, cs.Place, cs.HappenedOn, cs.Amounts, cs.Messages = "", "", "", nil, []Message{}
+	cs.Against.Name = ""
+	if cs.Outcome != nil {
+		cs.Outcome = &Outcome{Kind: cs.Outcome.Kind}
+	}
+	for i := range cs.Steps {
+		cs.Steps[i].Note = ""
+		if cs.Steps[i].Outcome != nil {
+			cs.Steps[i].Outcome = &Outcome{Kind: cs.Steps[i].Outcome.Kind}
+		}
+	}
+}
+
+// OwnExport is a worker's own cases as their data export shows them (with their private
+// details).
+func OwnExport(cs []Case) []View {
+	out := make([]View, 0, len(cs))
+	for i := range cs {
+		p := cs[i].Private
+		out = append(out, View{Case: cs[i], Private: &p, Viewer: "worker", PartnerNames: map[string]string{}})
+	}
+	return out
 }
 
 // MaxList bounds every list of cases.
