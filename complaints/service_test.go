@@ -27,7 +27,7 @@ type fixture struct {
 // newFixture builds the service on a fresh real database with three fictional partners
 // from a fictional help directory: two taking Nepali workers' cases in Qatar, one in
 // Malaysia only.
-func newFixture(t *testing.T, s *store.Store) *fixture {
+func newFixture(t testing.TB, s *store.Store) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := s.DB()
