@@ -131,3 +131,34 @@ func withValues(v url.Values, k, val string) url.Values {
 	out.Set(k, val)
 	return out
 }
+
+// TestComplaintModeratorPage: a complaint that asks moderators to choose is in the
+// moderators' list; the moderator's case page offers the referral and never shows the
+// worker's details; workers and partners cannot open the list.
+func TestComplaintModeratorPage(t *testing.T) {
+	s := newSite(t, nil)
+	s.seedPartners(t)
+	ctx := context.Background()
+	filed, err := s.app.Complaints.File(ctx, nil, complaints.Complaint{Against: complaints.Against{Kind: "unknown"}, Facts: []string{"wages_unpaid"},
+		Country: "QA", Nationality: "NP", Lang: "en", ModeratorsChoose: true,
+		Private: complaints.Private{Phone: "+977 980 555 0101"}, Share: complaints.Share{Contact: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := s.signInAs(t, "cmpmoderator", kawan.RoleModerator, "")
+	list := s.get(mod, "/moderation/complaints")
+	if list.status != http.StatusOK || !strings.Contains(list.body, filed.Code) {
+		t.Fatalf("moderators' list: %d\n%s", list.status, list.body)
+	}
+	cp := s.get(mod, "/complaints/"+filed.Code)
+	if cp.status != http.StatusOK || !strings.Contains(cp.body, `id="do-refer"`) || strings.Contains(cp.body, "980 555 0101") {
+		t.Fatalf("moderator's case page: %d\n%s", cp.status, cp.body)
+	}
+	if p := s.post(mod, "/complaints/"+filed.Code, "/complaints/"+filed.Code+"/step", url.Values{"to": {"referred"}, "partner": {"fx-np-desk"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("moderator refers: %d\n%s", p.status, p.body)
+	}
+	worker := s.signInAs(t, "cmpworker", kawan.RoleWorker, "")
+	if p := s.get(worker, "/moderation/complaints"); p.status != http.StatusForbidden {
+		t.Errorf("a worker opens the moderators' list: %d", p.status)
+	}
+}

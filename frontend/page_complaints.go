@@ -36,6 +36,7 @@ func (f *Frontend) registerComplaintPages(r *api.Router) {
 	r.Page(http.MethodPost, "/complaints/:code/erase", f.csrf(f.caseErase), api.Public)
 	r.Page(http.MethodGet, "/account/complaints", f.myComplaints, api.Roles(kawan.RoleWorker))
 	r.Page(http.MethodGet, "/partner/cases", f.partnerCases, api.Roles(kawan.RolePartner))
+	r.Page(http.MethodGet, "/moderation/complaints", f.modComplaints, api.Roles(kawan.RoleModerator, kawan.RoleAdmin))
 }
 
 // complaintFormPage is the complaint form with what was entered and its errors.
@@ -390,6 +391,7 @@ func (f *Frontend) caseErase(c echo.Context) error {
 
 // caseList is "My complaints" or a partner's cases.
 type caseList struct {
+	Mod     bool
 	Partner *complaints.Partner
 	Items   []complaints.Summary
 	Erased  bool
@@ -419,6 +421,18 @@ func (f *Frontend) partnerCases(c echo.Context) error {
 		return err
 	}
 	return f.render(c, http.StatusOK, "complaint_list", v, caseList{Partner: org, Items: list})
+}
+
+// modComplaints lists the cases waiting for a moderator (to choose a partner, after every
+// partner declined, unanswered for 7 days, or with a held message).
+func (f *Frontend) modComplaints(c echo.Context) error {
+	v := f.newView(c)
+	v.Nav, v.Title = "account", v.T("cmp.mod.title")
+	list, err := f.o.Complaints.ForModerators(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return f.render(c, http.StatusOK, "complaint_list", v, caseList{Mod: true, Items: list})
 }
 
 // complaintBox is the agency page's complaints section: the link to the form and the
