@@ -1,12 +1,16 @@
 package api
 
 import (
+	"fmt"
+	"io"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/complaints"
+	"github.com/kawan-labs/kawan/complaints/paper"
 )
 
 // CaseSecretHeader carries a case's secret for a complaint filed without an account.
@@ -15,6 +19,8 @@ const CaseSecretHeader = "Kawan-Case-Secret"
 // ComplaintsModule serves complaints, their cases and the partner organisations.
 type ComplaintsModule struct {
 	Svc *complaints.Service
+	// Paper imports partners' paper reviews (nil: the route answers 503).
+	Paper *paper.Importer
 }
 
 // MaxComplaintBody is the body limit of a new complaint: above the largest valid one, so
@@ -37,6 +43,7 @@ func (h *ComplaintsModule) Register(r *Router) {
 	r.API(http.MethodPost, "/complaints/:code/messages", h.message, Public)
 	r.API(http.MethodGet, "/me/complaints", h.mine, Roles(kawan.RoleWorker))
 	r.API(http.MethodGet, "/partner/cases", h.partnerCases, Roles(kawan.RolePartner))
+	r.API(http.MethodPost, "/partner/paper-reviews", h.importPaper, Roles(kawan.RolePartner), WithBodyLimit(paper.MaxBytes))
 	r.API(http.MethodGet, "/moderation/complaints", h.forModerators, Roles(kawan.RoleModerator, kawan.RoleAdmin))
 	r.API(http.MethodGet, "/agencies/:id/complaint-outcomes", h.outcomes, Public)
 }
@@ -218,4 +225,27 @@ func (h *ComplaintsModule) outcomes(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+func (h *ComplaintsModule) importPaper(c echo.Context) error {
+	if err := queryParams(c); err != nil {
+		return err
+	}
+	if h.Paper == nil {
+		return fmt.Errorf("api: paper reviews are not wired: %w", kawan.ErrUnavailable)
+	}
+	ct := strings.ToLower(c.Request().Header.Get(echo.HeaderContentType))
+	if !strings.HasPrefix(ct, "text/csv") {
+		return kawan.Invalid("Content-Type", "must be text/csv (the layout is in docs/complaints.md)")
+	}
+	data, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return jsonError(err)
+	}
+	p, _ := PrincipalFrom(c)
+	out, err := h.Paper.Import(c.Request().Context(), p, data)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"imported": len(out), "items": out})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/complaints"
+	"github.com/kawan-labs/kawan/complaints/paper"
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/frontend"
 	"github.com/kawan-labs/kawan/fx"
@@ -82,6 +83,8 @@ type App struct {
 	// Complaints files complaints, runs their cases with partner organisations and
 	// publishes outcomes per agency.
 	Complaints *complaints.Service
+	// PaperReviews imports partners' paper and phone reviews from CSV.
+	PaperReviews *paper.Importer
 
 	// jobs are background loops started by Run (feed refresh, search reconciler, clean-up).
 	// Each must return when its context is cancelled.
@@ -304,6 +307,7 @@ func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 		Stats:      a.Stats,
 		Follows:    a.Follows,
 		Complaints: a.Complaints,
+		Paper:      a.PaperReviews,
 		BaseURL:    a.Config.BaseURL,
 	})
 	if err != nil {

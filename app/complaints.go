@@ -8,6 +8,7 @@ import (
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/complaints"
+	"github.com/kawan-labs/kawan/complaints/paper"
 	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/store"
 )
@@ -32,11 +33,25 @@ func (a *App) wireComplaints(modules *[]api.Module) {
 		},
 		Screen:  moderation.ScreenReply,
 		Counter: st,
+		Paper:   st,
 		Logger:  a.Log.With("component", "complaints"),
 	})
 	a.AddJob(a.Complaints.Run)
-	*modules = append(*modules, &api.ComplaintsModule{Svc: a.Complaints})
+	// Paper reviews go through the reviews service like any other; a published one is
+	// verified through moderation's own decision (by this system moderator, in the audit log).
+	a.PaperReviews = &paper.Importer{Complaints: a.Complaints, Records: st, Reviews: a.Reviews,
+		AgencyExists: store.NewReviews(db).AgencyExists, Log: a.Log.With("component", "paper-reviews"),
+		Verify: func(ctx context.Context, reviewID string) error {
+			_, err := a.Moderation.Decide(ctx, kawan.Principal{UserID: PaperReviewVerifier, Role: kawan.RoleModerator}, reviewID,
+				moderation.Decision{Action: moderation.ActionVerify, Reason: moderation.ReasonMeetsGuidelines})
+			return err
+		}}
+	*modules = append(*modules, &api.ComplaintsModule{Svc: a.Complaints, Paper: a.PaperReviews})
 }
+
+// PaperReviewVerifier is the moderator ID the audit log shows for the verification of a
+// published paper review (the partner vouches for having collected it).
+const PaperReviewVerifier = "system-paper-reviews"
 
 // demoPartners are fictional partner organisations on the sample help directory's
 // entries, each with a demo account (password DemoPassword).

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/kawan-labs/kawan/app"
 	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/complaints"
+	"github.com/kawan-labs/kawan/complaints/paper"
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/help"
 	"github.com/kawan-labs/kawan/store/storetest"
@@ -591,5 +593,100 @@ func TestComplaintExportAndAccountErasure(t *testing.T) {
 		if code == done.Code && (doc.Outcome == nil || doc.Outcome.Kind != "documents_returned") {
 			t.Errorf("the outcome count did not survive: %+v", doc.Outcome)
 		}
+	}
+}
+
+// paperCSV builds a fictional paper-review file of n rows about agencies (in turn).
+func paperCSV(n int, agencies ...string) string {
+	var b strings.Builder
+	b.WriteString(strings.Join(paper.Columns, ",") + "\r\n")
+	places := []string{"Doha", "Al Khor", "Lusail", "Al Wakrah", "Mesaieed"}
+	for i := range n {
+		fmt.Fprintf(&b, "UNION-MTG-%03d,%s,2026-0%d-1%d,%d,%d,%d,%d,%d,%s,NP,QA,construction,2024,%d,NPR,ne,\"Written at the union meeting in %s, worker %d: the agency took %d rupees and the site had %d hours a day.\"\r\n",
+			i+1, agencies[i%len(agencies)], 1+i%8, i%10, 1+i%5, 1+(i+1)%5, 1+(i+2)%5, 1+(i+3)%5, 1+(i+4)%5, []string{"yes", "no"}[i%2],
+			100000+i*1000, places[i%len(places)], i+1, 100000+i*1000, 10+i%4)
+	}
+	return b.String()
+}
+
+// TestPaperReviewsCSV: a partner's 50-row paper-review CSV imports through the reviews
+// service; the reviews carry the partner as their source; a wrong column or a duplicate
+// reference is a 400 naming the line and column, and nothing is written.
+func TestPaperReviewsCSV(t *testing.T) {
+	w := newComplaintsWorld(t)
+	ctx := context.Background()
+	desk := w.c.As(w.tokens["desk"])
+	post := func(c *apitest.Client, body string) *apitest.Response {
+		return c.Do(http.MethodPost, "/v1/partner/paper-reviews", []byte(body), "Content-Type", "text/csv")
+	}
+	count := func() int64 {
+		n, err := w.a.Store.DB().Collection("reviews").CountDocuments(ctx, map[string]any{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	good := paperCSV(50, w.agency, w.other)
+	bad := []struct {
+		name, body, field string
+	}{
+		{"wrong column", strings.Replace(good, "overall,fees_honesty", "overal,fees_honesty", 1), "line 1: column 4"},
+		{"duplicate reference", strings.Replace(good, "UNION-MTG-007", "UNION-MTG-003", 1), "line 8: reference"},
+		{"bad rating", strings.Replace(good, "UNION-MTG-010,"+w.other+",2026-02-19,5", "UNION-MTG-010,"+w.other+",2026-02-19,9", 1), "line 11: overall"},
+		{"unknown agency", strings.Replace(good, "UNION-MTG-012,"+w.other, "UNION-MTG-012,no-such-agency", 1), "line 13: agency_id"},
+	}
+	for _, tc := range bad {
+		res := post(desk, tc.body)
+		if res.Status != http.StatusBadRequest || !bytes.Contains(res.Body, []byte(`"field":"`+tc.field+`"`)) {
+			t.Errorf("%s: %d %.400s", tc.name, res.Status, res.Body)
+		}
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d reviews written by refused files", n)
+	}
+	if res := w.c.As(w.tokens["worker"]).Do(http.MethodPost, "/v1/partner/paper-reviews", []byte(good), "Content-Type", "text/csv"); res.Status != http.StatusForbidden {
+		t.Errorf("a worker imports paper reviews: %d", res.Status)
+	}
+	res := post(desk, good)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("import: %d %s", res.Status, res.Body)
+	}
+	var out struct {
+		Imported int
+		Items    []struct {
+			Line     int
+			ReviewID string `json:"review_id"`
+			Status   string
+			Verified bool
+		}
+	}
+	res.JSON(t, &out)
+	published := 0
+	for _, it := range out.Items {
+		if it.Status == "published" {
+			published++
+			if !it.Verified {
+				t.Errorf("line %d published but not verified", it.Line)
+			}
+		}
+	}
+	t.Logf("%d of 50 paper reviews published (and verified) by screening; the others are held for a moderator", published)
+	if out.Imported != 50 || count() != 50 || published == 0 {
+		t.Fatalf("imported %d, %d reviews stored, %d published", out.Imported, count(), published)
+	}
+	ids := make([]string, len(out.Items))
+	for i, it := range out.Items {
+		ids[i] = it.ReviewID
+	}
+	by, err := w.a.Complaints.CollectedBy(ctx, ids)
+	if err != nil || len(by) != 50 || by[ids[0]] != "Fictional Nepali Labour Desk (Doha)" {
+		t.Fatalf("collected by: %v %v", by, err)
+	}
+	// The same file again: every reference was imported before.
+	if res := post(desk, good); res.Status != http.StatusBadRequest || !bytes.Contains(res.Body, []byte(`"field":"line 2: reference"`)) {
+		t.Errorf("re-import: %d %.300s", res.Status, res.Body)
+	}
+	if n := count(); n != 50 {
+		t.Errorf("%d reviews after the refused re-import", n)
 	}
 }

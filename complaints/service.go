@@ -63,8 +63,10 @@ type Options struct {
 	// Screen screens a message (moderation.ScreenReply): a held verdict holds it.
 	Screen  func(ctx context.Context, text string) (kawan.Screening, error)
 	Counter Counter
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Paper keeps which partner collected which paper review (store.Complaints).
+	Paper  PaperStore
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Service files complaints, runs cases through their states and publishes outcomes.

@@ -1,7 +1,11 @@
 package frontend_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,6 +15,7 @@ import (
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/complaints"
 	"github.com/kawan-labs/kawan/help"
+	"github.com/kawan-labs/kawan/moderation"
 )
 
 // seedPartners makes two fictional help-directory entries partner organisations taking
@@ -160,5 +165,74 @@ func TestComplaintModeratorPage(t *testing.T) {
 	worker := s.signInAs(t, "cmpworker", kawan.RoleWorker, "")
 	if p := s.get(worker, "/moderation/complaints"); p.status != http.StatusForbidden {
 		t.Errorf("a worker opens the moderators' list: %d", p.status)
+	}
+}
+
+// TestPaperReviewPage: a partner uploads a CSV of paper reviews from its cases page (a
+// plain file form); a file with a wrong column shows the problem by line and column and
+// imports nothing; a good one imports, and the agency page labels each published review
+// "collected by" the partner.
+func TestPaperReviewPage(t *testing.T) {
+	s := newSite(t, nil)
+	s.seedPartners(t)
+	ids := s.seedAgencies(t)
+	partner := s.client()
+	if p := s.post(partner, "/signin", "/signin", url.Values{"username": {"deskpartner"}, "password": {"fixture pass 2026"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("partner sign in: %d", p.status)
+	}
+	upload := func(csvText string) page {
+		t.Helper()
+		pg := s.get(partner, "/partner/cases")
+		m := csrfRE.FindStringSubmatch(pg.body)
+		if m == nil || !strings.Contains(pg.body, `id="paper-file"`) {
+			t.Fatalf("no upload form on the partner's page:\n%s", pg.body)
+		}
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("csrf", m[1])
+		fw, _ := mw.CreateFormFile("file", "paper.csv")
+		_, _ = fw.Write([]byte(csvText))
+		_ = mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/partner/paper-reviews", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		res, err := partner.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return page{status: res.StatusCode, body: string(b)}
+	}
+	header := "reference,agency_id,collected_on,overall,fees_honesty,contract_match,treatment,support,would_recommend,origin,destination,sector,departure_year,fees_paid,fees_currency,lang,text\n"
+	row := func(ref string, stars int, text string) string {
+		return fmt.Sprintf("%s,%s,2026-03-02,%d,%d,%d,%d,%d,yes,NP,QA,construction,2024,120000,NPR,ne,%q\n", ref, ids.himalaya, stars, stars, stars, stars, stars, text)
+	}
+	bad := upload(strings.Replace(header, "sector", "industry", 1) + row("P-1", 4, "राम्रो"))
+	if bad.status != http.StatusBadRequest || !strings.Contains(bad.body, "line 1: column 12") {
+		t.Fatalf("wrong column: %d\n%s", bad.status, bad.body)
+	}
+	good := upload(header + row("P-1", 4, "एजेन्सीले सबै कुरा राम्ररी बतायो र शुल्क रसिदसहित लियो।") +
+		row("P-2", 2, "तलब ढिलो आयो र काम गर्ने घण्टा धेरै थियो, तर एजेन्सीले मद्दत गर्यो।"))
+	if good.status != http.StatusCreated || !strings.Contains(good.body, `id="paper-done"`) {
+		t.Fatalf("import: %d\n%s", good.status, good.body)
+	}
+	recs := []string{}
+	for _, ref := range []string{"P-1", "P-2"} {
+		rec, err := s.app.Complaints.PaperRecordFor(context.Background(), "fx-np-desk", ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec.ReviewID)
+		// Held by screening or published and verified already: a moderator verifies it.
+		mod := kawan.Principal{UserID: "fixture-moderator", Role: kawan.RoleModerator}
+		if _, err := s.app.Moderation.Decide(context.Background(), mod, rec.ReviewID, moderation.Decision{Action: moderation.ActionVerify, Reason: moderation.ReasonMeetsGuidelines}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ag := s.get(nil, "/agencies/"+ids.himalaya)
+	for _, id := range recs {
+		if !strings.Contains(ag.body, `id="collected-`+id+`"`) || !strings.Contains(ag.body, "Fictional Nepali Labour Desk (Doha)") {
+			t.Errorf("review %s is not labelled with the partner on the agency page", id)
+		}
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/complaints"
+	"github.com/kawan-labs/kawan/complaints/paper"
 	"github.com/kawan-labs/kawan/fx"
 	"github.com/kawan-labs/kawan/help"
 	"github.com/kawan-labs/kawan/moderation"
@@ -66,6 +67,8 @@ type Options struct {
 	Follows *agencies.Follows
 	// Complaints files complaints and runs their cases with partner organisations.
 	Complaints *complaints.Service
+	// Paper imports partners' paper reviews (CSV).
+	Paper *paper.Importer
 	// BaseURL is the site's public URL (KAWAN_BASE_URL), for the Atom feeds' absolute links.
 	BaseURL string
 }
@@ -177,6 +180,9 @@ type view struct {
 	// replies are the statuses of the agency's own replies to the page's reviews, read
 	// only for that agency's representative (noteReplies).
 	replies map[string]kawan.ReviewStatus
+	// collected names the partner organisation that collected each paper review on the
+	// page (noteCollected).
+	collected map[string]string
 }
 
 func (f *Frontend) newView(c echo.Context) *view {

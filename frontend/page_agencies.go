@@ -334,6 +334,7 @@ func (f *Frontend) agencyProfile(c echo.Context) error {
 		}
 		data.Reviews, data.Total = list.Items, list.Total
 		f.noteReplies(ctx, v, p.ID, list.Items)
+		f.noteCollected(ctx, v, list.Items)
 		if page > 1 {
 			data.Prev = pageURL(c.Request().URL, page-1)
 		}

@@ -1,7 +1,9 @@
 package frontend
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +14,8 @@ import (
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/complaints"
+	"github.com/kawan-labs/kawan/complaints/paper"
+	"github.com/kawan-labs/kawan/search"
 )
 
 // Complaints: the form (with or without an account), the case page (by account or by the
@@ -37,6 +41,9 @@ func (f *Frontend) registerComplaintPages(r *api.Router) {
 	r.Page(http.MethodGet, "/account/complaints", f.myComplaints, api.Roles(kawan.RoleWorker))
 	r.Page(http.MethodGet, "/partner/cases", f.partnerCases, api.Roles(kawan.RolePartner))
 	r.Page(http.MethodGet, "/moderation/complaints", f.modComplaints, api.Roles(kawan.RoleModerator, kawan.RoleAdmin))
+	if f.o.Paper != nil {
+		r.Page(http.MethodPost, "/partner/paper-reviews", f.csrf(f.importPaper), api.Roles(kawan.RolePartner), api.WithBodyLimit(paper.MaxBytes+64<<10))
+	}
 }
 
 // complaintFormPage is the complaint form with what was entered and its errors.
@@ -393,8 +400,12 @@ func (f *Frontend) caseErase(c echo.Context) error {
 type caseList struct {
 	Mod     bool
 	Partner *complaints.Partner
-	Items   []complaints.Summary
-	Erased  bool
+	// Paper is the paper-review import form's state (partners).
+	Paper      bool
+	Imported   []paper.Result
+	PaperFixes []kawan.FieldError
+	Items      []complaints.Summary
+	Erased     bool
 }
 
 func (f *Frontend) myComplaints(c echo.Context) error {
@@ -420,7 +431,47 @@ func (f *Frontend) partnerCases(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return f.render(c, http.StatusOK, "complaint_list", v, caseList{Partner: org, Items: list})
+	return f.render(c, http.StatusOK, "complaint_list", v, caseList{Partner: org, Items: list, Paper: f.o.Paper != nil})
+}
+
+// importPaper takes a partner's CSV of paper reviews (a plain file upload) and shows what
+// was imported, or every problem by line and column (nothing is imported then).
+func (f *Frontend) importPaper(c echo.Context) error {
+	v := f.newView(c)
+	v.Nav = "account"
+	ctx := c.Request().Context()
+	org, err := f.o.Complaints.PartnerOf(ctx, *v.User)
+	if err != nil {
+		return err
+	}
+	v.Title = v.T("cmp.partner.title", "Name", org.Name)
+	d := caseList{Partner: org, Paper: true}
+	status := http.StatusCreated
+	fh, ferr := c.FormFile("file")
+	var data []byte
+	if ferr == nil {
+		if fh.Size > paper.MaxBytes {
+			ferr = errors.New("too large")
+		} else if fd, err := fh.Open(); err == nil {
+			data, ferr = io.ReadAll(io.LimitReader(fd, paper.MaxBytes+1))
+			fd.Close()
+		} else {
+			ferr = err
+		}
+	}
+	if ferr != nil {
+		d.PaperFixes, status = []kawan.FieldError{{Field: "file", Reason: "choose a CSV file (at most 4 MB)"}}, http.StatusBadRequest
+	} else if d.Imported, err = f.o.Paper.Import(ctx, *v.User, data); err != nil {
+		var ve *kawan.ValidationError
+		if !errors.As(err, &ve) {
+			return err
+		}
+		d.PaperFixes, status = ve.Fields, http.StatusBadRequest
+	}
+	if d.Items, err = f.o.Complaints.PartnerCases(ctx, *v.User); err != nil {
+		return err
+	}
+	return f.render(c, status, "complaint_list", v, d)
 }
 
 // modComplaints lists the cases waiting for a moderator (to choose a partner, after every
@@ -481,3 +532,24 @@ func (v *view) StepPartners(cv *complaints.View, st complaints.Step) string {
 
 // HasFact reports whether the form has fact ticked.
 func (d complaintFormPage) HasFact(fact string) bool { return slices.Contains(d.In.Facts, fact) }
+
+// noteCollected reads which of the page's reviews a partner organisation collected on paper
+// or by phone, for their "collected by" label.
+func (f *Frontend) noteCollected(ctx context.Context, v *view, items []search.ReviewDoc) {
+	if !f.has("complaints") || len(items) == 0 {
+		return
+	}
+	ids := make([]string, len(items))
+	for i, r := range items {
+		ids[i] = r.ID
+	}
+	m, err := f.o.Complaints.CollectedBy(ctx, ids)
+	if err != nil {
+		f.log.Warn("agency page: paper review labels unavailable", "err", err)
+		return
+	}
+	v.collected = m
+}
+
+// CollectedBy is the partner that collected a paper review ("" for any other review).
+func (v *view) CollectedBy(reviewID string) string { return v.collected[reviewID] }

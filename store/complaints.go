@@ -19,13 +19,13 @@ import (
 // account). A case is one document: every transition and message replaces it with a
 // compare-and-set on {_id, version}, so of two concurrent changes exactly one wins.
 type Complaints struct {
-	cases, partners, members *mongo.Collection
+	cases, partners, members, paper *mongo.Collection
 }
 
 // NewComplaints returns the complaints repository of db.
 func NewComplaints(db *mongo.Database) *Complaints {
 	return &Complaints{cases: db.Collection("complaints"), partners: db.Collection("partners"),
-		members: db.Collection("partner_members")}
+		members: db.Collection("partner_members"), paper: db.Collection("paper_reviews")}
 }
 
 // complaintIndexes serve a worker's list, a partner's list, an agency's outcome counts and
@@ -37,6 +37,11 @@ func complaintIndexes(ctx context.Context, db *mongo.Database) error {
 		mongo.IndexModel{Keys: bson.D{{Key: "partner_id", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "against.agency_id", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "waiting_since", Value: 1}}})
+}
+
+// paperIndexes serve the agency page's "collected by" labels (by review).
+func paperIndexes(ctx context.Context, db *mongo.Database) error {
+	return EnsureIndexes(ctx, db.Collection("paper_reviews"), mongo.IndexModel{Keys: bson.D{{Key: "review_id", Value: 1}}})
 }
 
 // InsertCase stores a new case; an existing code is kawan.ErrConflict.
@@ -182,4 +187,32 @@ func (s *Complaints) MemberOf(ctx context.Context, userID string) (string, error
 		return "", Classify("read partner account", err)
 	}
 	return m.PartnerID, nil
+}
+
+// PaperRecord reads which review a partner's reference became; none is kawan.ErrNotFound.
+func (s *Complaints) PaperRecord(ctx context.Context, key string) (*complaints.PaperRecord, error) {
+	var r complaints.PaperRecord
+	err := s.paper.FindOne(ctx, id(key)).Decode(&r)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fmt.Errorf("store: paper review %s: %w", key, kawan.ErrNotFound)
+	}
+	if err != nil {
+		return nil, Classify("read paper review", err)
+	}
+	return &r, nil
+}
+
+// PutPaperRecord records a paper review (again: replaced, the same review on a retry).
+func (s *Complaints) PutPaperRecord(ctx context.Context, r *complaints.PaperRecord) error {
+	_, err := s.paper.ReplaceOne(ctx, id(r.ID), r, options.Replace().SetUpsert(true))
+	return Classify("put paper review", err)
+}
+
+// PaperRecordsOf returns the paper records of the given reviews (at most 200 asked).
+func (s *Complaints) PaperRecordsOf(ctx context.Context, reviewIDs []string) ([]complaints.PaperRecord, error) {
+	if len(reviewIDs) > 200 {
+		reviewIDs = reviewIDs[:200]
+	}
+	return all[complaints.PaperRecord](ctx, s.paper, bson.D{{Key: "review_id", Value: bson.D{{Key: "$in", Value: reviewIDs}}}},
+		options.Find().SetLimit(int64(len(reviewIDs))))
 }

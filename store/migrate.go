@@ -50,6 +50,7 @@ var steps = []Step{
 
 	// complaints steps:
 	{700, "complaint case indexes", complaintIndexes},
+	{701, "paper review indexes", paperIndexes},
 }
 
 // Steps returns a copy of the ordered set-up steps (for tests and `kawan migrate --list`).
