@@ -67,6 +67,9 @@ var routeLimits = map[string]string{
 	"POST /v1/reviews/:id/reply":         auth.LimitReview,
 	"POST /v1/complaints":                auth.LimitReview,
 	"POST /v1/complaints/:code/messages": auth.LimitFlag,
+	"POST /complaints/new":               auth.LimitReview, // the complaint form (frontend)
+	"POST /complaints/open":              auth.LimitLogin,
+	"POST /complaints/:code/message":     auth.LimitFlag,
 }
 
 // LimitRequest implements RequestLimiter: it applies the route's rate limit (per client
