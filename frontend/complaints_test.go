@@ -236,3 +236,32 @@ func TestPaperReviewPage(t *testing.T) {
 		}
 	}
 }
+
+// TestComplaintOutcomesOnAgencyPage: the agency page shows complaint outcomes only once k
+// distinct workers complained (k = KAWAN_STATS_K, 10 by default), and never a detail.
+func TestComplaintOutcomesOnAgencyPage(t *testing.T) {
+	s := newSite(t, nil)
+	s.seedPartners(t)
+	ids := s.seedAgencies(t)
+	ctx := context.Background()
+	k := s.app.Complaints.K()
+	file := func(i int) {
+		p := kawan.Principal{UserID: fmt.Sprintf("fixture-complainant-%02d", i), Role: kawan.RoleWorker}
+		if _, err := s.app.Complaints.File(ctx, &p, complaints.Complaint{Against: complaints.Against{Kind: "agency", AgencyID: ids.himalaya},
+			Facts: []string{"fees_above_cap"}, Country: "QA", Nationality: "NP", Lang: "ne", PartnerIDs: []string{"fx-np-desk"},
+			Text: fmt.Sprintf("fixture complaint text %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range k - 1 {
+		file(i)
+	}
+	if p := s.get(nil, "/agencies/"+ids.himalaya); !strings.Contains(p.body, `id="cmp-none"`) || strings.Contains(p.body, `id="cmp-outcomes"`) {
+		t.Fatalf("%d workers, k=%d: outcomes shown", k-1, k)
+	}
+	file(k)
+	p := s.get(nil, "/agencies/"+ids.himalaya)
+	if !strings.Contains(p.body, `id="cmp-outcomes"`) || strings.Contains(p.body, "fixture complaint text") {
+		t.Fatalf("%d workers, k=%d: outcomes not shown (or a complaint's text is):\n%s", k, k, p.body)
+	}
+}
