@@ -92,9 +92,10 @@ func TestBrowserComplaintJourney(t *testing.T) {
 			if got := run(t, p, chromedp.Text(chromedp.ID("case-private"))); !strings.Contains(got, "+977 981 000 1234") {
 				t.Errorf("the accepting partner does not see the shared phone: %q", got)
 			}
+			// Each step waits for what only the next page has (the old page has the same forms).
 			must(t, chromedp.Do(p, chromedp.SendKeys(chromedp.ID("m-text"), tc.reply), chromedp.Click(chromedp.ID("do-message")),
-				chromedp.WaitReady(chromedp.ID("do-work")), chromedp.Click(chromedp.ID("do-work")),
-				chromedp.WaitReady(chromedp.ID("do-resolve")),
+				chromedp.WaitReady(chromedp.CSS(`#case-messages li.card`)), chromedp.Click(chromedp.ID("do-work")),
+				chromedp.WaitReady(chromedp.CSS(`#case-state[data-state="in_progress"]`)),
 				chromedp.SetValue(chromedp.ID("r-outcome"), "money_recovered"),
 				chromedp.SendKeys(chromedp.ID("r-amount"), "45000"), chromedp.SetValue(chromedp.ID("r-cur"), "NPR"),
 			))
@@ -124,7 +125,7 @@ func TestBrowserComplaintJourney(t *testing.T) {
 				t.Errorf("messages %q lack the partner's", got)
 			}
 			must(t, chromedp.Do(w2, chromedp.SendKeys(chromedp.ID("m-text"), "धन्यवाद / thank you"), chromedp.Click(chromedp.ID("do-message")),
-				chromedp.WaitReady(chromedp.CSS(`p.ok[role="status"]`))))
+				chromedp.WaitReady(chromedp.CSS(`#case-messages li.card:nth-child(2)`))))
 			if got := run(t, w2, chromedp.Text(chromedp.ID("case-messages"))); !strings.Contains(got, "धन्यवाद / thank you") {
 				t.Errorf("the worker's message is not shown: %q", got)
 			}
