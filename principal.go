@@ -12,12 +12,15 @@ type Role string
 const (
 	RoleWorker    Role = "worker"
 	RoleAgencyRep Role = "agency_rep"
+	// RolePartner is a partner organisation's account (complaints/): it sees only the
+	// cases referred to its organisation.
+	RolePartner   Role = "partner"
 	RoleModerator Role = "moderator"
 	RoleAdmin     Role = "admin"
 )
 
 // Roles lists every role, in order of increasing privilege.
-var Roles = []Role{RoleWorker, RoleAgencyRep, RoleModerator, RoleAdmin}
+var Roles = []Role{RoleWorker, RoleAgencyRep, RolePartner, RoleModerator, RoleAdmin}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }

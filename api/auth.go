@@ -53,18 +53,23 @@ func (h *AuthModule) Fingerprint(c echo.Context) string {
 // routeLimits maps routes to auth's rate-limit kinds. Flag routes are matched by suffix
 // so the moderation area's route is covered whatever its exact path.
 var routeLimits = map[string]string{
-	"POST /v1/auth/register":        auth.LimitRegister,
-	"POST /v1/auth/login":           auth.LimitLogin,
-	"POST /v1/auth/refresh":         auth.LimitRefresh,
-	"POST /v1/agencies/:id/reviews": auth.LimitReview,
-	"POST /v1/reviews/:id/votes":    auth.LimitVote,
-	"DELETE /v1/me":                 auth.LimitAccount,
-	"GET /v1/me/export":             auth.LimitAccount,
-	"POST /v1/me/agency-claims":     auth.LimitAccount,
-	"PUT /v1/admin/users/:id/role":  auth.LimitAccount,
-	"POST /v1/reviews/:id/flags":    auth.LimitFlag,
-	"POST /v1/agencies/:id/flags":   auth.LimitFlag,
-	"POST /v1/reviews/:id/reply":    auth.LimitReview,
+	"POST /v1/auth/register":             auth.LimitRegister,
+	"POST /v1/auth/login":                auth.LimitLogin,
+	"POST /v1/auth/refresh":              auth.LimitRefresh,
+	"POST /v1/agencies/:id/reviews":      auth.LimitReview,
+	"POST /v1/reviews/:id/votes":         auth.LimitVote,
+	"DELETE /v1/me":                      auth.LimitAccount,
+	"GET /v1/me/export":                  auth.LimitAccount,
+	"POST /v1/me/agency-claims":          auth.LimitAccount,
+	"PUT /v1/admin/users/:id/role":       auth.LimitAccount,
+	"POST /v1/reviews/:id/flags":         auth.LimitFlag,
+	"POST /v1/agencies/:id/flags":        auth.LimitFlag,
+	"POST /v1/reviews/:id/reply":         auth.LimitReview,
+	"POST /v1/complaints":                auth.LimitReview,
+	"POST /v1/complaints/:code/messages": auth.LimitFlag,
+	"POST /complaints/new":               auth.LimitReview, // the complaint form (frontend)
+	"POST /complaints/open":              auth.LimitLogin,
+	"POST /complaints/:code/message":     auth.LimitFlag,
 }
 
 // LimitRequest implements RequestLimiter: it applies the route's rate limit (per client

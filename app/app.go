@@ -18,6 +18,8 @@ import (
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/auth"
 	"github.com/kawan-labs/kawan/channels"
+	"github.com/kawan-labs/kawan/complaints"
+	"github.com/kawan-labs/kawan/complaints/paper"
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/frontend"
 	"github.com/kawan-labs/kawan/fx"
@@ -88,6 +90,12 @@ type App struct {
 	TextOutbox   *channels.Outbox
 	TextNotify   textbot.Notify
 	textModule   *api.ChannelsModule
+	// ---- complaints service field: keep this marker ----
+	// Complaints files complaints, runs their cases with partner organisations and
+	// publishes outcomes per agency.
+	Complaints *complaints.Service
+	// PaperReviews imports partners' paper and phone reviews from CSV.
+	PaperReviews *paper.Importer
 
 	// jobs are background loops started by Run (feed refresh, search reconciler, clean-up).
 	// Each must return when its context is cancelled.
@@ -169,6 +177,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		a.Close(context.Background())
 		return nil, err
 	}
+	// ---- complaints wiring: keep this marker ----
+	a.wireComplaints(&modules)
 
 	modules = append(modules, &api.AgenciesModule{Svc: a.Agencies}, &api.RegistryModule{Sources: a.Registry},
 		&api.FollowsModule{Svc: a.Follows}, a.AuthAPI,
@@ -314,6 +324,8 @@ func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 		Stats:       a.Stats,
 		Follows:     a.Follows,
 		TextFollows: a.TextSessions,
+		Complaints:  a.Complaints,
+		Paper:       a.PaperReviews,
 		BaseURL:     a.Config.BaseURL,
 	})
 	if err != nil {
@@ -354,8 +366,12 @@ func (a *App) wireAuth(ctx context.Context, deps *api.Deps) error {
 		// data directory (the development outbox; see docs/auth.md).
 		Outbox:       auth.FileOutbox{Dir: filepath.Join(cfg.DataDir, "outbox"), Log: a.Log.With("component", "auth").Info},
 		BaseURL:      cfg.BaseURL,
-		ReviewEraser: &reviewEraser{pd: pd, syncer: a.Reviews, log: a.Log},
-		Exports:      []auth.ExportSource{{Func: func(ctx context.Context, userID string) (any, error) { return pd.Export(ctx, userID) }}},
+		ReviewEraser: &reviewEraser{pd: pd, syncer: a.Reviews, log: a.Log, complaints: store.NewComplaints(db)},
+		Exports: []auth.ExportSource{{Func: func(ctx context.Context, userID string) (any, error) { return pd.Export(ctx, userID) }},
+			{Name: "complaints", Func: func(ctx context.Context, userID string) (any, error) {
+				cs, err := store.NewComplaints(db).CasesOfOwner(ctx, userID, complaints.MaxList)
+				return complaints.OwnExport(cs), err
+			}}},
 	})
 	if err != nil {
 		return err

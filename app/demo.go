@@ -28,7 +28,8 @@ func (a *App) demoLoaders() []demoLoader {
 		{"help-directory-sample", demoHelp},
 		{"reviews-for-statistics", loadDemoStatsReviews},
 		{"accounts", loadDemoAccounts},
-		{"reviews", loadDemoReviews}, // after agencies: a no-op without them
+		{"reviews", loadDemoReviews},             // after agencies: a no-op without them
+		{"complaint-partners", loadDemoPartners}, // after the sample help directory
 	}
 }
 

@@ -120,7 +120,7 @@ func (s *Service) DecideClaim(ctx context.Context, admin kawan.Principal, claimI
 // Users lists accounts for admins (optionally one role).
 func (s *Service) Users(ctx context.Context, role kawan.Role, page, perPage int) ([]kawan.User, int64, error) {
 	if role != "" && !role.Valid() {
-		return nil, 0, kawan.Invalid("role", "must be one of worker, agency_rep, moderator, admin")
+		return nil, 0, kawan.Invalid("role", "must be one of worker, agency_rep, partner, moderator, admin")
 	}
 	return s.st.ListUsers(ctx, role, (page-1)*perPage, perPage)
 }
@@ -130,7 +130,7 @@ func (s *Service) Users(ctx context.Context, role kawan.Role, page, perPage int)
 // current access tokens stop working; its refresh token gives one with the new role.
 func (s *Service) SetRole(ctx context.Context, admin kawan.Principal, userID string, role kawan.Role, agencyID string) (*kawan.User, error) {
 	if !role.Valid() {
-		return nil, kawan.Invalid("role", "must be one of worker, agency_rep, moderator, admin")
+		return nil, kawan.Invalid("role", "must be one of worker, agency_rep, partner, moderator, admin")
 	}
 	if (role == kawan.RoleAgencyRep) != (agencyID != "") {
 		return nil, kawan.Invalid("agency_id", "is required for agency_rep and only for it")

@@ -324,7 +324,7 @@ func (s *Service) Register(ctx context.Context, in Registration) (*kawan.User, e
 // tests). The password policy applies unless demo is set.
 func (s *Service) CreateUser(ctx context.Context, in Registration, role kawan.Role, agencyID string, demo bool) (*kawan.User, error) {
 	if !role.Valid() {
-		return nil, kawan.Invalid("role", "must be one of worker, agency_rep, moderator, admin")
+		return nil, kawan.Invalid("role", "must be one of worker, agency_rep, partner, moderator, admin")
 	}
 	if (role == kawan.RoleAgencyRep) != (agencyID != "") {
 		return nil, kawan.Invalid("agency_id", "is required for agency_rep and only for it")

@@ -29,6 +29,8 @@ import (
 	"github.com/kawan-labs/kawan/agencies"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/auth"
+	"github.com/kawan-labs/kawan/complaints"
+	"github.com/kawan-labs/kawan/complaints/paper"
 	"github.com/kawan-labs/kawan/fx"
 	"github.com/kawan-labs/kawan/help"
 	"github.com/kawan-labs/kawan/moderation"
@@ -65,6 +67,10 @@ type Options struct {
 	Follows *agencies.Follows
 	// TextFollows is the text channels' follows (nil: no /text/follows page).
 	TextFollows TextFollows
+	// Complaints files complaints and runs their cases with partner organisations.
+	Complaints *complaints.Service
+	// Paper imports partners' paper reviews (CSV).
+	Paper *paper.Importer
 	// BaseURL is the site's public URL (KAWAN_BASE_URL), for the Atom feeds' absolute links.
 	BaseURL string
 }
@@ -176,6 +182,9 @@ type view struct {
 	// replies are the statuses of the agency's own replies to the page's reviews, read
 	// only for that agency's representative (noteReplies).
 	replies map[string]kawan.ReviewStatus
+	// collected names the partner organisation that collected each paper review on the
+	// page (noteCollected).
+	collected map[string]string
 }
 
 func (f *Frontend) newView(c echo.Context) *view {
@@ -431,6 +440,8 @@ func (f *Frontend) has(area string) bool {
 		return f.o.Stats != nil
 	case "textfollows":
 		return f.o.TextFollows != nil
+	case "complaints":
+		return f.o.Complaints != nil
 	}
 	return false
 }

@@ -255,6 +255,8 @@ type profilePage struct {
 	Stale map[string]*staleNote
 	// History is the agency's latest status changes, newest first.
 	History []kawan.AgencyEvent
+	// Complaints is the link to the complaint form and the published outcomes.
+	Complaints *complaintBox
 }
 
 // staleNote is a stale registry source's age as the agency page shows it.
@@ -300,6 +302,7 @@ func (f *Frontend) agencyProfile(c echo.Context) error {
 		return err
 	}
 	v.Feed = data.Follow.FeedURL
+	data.Complaints = f.complaintBox(c, p.ID)
 	if data.History, err = f.o.Agencies.History(ctx, p.ID, 20); err != nil {
 		return err
 	}
@@ -331,6 +334,7 @@ func (f *Frontend) agencyProfile(c echo.Context) error {
 		}
 		data.Reviews, data.Total = list.Items, list.Total
 		f.noteReplies(ctx, v, p.ID, list.Items)
+		f.noteCollected(ctx, v, list.Items)
 		if page > 1 {
 			data.Prev = pageURL(c.Request().URL, page-1)
 		}

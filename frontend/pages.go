@@ -24,6 +24,7 @@ func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerModerationPages(r)
 	f.registerHelpPages(r)
 	f.registerSendPages(r)
+	f.registerComplaintPages(r)
 	if f.has("opendata") {
 		r.Page(http.MethodGet, "/open-data", f.openData, api.Public)
 	}

@@ -50,6 +50,9 @@ var steps = []Step{
 
 	// text channels steps:
 	{700, "text session, seen-message and follow indexes", textIndexes},
+	// complaints steps:
+	{800, "complaint case indexes", complaintIndexes},
+	{801, "paper review indexes", paperIndexes},
 }
 
 // Steps returns a copy of the ordered set-up steps (for tests and `kawan migrate --list`).
