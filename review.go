@@ -132,6 +132,9 @@ type Review struct {
 	HelpfulCount   int          `json:"helpful_count" bson:"helpful_count"`
 	// ClientFP is a keyed HMAC of the client's network address and user agent (auth), never raw.
 	ClientFP string `json:"-" bson:"client_fp,omitempty"`
+	// NetFP is a keyed HMAC of the client's network prefix (IPv4 /24, IPv6 /48; auth), which
+	// survives a new browser or device on the same network; never raw.
+	NetFP string `json:"-" bson:"net_fp,omitempty"`
 	// AuthorSince is when the author's account was created (for the new-account signal).
 	AuthorSince time.Time `json:"-" bson:"author_since"`
 	// PreviousID links to the version this review replaced (history kept).

@@ -154,7 +154,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 
 	modules = append(modules, &api.AgenciesModule{Svc: a.Agencies}, &api.RegistryModule{Sources: a.Registry},
 		&api.FollowsModule{Svc: a.Follows}, a.AuthAPI,
-		&api.ReviewsModule{Svc: a.Reviews, Fingerprint: a.AuthAPI.Fingerprint, AccountSince: a.Auth.AccountCreated},
+		&api.ReviewsModule{Svc: a.Reviews, Fingerprint: a.AuthAPI.Fingerprint, NetPrefix: a.AuthAPI.NetPrefix, AccountSince: a.Auth.AccountCreated},
 		&api.ModerationModule{Svc: a.Moderation}, &api.HelpModule{Svc: a.Help}, &api.StatsModule{Svc: a.Stats})
 
 	// ---- frontend wiring (last: it may use every service above): keep this marker ----

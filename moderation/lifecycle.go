@@ -365,6 +365,16 @@ type QueueItem struct {
 	QueuedAt     time.Time          `json:"queued_at"`
 	LeaseBy      string             `json:"lease_by,omitempty"`
 	LeaseUntil   *time.Time         `json:"lease_until,omitempty"`
+	// Group is the coordinated group the review was recognised in (the queue lists a group
+	// once, as its highest-priority member).
+	Group *QueueGroup `json:"group,omitempty"`
+}
+
+// QueueGroup is a group of reviews recognised together by one signal.
+type QueueGroup struct {
+	ID      string   `json:"id"`
+	Reason  string   `json:"reason"`
+	Members []string `json:"members"`
 }
 
 // QueuePage is one page of the queue: waiting reviews before watched ones, each highest
@@ -451,6 +461,18 @@ func (s *Service) Queue(ctx context.Context, p kawan.Principal, q QueueQuery) (Q
 		}
 		return strings.Compare(a.it.ReviewID, b.it.ReviewID)
 	})
+	// A group is one item: its highest-priority member, listing the others.
+	seen := map[string]bool{}
+	rs = slices.DeleteFunc(rs, func(x ranked) bool {
+		if x.it.Group == nil {
+			return false
+		}
+		if seen[x.it.Group.ID] {
+			return true
+		}
+		seen[x.it.Group.ID] = true
+		return false
+	})
 	out := QueuePage{Items: []QueueItem{}, Total: len(rs), Page: q.Page, PerPage: q.PerPage}
 	start := (q.Page - 1) * q.PerPage
 	for i := start; i < len(rs) && i < start+q.PerPage; i++ {
@@ -496,6 +518,14 @@ func (s *Service) item(ctx context.Context, qi store.QueueItem, prio float64) (Q
 	if qi.LeaseBy != "" && qi.LeaseUntil.After(s.now()) {
 		u := qi.LeaseUntil.UTC()
 		it.LeaseBy, it.LeaseUntil = qi.LeaseBy, &u
+	}
+	if g := qi.Group; g != nil {
+		// Re-scored with the group's signal when the group was recognised after it.
+		it.Group = &QueueGroup{ID: g.ID, Reason: g.Reason, Members: slices.Clone(g.Members)}
+		it.FraudScore = max(it.FraudScore, qi.FraudScore)
+		if !slices.Contains(it.HoldReasons, g.Reason) {
+			it.HoldReasons = append(it.HoldReasons, g.Reason)
+		}
 	}
 	return it, nil
 }

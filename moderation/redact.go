@@ -127,6 +127,12 @@ func isPII(run []rune) bool {
 			return false
 		}
 	}
+	// Round amounts written without separators: 25000000 (no phone or ID is written so
+	// and ends in three zeros without a leading 0).
+	if run[0] != '+' && digitValue(run[0]) != 0 && len(groups) == 1 && digitValue(run[len(run)-1]) == 0 &&
+		digitValue(run[len(run)-2]) == 0 && digitValue(run[len(run)-3]) == 0 {
+		return false
+	}
 	// Years: every group is a four-digit year 19xx or 20xx (2019-2021, 2018 2020).
 	years := len(groups) > 1
 	k := 0

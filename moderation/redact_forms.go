@@ -50,8 +50,8 @@ var (
 	// Bikram Sambat years), and whatever follows a licence keyword.
 	phLicenceRE = regexp.MustCompile(`(?i)\b(?:POEA|DMW|DOLE)-\d{2,4}-[A-Z]{1,3}-\d{4,8}-[A-Z]{1,3}\b`)
 	npLicenceRE = regexp.MustCompile(`\b[0-9०-९]{1,5}/([0-9०-९]{2,3})/([0-9०-९]{2,3})\b`)
-	licenceKwRE = regexp.MustCompile(`(?i)(?:\b(?:licen[cs]e|lisensya|lisensi|izin|sip3mi|siup|giấy\s+phép)\b|लाइसेन्स|इजाजतपत्र)` +
-		`(?:[\s:#.\-]*(?:no|number|nomor|no\.|số|नं)?[\s:#.\-]*){0,2}([\p{L}\p{N}][\p{L}\p{N}/\-.]*[\p{N}][\p{L}\p{N}]*)`)
+	licenceKwRE = regexp.MustCompile(`(?i)(?:\b(?:licen[cs]e|lisensya|lisensi|izin|sip3mi|siup|giấy\s+phép)\b|लाइसेन्स|इजाजतपत्र|লাইসেন্স|လိုင်စင်|ใบอนุญาต|អាជ្ញាប័ណ្ណ)` +
+		`(?:[\s:#.\-]*(?:no|number|nomor|no\.|số|नं|নং|အမှတ်|เลขที่|លេខ)?[\s:#.\-]*){0,2}([\p{L}\p{N}][\p{L}\p{N}/\-.]*[\p{N}][\p{L}\p{N}]*)`)
 )
 
 // protectedSpans returns the byte ranges of licence numbers, which redaction leaves alone.

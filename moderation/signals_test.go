@@ -1,6 +1,8 @@
 package moderation
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,7 +110,7 @@ func TestSharedFingerprintSignal(t *testing.T) {
 	cases := []struct {
 		authors []string
 		want    float64
-	}{{nil, 0}, {[]string{"u1", "u1"}, 0}, {[]string{"u1", "u2"}, 0.5}, {[]string{"u2", "u3"}, 0.8}, {[]string{"u2", "u3", "u4", "u5"}, 1}}
+	}{{nil, 0}, {[]string{"u1", "u1"}, 0}, {[]string{"u1", "u2"}, 0.4}, {[]string{"u2", "u3"}, 0.8}, {[]string{"u2", "u3", "u4", "u5"}, 1}}
 	for _, c := range cases {
 		if s := SharedFingerprintSignal("u1", c.authors); s.Score != c.want {
 			t.Errorf("%v: %+v", c.authors, s)
@@ -132,14 +134,68 @@ func TestNewAccountSignal(t *testing.T) {
 }
 
 func TestSelfReviewSignal(t *testing.T) {
-	if s := SelfReviewSignal("fp1", []string{"fp0", "fp1"}); s.Score != 1 {
+	if s := SelfReviewSignal("fp1", "", []string{"fp0", "fp1"}); s.Score != 1 {
 		t.Errorf("match: %+v", s)
 	}
-	if s := SelfReviewSignal("fp2", []string{"fp0", "fp1"}); s.Score != 0 {
+	if s := SelfReviewSignal("fp2", "", []string{"fp0", "fp1"}); s.Score != 0 {
 		t.Errorf("no match: %+v", s)
 	}
-	if s := SelfReviewSignal("", []string{""}); s.Score != 0 {
+	if s := SelfReviewSignal("", "", []string{""}); s.Score != 0 {
 		t.Errorf("empty fingerprint: %+v", s)
+	}
+	// The office network with a new browser: the client differs, the prefix matches.
+	if s := SelfReviewSignal("fp-new-browser", "np-office", []string{"fp0", "np-office"}); s.Score != 0.6 {
+		t.Errorf("network match: %+v", s)
+	}
+}
+
+func TestSharedNetworkSignal(t *testing.T) {
+	for _, c := range []struct {
+		authors []string
+		want    float64
+	}{{nil, 0}, {[]string{"u2"}, 0}, {[]string{"u2", "u3"}, 0.5}, {[]string{"u2", "u3", "u4"}, 0.8}, {[]string{"u2", "u3", "u4", "u5", "u6"}, 1}} {
+		if s := SharedNetworkSignal("u1", c.authors); s.Score != c.want {
+			t.Errorf("%v: %+v", c.authors, s)
+		}
+	}
+}
+
+func TestCoordinatedSignal(t *testing.T) {
+	var ev []store.AgencyEvent
+	for i := range 6 { // a baseline of 4-5 stars over the weeks before
+		ev = append(ev, store.AgencyEvent{At: t0.Add(-time.Duration(3+i) * 24 * time.Hour), Overall: 4 + i%2, ReviewID: fmt.Sprintf("old%d", i)})
+	}
+	smear := func(n int) []store.AgencyEvent {
+		out := slices.Clone(ev)
+		for i := range n {
+			out = append(out, store.AgencyEvent{At: t0.Add(-time.Duration(i+1) * 20 * time.Minute), Overall: 1, ReviewID: fmt.Sprintf("s%d", i)})
+		}
+		// A genuine 4-star review in the same hours is not part of it.
+		return append(out, store.AgencyEvent{At: t0.Add(-30 * time.Minute), Overall: 4, ReviewID: "g"})
+	}
+	if s, _ := CoordinatedSignal(smear(1), t0, 1); s.Score != 0 {
+		t.Errorf("two low reviews: %+v", s)
+	}
+	s, members := CoordinatedSignal(smear(2), t0, 1)
+	if s.Score != 0.5 || !slices.Equal(members, []string{"s0", "s1"}) {
+		t.Errorf("three low reviews: %+v %v", s, members)
+	}
+	if s, _ := CoordinatedSignal(smear(4), t0, 1); s.Score != 1 {
+		t.Errorf("five low reviews: %+v", s)
+	}
+	if s, _ := CoordinatedSignal(smear(4), t0, 4); s.Score != 0 {
+		t.Errorf("a review on the baseline's side: %+v", s)
+	}
+	// Without history the baseline is 3 stars: five 1-star reviews stand out, 2 stars do not.
+	if s, _ := CoordinatedSignal(smear(4)[6:], t0, 1); s.Score != 1 {
+		t.Errorf("no baseline, 1 star: %+v", s)
+	}
+	var twos []store.AgencyEvent
+	for i := range 5 {
+		twos = append(twos, store.AgencyEvent{At: t0.Add(-time.Duration(i+1) * 10 * time.Minute), Overall: 2})
+	}
+	if s, _ := CoordinatedSignal(twos, t0, 2); s.Score != 0 {
+		t.Errorf("no baseline, 2 stars: %+v", s)
 	}
 }
 
@@ -151,7 +207,7 @@ func TestVelocitySignal(t *testing.T) {
 	if s := VelocitySignal(ev[:2], t0); s.Score != 0 {
 		t.Errorf("two agencies: %+v", s)
 	}
-	if s := VelocitySignal(ev[:3], t0); s.Score != 0.4 {
+	if s := VelocitySignal(ev[:3], t0); s.Score != 0.6 {
 		t.Errorf("three: %+v", s)
 	}
 	if s := VelocitySignal(ev, t0); s.Score != 1 || !strings.Contains(s.Reason, "5 agencies") {

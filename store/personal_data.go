@@ -131,7 +131,7 @@ func (p *PersonalData) EraseAuthor(ctx context.Context, userID, pseudonym string
 		}
 		if _, err := p.reviews.UpdateOne(ctx, id(r.ID), bson.D{
 			{Key: "$set", Value: bson.D{{Key: "author_id", Value: pseudonym}, {Key: "updated_at", Value: now}}},
-			{Key: "$unset", Value: bson.D{{Key: "client_fp", Value: ""}}},
+			{Key: "$unset", Value: bson.D{{Key: "client_fp", Value: ""}, {Key: "net_fp", Value: ""}}},
 			{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}}); err != nil {
 			return ids, Classify("pseudonymise review", err)
 		}
@@ -178,7 +178,7 @@ func (p *PersonalData) EraseAuthor(ctx context.Context, userID, pseudonym string
 // bucket entries (a scan: erasure is rare), one document update each.
 func (p *PersonalData) renameInLists(ctx context.Context, userID, pseudonym string) error {
 	docs, err := all[bson.D](ctx, p.modSignals, bson.D{{Key: "$or", Value: bson.A{
-		bson.D{{Key: "u", Value: userID}}, bson.D{{Key: "e.u", Value: userID}}}}}, options.Find().SetLimit(100000))
+		bson.D{{Key: "u", Value: userID}}, bson.D{{Key: "e.u", Value: userID}}, bson.D{{Key: "r.u", Value: userID}}}}}, options.Find().SetLimit(100000))
 	if err != nil {
 		return err
 	}
@@ -198,7 +198,7 @@ func (p *PersonalData) renameInLists(ctx context.Context, userID, pseudonym stri
 					}
 					set = append(set, bson.E{Key: "u", Value: us})
 				}
-			case "e":
+			case "e", "r":
 				if es, ok := el.Value.(bson.A); ok {
 					for _, e := range es {
 						if ed, ok := e.(bson.D); ok {
@@ -209,7 +209,7 @@ func (p *PersonalData) renameInLists(ctx context.Context, userID, pseudonym stri
 							}
 						}
 					}
-					set = append(set, bson.E{Key: "e", Value: es})
+					set = append(set, bson.E{Key: el.Key, Value: es})
 				}
 			}
 		}
