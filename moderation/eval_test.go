@@ -263,3 +263,77 @@ func TestEvaluationSet(t *testing.T) {
 		}
 	}
 }
+
+// TestPersonalDataNeverPublic submits a review in every form of personal data of issue 21
+// through the API and reads it back from every public review endpoint: the review, the
+// agency's list in each sort, and search.
+func TestPersonalDataNeverPublic(t *testing.T) {
+	b, err := os.ReadFile("testdata/pii_forms.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set struct {
+		Cases []struct {
+			Form string   `json:"form"`
+			Text string   `json:"text"`
+			Gone []string `json:"gone"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(b, &set); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, moderation.Options{}, "ag-pii")
+	c := evalServer(t, e, map[string]time.Time{})
+	ids := make([]string, len(set.Cases))
+	for i, x := range set.Cases {
+		body := map[string]any{
+			"ratings":         map[string]int{"overall": 3, "fees_honesty": 3, "contract_match": 3, "treatment": 3, "support": 3},
+			"would_recommend": true, "text": "Review " + fmt.Sprint(i) + " (fictional). " + x.Text, "origin": "PH", "destination": "AE",
+		}
+		res := c.As(fmt.Sprintf("u:pii%d", i)).Do(http.MethodPost, "/v1/agencies/ag-pii/reviews", body, "X-Test-FP", fmt.Sprint("c", i), "X-Test-Net", fmt.Sprint("n", i))
+		if res.Status != http.StatusCreated {
+			t.Fatalf("%s: %d %s", x.Form, res.Status, res.Body)
+		}
+		var cr created
+		res.JSON(t, &cr)
+		if cr.Status != "published" {
+			t.Fatalf("%s: %s", x.Form, cr.Status)
+		}
+		ids[i] = cr.ID
+	}
+	var pages []string
+	for _, sort := range []string{"", "?sort=recent", "?sort=helpful", "?sort=rating"} {
+		for page := 1; page <= 3; page++ {
+			q := sort
+			if q == "" {
+				q = "?"
+			} else {
+				q += "&"
+			}
+			r := c.Do(http.MethodGet, fmt.Sprintf("/v1/agencies/ag-pii/reviews%sper_page=20&page=%d", q, page), nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("list %s: %d %s", q, r.Status, r.Body)
+			}
+			pages = append(pages, string(r.Body))
+		}
+	}
+	r := c.Do(http.MethodGet, "/v1/reviews?q=fictional&per_page=100", nil)
+	pages = append(pages, string(r.Body))
+	for i, x := range set.Cases {
+		r := c.Do(http.MethodGet, "/v1/reviews/"+ids[i], nil)
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), "[removed]") {
+			t.Errorf("%s: GET review %d %s", x.Form, r.Status, r.Body)
+		}
+		for _, g := range x.Gone {
+			if strings.Contains(string(r.Body), g) {
+				t.Errorf("%s: %q is public on /v1/reviews/{id}", x.Form, g)
+			}
+			for _, p := range pages {
+				if strings.Contains(p, g) {
+					t.Errorf("%s: %q is public in a review list", x.Form, g)
+					break
+				}
+			}
+		}
+	}
+}

@@ -340,3 +340,24 @@ func FuzzScreeningText(f *testing.F) {
 		_ = GenericExtremeSignal(rv(5, s))
 	})
 }
+
+// TestNoWeakSignalQueuesAlone: at full strength, no weak signal on its own, nor any two of
+// them together, reaches the default watch threshold; each strong signal does (issue 21).
+func TestNoWeakSignalQueuesAlone(t *testing.T) {
+	weak := []string{SigNewAccount, SigGeneric, SigBurst, SigSwing}
+	for i, a := range weak {
+		if s, _ := Combine([]kawan.Signal{{Name: a, Score: 1}}); s >= DefaultThresholds.WatchAt {
+			t.Errorf("%s alone scores %.3f", a, s)
+		}
+		for _, b := range weak[i+1:] {
+			if s, _ := Combine([]kawan.Signal{{Name: a, Score: 1}, {Name: b, Score: 1}}); s >= DefaultThresholds.WatchAt {
+				t.Errorf("%s and %s score %.3f", a, b, s)
+			}
+		}
+	}
+	for _, strong := range []string{SigSelfReview, SigDuplicate, SigVelocity, SigSharedFP, SigCoordinated, SigSharedNet} {
+		if s, _ := Combine([]kawan.Signal{{Name: strong, Score: 1}}); s < DefaultThresholds.WatchAt {
+			t.Errorf("%s at full strength scores only %.3f", strong, s)
+		}
+	}
+}
