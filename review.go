@@ -61,6 +61,9 @@ type Moderation struct {
 	HoldReasons  []string  `json:"hold_reasons,omitempty" bson:"hold_reasons,omitempty"`
 	Redacted     bool      `json:"redacted" bson:"redacted"`
 	OriginalText string    `json:"-" bson:"original_text,omitempty"`
+	// OriginalErasedAt is when a moderator's decision erased OriginalText (the author's
+	// export says so).
+	OriginalErasedAt time.Time `json:"-" bson:"original_erased_at,omitempty"`
 	Reason       string    `json:"reason,omitempty" bson:"reason,omitempty"`
 	DecidedBy    string    `json:"-" bson:"decided_by,omitempty"`
 	DecidedAt    time.Time `json:"decided_at,omitzero" bson:"decided_at,omitempty"`
@@ -107,6 +110,9 @@ type Reply struct {
 	// when not declared, as detected from the text; pages mark the reply with it.
 	Lang      string    `json:"lang,omitempty" bson:"lang,omitempty"`
 	CreatedAt time.Time `json:"created_at" bson:"created_at"`
+	// Redacted is true when screening removed personal data from the text (the original is
+	// not kept; the representative's export says so).
+	Redacted bool `json:"-" bson:"redacted,omitempty"`
 }
 
 // Review is one worker's account of an agency. Stored in MongoDB ("reviews"); published

@@ -117,6 +117,10 @@ func (s *Service) Decide(ctx context.Context, p kawan.Principal, reviewID string
 			set = append(set, bson.E{Key: "moderation.verified", Value: false})
 		}
 	}
+	if r.Moderation.OriginalText != "" {
+		// The author's export says when the original they wrote was erased.
+		set = append(set, bson.E{Key: "moderation.original_erased_at", Value: now})
+	}
 	if to == kawan.ReviewPublished && r.Status == kawan.ReviewUnderReview {
 		// Restored after flags: the accounts that flagged it cannot flag it again, so only
 		// new flags count toward sending it back under review.
