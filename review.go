@@ -56,22 +56,22 @@ type Signal struct {
 // Moderation is the moderation state of a review. OriginalText is visible to moderators
 // only and is deleted once a decision is made.
 type Moderation struct {
-	FraudScore   float64   `json:"fraud_score" bson:"fraud_score"`
-	Signals      []Signal  `json:"signals,omitempty" bson:"signals,omitempty"`
-	HoldReasons  []string  `json:"hold_reasons,omitempty" bson:"hold_reasons,omitempty"`
-	Redacted     bool      `json:"redacted" bson:"redacted"`
-	OriginalText string    `json:"-" bson:"original_text,omitempty"`
+	FraudScore   float64  `json:"fraud_score" bson:"fraud_score"`
+	Signals      []Signal `json:"signals,omitempty" bson:"signals,omitempty"`
+	HoldReasons  []string `json:"hold_reasons,omitempty" bson:"hold_reasons,omitempty"`
+	Redacted     bool     `json:"redacted" bson:"redacted"`
+	OriginalText string   `json:"-" bson:"original_text,omitempty"`
 	// OriginalErasedAt is when a moderator's decision erased OriginalText (the author's
 	// export says so).
 	OriginalErasedAt time.Time `json:"-" bson:"original_erased_at,omitempty"`
-	Reason       string    `json:"reason,omitempty" bson:"reason,omitempty"`
-	DecidedBy    string    `json:"-" bson:"decided_by,omitempty"`
-	DecidedAt    time.Time `json:"decided_at,omitzero" bson:"decided_at,omitempty"`
-	Verified     bool      `json:"verified" bson:"verified"`
-	FlagCount    int       `json:"flag_count" bson:"flag_count"`
-	LeaseBy      string    `json:"-" bson:"lease_by,omitempty"`
-	LeaseUntil   time.Time `json:"-" bson:"lease_until,omitempty"`
-	AppealedAt   time.Time `json:"-" bson:"appealed_at,omitempty"`
+	Reason           string    `json:"reason,omitempty" bson:"reason,omitempty"`
+	DecidedBy        string    `json:"-" bson:"decided_by,omitempty"`
+	DecidedAt        time.Time `json:"decided_at,omitzero" bson:"decided_at,omitempty"`
+	Verified         bool      `json:"verified" bson:"verified"`
+	FlagCount        int       `json:"flag_count" bson:"flag_count"`
+	LeaseBy          string    `json:"-" bson:"lease_by,omitempty"`
+	LeaseUntil       time.Time `json:"-" bson:"lease_until,omitempty"`
+	AppealedAt       time.Time `json:"-" bson:"appealed_at,omitempty"`
 	// Transitions are the tokens of the transitions applied to this review ("id|version",
 	// "reply|id|version"), written with each transition: they tell audit recovery that a
 	// transition whose audit entry is missing did happen. A few per review: each needs a
