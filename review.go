@@ -69,9 +69,12 @@ type Moderation struct {
 	DecidedAt        time.Time `json:"decided_at,omitzero" bson:"decided_at,omitempty"`
 	Verified         bool      `json:"verified" bson:"verified"`
 	FlagCount        int       `json:"flag_count" bson:"flag_count"`
-	LeaseBy          string    `json:"-" bson:"lease_by,omitempty"`
-	LeaseUntil       time.Time `json:"-" bson:"lease_until,omitempty"`
-	AppealedAt       time.Time `json:"-" bson:"appealed_at,omitempty"`
+	// HiddenByFlags is true while the review is under review because of readers' flags
+	// alone (no moderator has decided since): open data keeps counting it meanwhile.
+	HiddenByFlags bool      `json:"-" bson:"hidden_by_flags,omitempty"`
+	LeaseBy       string    `json:"-" bson:"lease_by,omitempty"`
+	LeaseUntil    time.Time `json:"-" bson:"lease_until,omitempty"`
+	AppealedAt    time.Time `json:"-" bson:"appealed_at,omitempty"`
 	// Transitions are the tokens of the transitions applied to this review ("id|version",
 	// "reply|id|version"), written with each transition: they tell audit recovery that a
 	// transition whose audit entry is missing did happen. A few per review: each needs a

@@ -108,7 +108,7 @@ func (s *Service) Decide(ctx context.Context, p kawan.Principal, reviewID string
 		return DecisionResult{}, fmt.Errorf("moderation: review %s is claimed by another moderator until %s: %w", reviewID, qi.LeaseUntil.Format(time.RFC3339), ErrClaimed)
 	}
 	set := bson.D{{Key: "moderation.reason", Value: string(d.Reason)}, {Key: "moderation.decided_by", Value: p.UserID},
-		{Key: "moderation.decided_at", Value: now}, {Key: "updated_at", Value: now}}
+		{Key: "moderation.decided_at", Value: now}, {Key: "updated_at", Value: now}, {Key: "moderation.hidden_by_flags", Value: false}}
 	switch d.Action {
 	case ActionVerify:
 		set = append(set, bson.E{Key: "moderation.verified", Value: true})
@@ -217,7 +217,10 @@ func (s *Service) Flag(ctx context.Context, p kawan.Principal, reviewID string, 
 		score := after.Moderation.FraudScore
 		entry := &kawan.AuditEntry{At: now, Action: "review.flagged", Subject: "review:" + reviewID,
 			From: string(kawan.ReviewPublished), To: string(kawan.ReviewUnderReview), Reason: string(ReasonFlagThreshold), FraudScore: &score}
-		_, err := s.st.TransitionReview(ctx, after, kawan.ReviewUnderReview, bson.D{{Key: "updated_at", Value: now}}, nil, entry)
+		// Hidden by flags, not by a moderator: the open-data statistics keep counting it
+		// until a moderator decides (docs/open-data.md), so readers cannot move released cells.
+		_, err := s.st.TransitionReview(ctx, after, kawan.ReviewUnderReview, bson.D{{Key: "updated_at", Value: now},
+			{Key: "moderation.hidden_by_flags", Value: true}}, nil, entry)
 		switch {
 		case err == nil:
 			s.recordTransition(ctx, store.TransitionKey(after.ID, after.Version), *entry)

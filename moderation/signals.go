@@ -221,7 +221,7 @@ const CoordinatedWindow = 24 * time.Hour
 
 // CoordinatedSignal is smear (or praise) detection by meaning rather than wording: the
 // reviews of the agency in the last 24 hours (this one included) whose overall rating lies
-// on this review's side and at least two stars from the agency's own baseline (the mean of
+// on this review's side and at least two stars (1 and 5 stars: one and a half) from the agency's own baseline (the mean of
 // its reviews before those 24 hours, shrunk towards 3 stars). 3 such reviews score 0.5, 4 0.8,
 // 5 or more 1. Wording does not matter: a smear rewritten by every account still rates
 // alike, at the same time, against what the agency's reviewers said before.
@@ -239,13 +239,19 @@ func CoordinatedSignal(events []store.AgencyEvent, at time.Time, overall int) (k
 	// The baseline is shrunk towards the middle of the scale (three reviews' worth of 3
 	// stars): an agency without history has baseline 3, so only 1 and 5 stars stand out.
 	base := float64(sum+3*coordPrior) / float64(n+coordPrior)
-	if math.Abs(float64(overall)-base) < 2 {
+	// Two stars from the baseline; one and a half for the extremes (a 1-star smear of an
+	// agency its reviewers rate 2.5).
+	need := 2.0
+	if overall == 1 || overall == 5 {
+		need = 1.5
+	}
+	if math.Abs(float64(overall)-base) < need {
 		return kawan.Signal{Name: SigCoordinated}, nil
 	}
 	var members []string
 	m := 1 // this review
 	for _, e := range events {
-		if d := at.Sub(e.At); d >= 0 && d <= CoordinatedWindow && (float64(e.Overall)-base)*(float64(overall)-base) > 0 && math.Abs(float64(e.Overall)-base) >= 2 {
+		if d := at.Sub(e.At); d >= 0 && d <= CoordinatedWindow && (float64(e.Overall)-base)*(float64(overall)-base) > 0 && math.Abs(float64(e.Overall)-base) >= need {
 			m++
 			if e.ReviewID != "" {
 				members = append(members, e.ReviewID)
