@@ -153,7 +153,8 @@ func (s *Screener) Assess(ctx context.Context, r *kawan.Review) (kawan.Assessmen
 
 // subject is r as the fraud-signal state knows it (with its text fingerprint).
 func subject(r *kawan.Review, at time.Time) store.FraudSubject {
-	subj := store.FraudSubject{ReviewID: r.ID, AgencyID: r.AgencyID, AuthorID: r.AuthorID, ClientFP: r.ClientFP, NetFP: r.NetFP, At: at, Overall: r.Ratings.Overall}
+	subj := store.FraudSubject{ReviewID: r.ID, AgencyID: r.AgencyID, AuthorID: r.AuthorID, ClientFP: r.ClientFP, NetFP: r.NetFP, At: at,
+		Overall: r.Ratings.Overall, Flat: FlatExtreme(r.Ratings)}
 	if sg, n := MinHash(r.Text); n >= MinShingles {
 		keys := sg.BandKeys()
 		subj.Bands, subj.Sig = keys[:], sg.Int64s()
@@ -391,7 +392,7 @@ func (s *Screener) signals(ctx context.Context, r *kawan.Review, subj store.Frau
 	at := subj.At
 	w := WindowFromEvents(append(state.Agency, store.AgencyEvent{At: at, Overall: r.Ratings.Overall}), at)
 	author := append([]store.AuthorEvent{{At: at, AgencyID: r.AgencyID}}, state.Author...)
-	coord, coordMembers := CoordinatedSignal(state.Agency, at, r.Ratings.Overall)
+	coord, coordMembers := CoordinatedSignal(state.Agency, at, r.Ratings.Overall, FlatExtreme(r.Ratings))
 	velo := VelocitySignal(author, at)
 	dup := DuplicateSignal(r.AuthorID, r.AgencyID, r.Ratings.Overall, cands)
 	out := make([]kawan.Signal, 0, 10)

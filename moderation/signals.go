@@ -213,19 +213,25 @@ func SharedNetworkSignal(authorID string, authors []string) kawan.Signal {
 	return sig(SigSharedNet, score, "%d other account(s) reviewed this agency from the same network", others)
 }
 
-// coordPrior is how many reviews' worth of 3 stars the baseline starts from.
-const coordPrior = 3
+// coordBaseline is the fewest earlier reviews that make an agency's baseline.
+const coordBaseline = 3
 
 // CoordinatedWindow is the window of CoordinatedSignal (and of the burst group).
 const CoordinatedWindow = 24 * time.Hour
 
 // CoordinatedSignal is smear (or praise) detection by meaning rather than wording: the
 // reviews of the agency in the last 24 hours (this one included) whose overall rating lies
-// on this review's side and at least two stars (1 and 5 stars: one and a half) from the agency's own baseline (the mean of
-// its reviews before those 24 hours, shrunk towards 3 stars). 3 such reviews score 0.5, 4 0.8,
-// 5 or more 1. Wording does not matter: a smear rewritten by every account still rates
-// alike, at the same time, against what the agency's reviewers said before.
-func CoordinatedSignal(events []store.AgencyEvent, at time.Time, overall int) (kawan.Signal, []string) {
+// on this review's side and at least two stars (1 and 5 stars: one and a half) from the
+// agency's own baseline, the mean of its reviews before those 24 hours. 3 such reviews
+// score 0.5, 4 0.8, 5 or more 1. Wording does not matter: a smear rewritten by every account
+// still rates alike, at the same time, against what the agency's reviewers said before.
+//
+// An agency without a baseline (fewer than 3 earlier reviews) has nothing to deviate
+// from: a new agency's honest reviewers may well agree on 5 stars. There only reviews
+// whose every rating is the same 1 or 5 (flat; the rating pattern of low-effort
+// coordinated reviews) count, this one flat too, and it takes 4 to score 0.5, 5 0.8, 6 1;
+// or the same 1 or 5 stars overall from 6 reviews (0.5), 8 (0.8), 10 (1).
+func CoordinatedSignal(events []store.AgencyEvent, at time.Time, overall int, flat bool) (kawan.Signal, []string) {
 	var n, sum int
 	for _, e := range events {
 		if d := at.Sub(e.At); d > CoordinatedWindow && d <= 60*24*time.Hour {
@@ -236,11 +242,10 @@ func CoordinatedSignal(events []store.AgencyEvent, at time.Time, overall int) (k
 	if overall == 0 {
 		return kawan.Signal{Name: SigCoordinated}, nil
 	}
-	// The baseline is shrunk towards the middle of the scale (three reviews' worth of 3
-	// stars): an agency without history has baseline 3, so only 1 and 5 stars stand out.
-	base := float64(sum+3*coordPrior) / float64(n+coordPrior)
-	// Two stars from the baseline; one and a half for the extremes (a 1-star smear of an
-	// agency its reviewers rate 2.5).
+	if n < coordBaseline {
+		return coordinatedWithoutBaseline(events, at, overall, flat)
+	}
+	base := float64(sum) / float64(n)
 	need := 2.0
 	if overall == 1 || overall == 5 {
 		need = 1.5
@@ -263,6 +268,47 @@ func CoordinatedSignal(events []store.AgencyEvent, at time.Time, overall int) (k
 		return kawan.Signal{Name: SigCoordinated}, nil
 	}
 	return sig(SigCoordinated, score, "%d reviews of this agency in the last 24 h rate it %d or so against a usual %.1f", m, overall, base), members
+}
+
+func coordinatedWithoutBaseline(events []store.AgencyEvent, at time.Time, overall int, flat bool) (kawan.Signal, []string) {
+	if overall != 1 && overall != 5 {
+		return kawan.Signal{Name: SigCoordinated}, nil
+	}
+	var flats, same []string
+	mf, me := 1, 1
+	for _, e := range events {
+		if d := at.Sub(e.At); d < 0 || d > CoordinatedWindow || e.Overall != overall {
+			continue
+		}
+		me++
+		same = append(same, e.ReviewID)
+		if e.Flat {
+			mf++
+			flats = append(flats, e.ReviewID)
+		}
+	}
+	sf := 0.0
+	if flat {
+		sf = []float64{0, 0, 0, 0, 0.5, 0.8, 1}[min(mf, 6)]
+	}
+	se := []float64{0, 0, 0, 0, 0, 0, 0.5, 0.5, 0.8, 0.8, 1}[min(me, 10)]
+	switch {
+	case sf == 0 && se == 0:
+		return kawan.Signal{Name: SigCoordinated}, nil
+	case sf >= se:
+		return sig(SigCoordinated, sf, "%d reviews of this agency in the last 24 h give every rating %d, and it has no earlier reviews to compare with", mf, overall), compact(flats)
+	}
+	return sig(SigCoordinated, se, "%d reviews of this agency in the last 24 h rate it %d, and it has no earlier reviews to compare with", me, overall), compact(same)
+}
+
+func compact(ids []string) []string {
+	return slices.DeleteFunc(ids, func(s string) bool { return s == "" })
+}
+
+// FlatExtreme reports whether every rating equals the overall rating, at 1 or 5 stars.
+func FlatExtreme(g kawan.Ratings) bool {
+	o := g.Overall
+	return (o == 1 || o == 5) && g.FeesHonesty == o && g.ContractMatch == o && g.Treatment == o && g.Support == o
 }
 
 // VelocitySignal scores an account reviewing many agencies in a short time (events include

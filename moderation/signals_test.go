@@ -165,37 +165,41 @@ func TestCoordinatedSignal(t *testing.T) {
 	for i := range 6 { // a baseline of 4-5 stars over the weeks before
 		ev = append(ev, store.AgencyEvent{At: t0.Add(-time.Duration(3+i) * 24 * time.Hour), Overall: 4 + i%2, ReviewID: fmt.Sprintf("old%d", i)})
 	}
-	smear := func(n int) []store.AgencyEvent {
+	smear := func(n int, flat bool) []store.AgencyEvent {
 		out := slices.Clone(ev)
 		for i := range n {
-			out = append(out, store.AgencyEvent{At: t0.Add(-time.Duration(i+1) * 20 * time.Minute), Overall: 1, ReviewID: fmt.Sprintf("s%d", i)})
+			out = append(out, store.AgencyEvent{At: t0.Add(-time.Duration(i+1) * 20 * time.Minute), Overall: 1, Flat: flat, ReviewID: fmt.Sprintf("s%d", i)})
 		}
 		// A genuine 4-star review in the same hours is not part of it.
 		return append(out, store.AgencyEvent{At: t0.Add(-30 * time.Minute), Overall: 4, ReviewID: "g"})
 	}
-	if s, _ := CoordinatedSignal(smear(1), t0, 1); s.Score != 0 {
+	if s, _ := CoordinatedSignal(smear(1, false), t0, 1, false); s.Score != 0 {
 		t.Errorf("two low reviews: %+v", s)
 	}
-	s, members := CoordinatedSignal(smear(2), t0, 1)
+	s, members := CoordinatedSignal(smear(2, false), t0, 1, false)
 	if s.Score != 0.5 || !slices.Equal(members, []string{"s0", "s1"}) {
 		t.Errorf("three low reviews: %+v %v", s, members)
 	}
-	if s, _ := CoordinatedSignal(smear(4), t0, 1); s.Score != 1 {
+	if s, _ := CoordinatedSignal(smear(4, false), t0, 1, false); s.Score != 1 {
 		t.Errorf("five low reviews: %+v", s)
 	}
-	if s, _ := CoordinatedSignal(smear(4), t0, 4); s.Score != 0 {
+	if s, _ := CoordinatedSignal(smear(4, false), t0, 4, false); s.Score != 0 {
 		t.Errorf("a review on the baseline's side: %+v", s)
 	}
-	// Without history the baseline is 3 stars: five 1-star reviews stand out, 2 stars do not.
-	if s, _ := CoordinatedSignal(smear(4)[6:], t0, 1); s.Score != 1 {
-		t.Errorf("no baseline, 1 star: %+v", s)
+	// Without history: only flat extreme ratings count, and more of them.
+	if s, _ := CoordinatedSignal(smear(4, false)[6:], t0, 1, false); s.Score != 0 {
+		t.Errorf("no baseline, ratings not flat: %+v", s)
 	}
-	var twos []store.AgencyEvent
-	for i := range 5 {
-		twos = append(twos, store.AgencyEvent{At: t0.Add(-time.Duration(i+1) * 10 * time.Minute), Overall: 2})
+	if s, _ := CoordinatedSignal(smear(2, true)[6:], t0, 1, true); s.Score != 0 {
+		t.Errorf("no baseline, three flat: %+v", s)
 	}
-	if s, _ := CoordinatedSignal(twos, t0, 2); s.Score != 0 {
-		t.Errorf("no baseline, 2 stars: %+v", s)
+	if s, m := CoordinatedSignal(smear(5, true)[6:], t0, 1, true); s.Score != 1 || len(m) != 5 {
+		t.Errorf("no baseline, six flat: %+v %v", s, m)
+	}
+	if !FlatExtreme(kawan.Ratings{Overall: 5, FeesHonesty: 5, ContractMatch: 5, Treatment: 5, Support: 5}) ||
+		FlatExtreme(kawan.Ratings{Overall: 5, FeesHonesty: 4, ContractMatch: 5, Treatment: 5, Support: 5}) ||
+		FlatExtreme(kawan.Ratings{Overall: 3, FeesHonesty: 3, ContractMatch: 3, Treatment: 3, Support: 3}) {
+		t.Error("FlatExtreme")
 	}
 }
 

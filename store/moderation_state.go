@@ -49,6 +49,9 @@ const MaxBucket = 8
 type AgencyEvent struct {
 	At      time.Time `bson:"t"`
 	Overall int       `bson:"o"`
+	// Flat: every rating of the review equals the overall one, at 1 or 5 stars (the rating
+	// pattern of low-effort coordinated reviews).
+	Flat bool `bson:"f,omitempty"`
 	// ReviewID is the review (the field's name; filled in by ReadFraudState).
 	ReviewID string `bson:"-"`
 }
@@ -99,6 +102,7 @@ type FraudSubject struct {
 	NetFP                        string // the network prefix's fingerprint ("" when unknown)
 	At                           time.Time
 	Overall                      int
+	Flat                         bool // see AgencyEvent.Flat
 	// Bands are the LSH band keys of the review's text and Sig its MinHash signature
 	// (both empty when the text is too short to fingerprint).
 	Bands []string
@@ -284,7 +288,11 @@ func (m *Moderation) RecordFraudState(ctx context.Context, s FraudSubject, st Fr
 		}
 		add(id, bson.D{{Key: "e", Value: bson.D{{Key: own, Value: val}}}}, up)
 	}
-	events(signalID("agency", s.AgencyID), bson.D{{Key: "t", Value: s.At}, {Key: "o", Value: s.Overall}}, st.expiredAgency)
+	agencyEvent := bson.D{{Key: "t", Value: s.At}, {Key: "o", Value: s.Overall}}
+	if s.Flat {
+		agencyEvent = append(agencyEvent, bson.E{Key: "f", Value: true})
+	}
+	events(signalID("agency", s.AgencyID), agencyEvent, st.expiredAgency)
 	events(signalID("author", s.AuthorID), bson.D{{Key: "t", Value: s.At}, {Key: "a", Value: s.AgencyID}}, st.expiredAuthor)
 	ce := ClientEntry{ReviewID: s.ReviewID, AuthorID: s.AuthorID}
 	for _, id := range []string{signalID("fp", s.AgencyID, s.ClientFP), signalID("np", s.AgencyID, s.NetFP)} {
