@@ -52,10 +52,15 @@ func redactSegment(s string) string {
 		return s
 	}
 	out := emailRE.ReplaceAllString(s, Removed)
-	out = spelledEmailRE.ReplaceAllString(out, Removed)
+	lower := strings.ToLower(out)
+	if mayHaveSpelledEmail(lower) {
+		out = spelledEmailRE.ReplaceAllString(out, Removed)
+	}
 	out = nrcRE.ReplaceAllString(out, Removed)
 	out = nicRE.ReplaceAllString(out, Removed)
-	out = redactIDKeywords(out)
+	if containsAny(lower, idKeywordHints) {
+		out = redactIDKeywords(out)
+	}
 	out = passportRE.ReplaceAllString(out, Removed)
 	return redactChains(out)
 }

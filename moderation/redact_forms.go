@@ -54,23 +54,57 @@ var (
 		`(?:[\s:#.\-]*(?:no|number|nomor|no\.|số|नं|নং|အမှတ်|เลขที่|លេខ)?[\s:#.\-]*){0,2}([\p{L}\p{N}][\p{L}\p{N}/\-.]*[\p{N}][\p{L}\p{N}]*)`)
 )
 
+// Cheap prefilters: the spelled-e-mail and identity-keyword expressions cost far more than
+// a substring search, and most texts contain neither.
+var (
+	atHints        = []string{"@", " at ", "[at]", "(at)", "{at}", "<at>", " et ", "arroba", "còng", "móc", "แอท", "एट", "অ্যাট", "အက်", "អាត់"}
+	mailHints      = strings.Fields(strings.ReplaceAll(mailers, "|", " ") + " dot punto tuldok titik chấm ดอท จุด डट ডট ဒေါ့ ចុច")
+	tldRE          = regexp.MustCompile(`(?i)\.\s*(?:` + tlds + `)\b`)
+	idKeywordHints = []string{"nrc", "nik", "ktp", "nid", "nic", "cccd", "cmnd", "psn", "pcn", "philsys", "phil", "umid", "crn", "sss", "gsis",
+		"tin", "npwp", "citizenship", "nagarik", "national", "id card", "id no", "id number", "identity", "kartu", "căn", "chứng", "passport", "pasaporte", "paspor",
+		"hộ", "नागरिकता", "राष्ट्रिय", "परिचय", "राहदानी", "পরিচয়", "এনআইডি", "မှတ်ပုံတင်", "နိုင်ငံသား", "บัตรประชาชน", "អត្តសញ្ញាណ"}
+)
+
+func containsAny(s string, subs []string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHaveSpelledEmail: an at-word and a mail provider, a dot-word or a top-level domain.
+func mayHaveSpelledEmail(lower string) bool {
+	return containsAny(lower, atHints) && (containsAny(lower, mailHints) || tldRE.MatchString(lower))
+}
+
 // protectedSpans returns the byte ranges of licence numbers, which redaction leaves alone.
 func protectedSpans(s string) [][2]int {
 	var out [][2]int
-	for _, m := range phLicenceRE.FindAllStringIndex(s, -1) {
-		out = append(out, [2]int{m[0], m[1]})
-	}
-	for _, m := range npLicenceRE.FindAllStringSubmatchIndex(s, -1) {
-		a, b := digitsValue(s[m[2]:m[3]]), digitsValue(s[m[4]:m[5]])
-		if a >= 0 && b >= 0 && (a+1)%100 == b%100 {
+	lower := strings.ToLower(s)
+	if containsAny(lower, []string{"poea", "dmw", "dole"}) {
+		for _, m := range phLicenceRE.FindAllStringIndex(s, -1) {
 			out = append(out, [2]int{m[0], m[1]})
 		}
 	}
-	for _, m := range licenceKwRE.FindAllStringSubmatchIndex(s, -1) {
-		out = append(out, [2]int{m[2], m[3]})
+	if strings.Count(s, "/") >= 2 {
+		for _, m := range npLicenceRE.FindAllStringSubmatchIndex(s, -1) {
+			a, b := digitsValue(s[m[2]:m[3]]), digitsValue(s[m[4]:m[5]])
+			if a >= 0 && b >= 0 && (a+1)%100 == b%100 {
+				out = append(out, [2]int{m[0], m[1]})
+			}
+		}
+	}
+	if containsAny(lower, licenceHints) {
+		for _, m := range licenceKwRE.FindAllStringSubmatchIndex(s, -1) {
+			out = append(out, [2]int{m[2], m[3]})
+		}
 	}
 	return out
 }
+
+var licenceHints = []string{"licen", "lisens", "izin", "sip3mi", "siup", "giấy", "लाइसेन्स", "इजाजत", "লাইসেন্স", "လိုင်စင်", "ใบอนุญาต", "អាជ្ញាប័ណ្ណ"}
 
 func digitsValue(s string) int {
 	v := 0
@@ -173,8 +207,17 @@ func init() {
 	}
 }
 
+// isScriptNoSpace: Thai, Myanmar (with its extensions) and Khmer (with its symbols), the
+// scripts written without spaces between words.
 func isScriptNoSpace(r rune) bool {
-	return unicode.In(r, unicode.Thai, unicode.Myanmar, unicode.Khmer)
+	switch {
+	case r < 0x0E00:
+		return false
+	case r <= 0x0E7F, r >= 0x1000 && r <= 0x109F, r >= 0x1780 && r <= 0x17FF, r >= 0x19E0 && r <= 0x19FF,
+		r >= 0xA9E0 && r <= 0xA9FF, r >= 0xAA60 && r <= 0xAA7F:
+		return true
+	}
+	return false
 }
 
 // item is a number found in the text: a digit run, or one spelled digit.
