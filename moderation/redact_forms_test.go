@@ -97,11 +97,16 @@ func FuzzRedactPlanted(f *testing.F) {
 			strings.Fields("သုည တစ် နှစ် သုံး လေး ငါး ခြောက် ခုနစ် ရှစ် ကိုး"),
 			strings.Fields("ศูนย์ หนึ่ง สอง สาม สี่ ห้า หก เจ็ด แปด เก้า"),
 		}
-		words := lists[int(style)%len(lists)]
 		var planted string
-		if words == nil {
+		switch k := int(style) % (len(lists) + 2); {
+		case k == len(lists): // an e-mail written out
+			planted = "u" + string(ds[2:8]) + " at gmail dot com"
+		case k == len(lists)+1: // a Myanmar NRC
+			planted = string(ds[9:10]) + "/OuKaMa(N)" + string(ds[2:8])
+		case lists[k] == nil: // digits split by words
 			planted = string(ds[:4]) + " tapos " + string(ds[4:7]) + " tapos " + string(ds[7:])
-		} else {
+		default:
+			words := lists[k]
 			parts := make([]string, len(ds))
 			for i, d := range ds {
 				parts[i] = words[d-'0']
