@@ -253,6 +253,7 @@ func (a *App) wireReviews(ctx context.Context, deps *api.Deps) error {
 	}
 	a.Reviews = reviews.New(store.NewReviews(db), idx, ro)
 	a.AddJob(func(ctx context.Context) { a.Reviews.Reconcile(ctx, reviews.ReconcileOptions{}) })
+	a.AddJob(a.redactStored)
 	return nil
 }
 

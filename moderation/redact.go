@@ -12,6 +12,10 @@ import (
 // Removed replaces every piece of personal information in public text.
 const Removed = "[removed]"
 
+// RedactionVersion is bumped whenever Redact learns new forms of personal data; the app then
+// applies Redact again to reviews stored before (reviews.Service.RedactStored). 2: issue 21.
+const RedactionVersion = 2
+
 var (
 	emailRE = regexp.MustCompile(`(?i)[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}.\-]+\.[\p{L}]{2,}`)
 	// passportRE: one or two Latin letters followed by 6–9 digits and an optional letter
