@@ -56,23 +56,29 @@ type Signal struct {
 // Moderation is the moderation state of a review. OriginalText is visible to moderators
 // only and is deleted once a decision is made.
 type Moderation struct {
-	FraudScore   float64   `json:"fraud_score" bson:"fraud_score"`
-	Signals      []Signal  `json:"signals,omitempty" bson:"signals,omitempty"`
-	HoldReasons  []string  `json:"hold_reasons,omitempty" bson:"hold_reasons,omitempty"`
-	Redacted     bool      `json:"redacted" bson:"redacted"`
-	OriginalText string    `json:"-" bson:"original_text,omitempty"`
-	Reason       string    `json:"reason,omitempty" bson:"reason,omitempty"`
-	DecidedBy    string    `json:"-" bson:"decided_by,omitempty"`
-	DecidedAt    time.Time `json:"decided_at,omitzero" bson:"decided_at,omitempty"`
-	Verified     bool      `json:"verified" bson:"verified"`
-	FlagCount    int       `json:"flag_count" bson:"flag_count"`
+	FraudScore   float64  `json:"fraud_score" bson:"fraud_score"`
+	Signals      []Signal `json:"signals,omitempty" bson:"signals,omitempty"`
+	HoldReasons  []string `json:"hold_reasons,omitempty" bson:"hold_reasons,omitempty"`
+	Redacted     bool     `json:"redacted" bson:"redacted"`
+	OriginalText string   `json:"-" bson:"original_text,omitempty"`
+	// OriginalErasedAt is when a moderator's decision erased OriginalText (the author's
+	// export says so).
+	OriginalErasedAt time.Time `json:"-" bson:"original_erased_at,omitempty"`
+	Reason           string    `json:"reason,omitempty" bson:"reason,omitempty"`
+	DecidedBy        string    `json:"-" bson:"decided_by,omitempty"`
+	DecidedAt        time.Time `json:"decided_at,omitzero" bson:"decided_at,omitempty"`
+	Verified         bool      `json:"verified" bson:"verified"`
+	FlagCount        int       `json:"flag_count" bson:"flag_count"`
 	// FlagReasons counts every flag on the review by reason (open and handled), incremented
 	// in the same update as FlagCount, so the moderation queue reads no flags to show them.
 	// Reviews flagged before it existed have none: readers fall back to the flags themselves.
 	FlagReasons map[string]int `json:"-" bson:"flag_reasons,omitempty"`
-	LeaseBy     string         `json:"-" bson:"lease_by,omitempty"`
-	LeaseUntil  time.Time      `json:"-" bson:"lease_until,omitempty"`
-	AppealedAt  time.Time      `json:"-" bson:"appealed_at,omitempty"`
+	// HiddenByFlags is true while the review is under review because of readers' flags
+	// alone (no moderator has decided since): open data keeps counting it meanwhile.
+	HiddenByFlags bool      `json:"-" bson:"hidden_by_flags,omitempty"`
+	LeaseBy       string    `json:"-" bson:"lease_by,omitempty"`
+	LeaseUntil    time.Time `json:"-" bson:"lease_until,omitempty"`
+	AppealedAt    time.Time `json:"-" bson:"appealed_at,omitempty"`
 	// Transitions are the tokens of the transitions applied to this review ("id|version",
 	// "reply|id|version"), written with each transition: they tell audit recovery that a
 	// transition whose audit entry is missing did happen. A few per review: each needs a
@@ -111,6 +117,9 @@ type Reply struct {
 	// when not declared, as detected from the text; pages mark the reply with it.
 	Lang      string    `json:"lang,omitempty" bson:"lang,omitempty"`
 	CreatedAt time.Time `json:"created_at" bson:"created_at"`
+	// Redacted is true when screening removed personal data from the text (the original is
+	// not kept; the representative's export says so).
+	Redacted bool `json:"-" bson:"redacted,omitempty"`
 }
 
 // Review is one worker's account of an agency. Stored in MongoDB ("reviews"); published
@@ -136,6 +145,9 @@ type Review struct {
 	HelpfulCount   int          `json:"helpful_count" bson:"helpful_count"`
 	// ClientFP is a keyed HMAC of the client's network address and user agent (auth), never raw.
 	ClientFP string `json:"-" bson:"client_fp,omitempty"`
+	// NetFP is a keyed HMAC of the client's network prefix (IPv4 /24, IPv6 /48; auth), which
+	// survives a new browser or device on the same network; never raw.
+	NetFP string `json:"-" bson:"net_fp,omitempty"`
 	// AuthorSince is when the author's account was created (for the new-account signal).
 	AuthorSince time.Time `json:"-" bson:"author_since"`
 	// PreviousID links to the version this review replaced (history kept).

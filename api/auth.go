@@ -50,6 +50,12 @@ func (h *AuthModule) Fingerprint(c echo.Context) string {
 	return h.Svc.Fingerprint(cl.Addr, cl.UserAgent)
 }
 
+// NetPrefix is the keyed fingerprint of the request's network prefix (for
+// ReviewsModule.NetPrefix and moderation's network signals).
+func (h *AuthModule) NetPrefix(c echo.Context) string {
+	return h.Svc.PrefixFingerprint(ClientIP(c))
+}
+
 // routeLimits maps routes to auth's rate-limit kinds. Flag routes are matched by suffix
 // so the moderation area's route is covered whatever its exact path.
 var routeLimits = map[string]string{

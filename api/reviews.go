@@ -19,6 +19,9 @@ type ReviewsModule struct {
 	// Fingerprint, when set, gives the keyed client fingerprint (auth) stored with a review
 	// for moderation's fraud signals; never the raw address.
 	Fingerprint func(c echo.Context) string
+	// NetPrefix, when set, gives the keyed fingerprint of the request's network prefix
+	// (auth), which survives a browser change; never the raw address.
+	NetPrefix func(c echo.Context) string
 	// AccountSince, when set, gives when the author's account was created (auth), for
 	// moderation's new-account signal.
 	AccountSince func(ctx context.Context, userID string) time.Time
@@ -57,6 +60,9 @@ func (h *ReviewsModule) submit(c echo.Context) error {
 	author := reviews.Author{UserID: p.UserID}
 	if h.Fingerprint != nil {
 		author.ClientFP = h.Fingerprint(c)
+	}
+	if h.NetPrefix != nil {
+		author.NetFP = h.NetPrefix(c)
 	}
 	if author.Since = p.Since; author.Since.IsZero() && h.AccountSince != nil {
 		// A token signed before tokens carried the account's creation time.

@@ -182,7 +182,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 
 	modules = append(modules, &api.AgenciesModule{Svc: a.Agencies}, &api.RegistryModule{Sources: a.Registry},
 		&api.FollowsModule{Svc: a.Follows}, a.AuthAPI,
-		&api.ReviewsModule{Svc: a.Reviews, Fingerprint: a.AuthAPI.Fingerprint, AccountSince: a.Auth.AccountCreated},
+		&api.ReviewsModule{Svc: a.Reviews, Fingerprint: a.AuthAPI.Fingerprint, NetPrefix: a.AuthAPI.NetPrefix, AccountSince: a.Auth.AccountCreated},
 		&api.ModerationModule{Svc: a.Moderation}, &api.HelpModule{Svc: a.Help}, &api.StatsModule{Svc: a.Stats},
 		a.textModule)
 
@@ -282,6 +282,7 @@ func (a *App) wireReviews(ctx context.Context, deps *api.Deps) error {
 	}
 	a.Reviews = reviews.New(store.NewReviews(db), idx, ro)
 	a.AddJob(func(ctx context.Context) { a.Reviews.Reconcile(ctx, reviews.ReconcileOptions{}) })
+	a.AddJob(a.redactStored)
 	return nil
 }
 

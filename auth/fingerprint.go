@@ -74,6 +74,22 @@ func (f *Fingerprinter) Network(addr string, now time.Time) string {
 	return f.sum(now, "net", networkOf(addr))
 }
 
+// Prefix fingerprints the network prefix an address belongs to: the IPv4 /24 or the IPv6
+// /48 (an office, a shelter, a household's provider allocation). Unlike Client it does not
+// change with the browser or device, and unlike Network with the next address the provider
+// hands out; many unrelated clients share a prefix, so it is weak evidence alone.
+func (f *Fingerprinter) Prefix(addr string, now time.Time) string {
+	a := canonicalAddr(addr)
+	ip := net.ParseIP(a)
+	if ip == nil {
+		return f.sum(now, "prefix", a)
+	}
+	if v4 := ip.To4(); v4 != nil {
+		return f.sum(now, "prefix", v4.Mask(net.CIDRMask(24, 32)).String()+"/24")
+	}
+	return f.sum(now, "prefix", ip.Mask(net.CIDRMask(48, 128)).String()+"/48")
+}
+
 // Contact returns the keyed HMAC of a normalised e-mail address or phone number. It does
 // not rotate, so moderation can compare it with contact details found in a review.
 func (f *Fingerprinter) Contact(normalized string) string {

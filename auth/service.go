@@ -231,6 +231,11 @@ func (s *Service) Fingerprint(addr, userAgent string) string {
 	return s.fp.Client(addr, userAgent, s.now())
 }
 
+// PrefixFingerprint is the keyed HMAC of the client's network prefix (IPv4 /24, IPv6 /48):
+// what stays the same when a browser, a device or (behind one office router) an account
+// changes. Moderation compares it, never the address.
+func (s *Service) PrefixFingerprint(addr string) string { return s.fp.Prefix(addr, s.now()) }
+
 // NetworkFingerprint is the keyed HMAC of the client's IPv4 address or IPv6 /64.
 func (s *Service) NetworkFingerprint(addr string) string { return s.fp.Network(addr, s.now()) }
 
@@ -534,7 +539,7 @@ func (s *Service) StartSession(ctx context.Context, u *kawan.User, c Client) (To
 		ExpiresAt: now.Add(SessionTTL)}
 	if c.Addr != "" || c.UserAgent != "" {
 		ss.ClientFP = s.fp.Client(c.Addr, c.UserAgent, now)
-		s.rememberClient(ctx, u, ss.ClientFP, now)
+		s.rememberClient(ctx, u, ss.ClientFP, s.fp.Prefix(c.Addr, now), now)
 	}
 	if err := s.st.InsertSession(ctx, ss); err != nil {
 		return TokenPair{}, err
@@ -553,10 +558,15 @@ func (s *Service) pair(u *kawan.User, sid, secret string) (TokenPair, error) {
 }
 
 // rememberClient keeps the newest MaxRecentClients fingerprints on the account.
-func (s *Service) rememberClient(ctx context.Context, u *kawan.User, fp string, now time.Time) {
+func (s *Service) rememberClient(ctx context.Context, u *kawan.User, fp, prefix string, now time.Time) {
 	list := []kawan.SeenClient{{FP: fp, At: now}}
+	if prefix != "" && prefix != fp {
+		// The network prefix is remembered beside the client, so that a representative's
+		// office is recognised when a review comes from it with another browser.
+		list = append(list, kawan.SeenClient{FP: prefix, At: now})
+	}
 	for _, sc := range u.RecentClients {
-		if sc.FP != fp && len(list) < MaxRecentClients {
+		if sc.FP != fp && sc.FP != prefix && len(list) < MaxRecentClients {
 			list = append(list, sc)
 		}
 	}

@@ -345,8 +345,16 @@ func TestFingerprintNeverRaw(t *testing.T) {
 	}
 	got, _ := svc.User(ctx, u.ID)
 	raw := fmt.Sprintf("%+v", got)
-	if strings.Contains(raw, "203.0.113") || len(got.RecentClients) != 1 {
+	// The client and its network prefix (/24), both keyed HMACs.
+	if strings.Contains(raw, "203.0.113") || len(got.RecentClients) != 2 {
 		t.Fatalf("stored account %s", raw)
+	}
+	p := svc.PrefixFingerprint("203.0.113.7:5555")
+	if strings.Contains(p, "203.0.113") || p != svc.PrefixFingerprint("203.0.113.200") || p == svc.PrefixFingerprint("203.0.114.7") || p == fp {
+		t.Fatalf("prefix fingerprint %q", p)
+	}
+	if got.RecentClients[0].FP != fp || got.RecentClients[1].FP != p {
+		t.Fatalf("recent clients: %+v", got.RecentClients)
 	}
 }
 

@@ -238,10 +238,10 @@ var Options = []Option{
 		return nil
 	}},
 	// moderation
-	{"KAWAN_MODERATION_HOLD_AT", "0.5", "fraud score (0 to 1) at or above which a new review is held for a moderator", func(c *Config, v string) error {
+	{"KAWAN_MODERATION_HOLD_AT", "0.7", "fraud score (0 to 1) at or above which a new review is held for a moderator", func(c *Config, v string) error {
 		return parseScore(v, &c.ModerationHoldAt)
 	}},
-	{"KAWAN_MODERATION_WATCH_AT", "0.3", "fraud score at or above which a published review is queued for a check (at or above the hold score: never)", func(c *Config, v string) error {
+	{"KAWAN_MODERATION_WATCH_AT", "0.5", "fraud score at or above which a published review is queued for a check (at or above the hold score: never)", func(c *Config, v string) error {
 		return parseScore(v, &c.ModerationWatchAt)
 	}},
 	{"KAWAN_MODERATION_FLAGS", "3", "flags by distinct accounts that put a published review under review (1 to 100)", func(c *Config, v string) error {

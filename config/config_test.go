@@ -16,7 +16,7 @@ func TestDefaults(t *testing.T) {
 	if c.MongoURI != "" || c.MeiliURL != "" || len(c.TrustedProxies) != 0 || c.BodyLimit != 65536 {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
-	if c.ModerationHoldAt != 0.5 || c.ModerationWatchAt != 0.3 || c.ModerationFlags != 3 {
+	if c.ModerationHoldAt != 0.7 || c.ModerationWatchAt != 0.5 || c.ModerationFlags != 3 {
 		t.Fatalf("unexpected moderation defaults: %+v", c)
 	}
 }

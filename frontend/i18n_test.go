@@ -149,7 +149,7 @@ func TestSignalNames(t *testing.T) {
 	}
 	for _, name := range []string{moderation.SigDuplicate, moderation.SigBurst, moderation.SigSharedFP, moderation.SigNewAccount,
 		moderation.SigSelfReview, moderation.SigVelocity, moderation.SigGeneric, moderation.SigSwing,
-		"screening_failed", "abusive_language", "fraud_score", "awaiting_screening", "screening_returned_no_text"} {
+		moderation.SigCoordinated, moderation.SigSharedNet, "screening_failed", "abusive_language", "fraud_score", "awaiting_screening", "screening_returned_no_text"} {
 		if !c.Has("signal." + name) {
 			t.Errorf("active.en.json lacks signal.%s", name)
 		}

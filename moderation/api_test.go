@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -170,14 +171,29 @@ func TestModerationAPI(t *testing.T) {
 	q := mod1.Do("GET", "/v1/moderation/queue?kind=held&per_page=10", nil)
 	var page moderation.QueuePage
 	q.JSON(t, &page)
-	if q.Status != 200 || page.Total < 2 {
+	if q.Status != 200 || page.Total < 1 {
 		t.Fatalf("queue: %d %s", q.Status, q.Body)
 	}
+	// The copies are one group: listed once, with every member (the first, published
+	// before anything compared with it, included).
 	var item moderation.QueueItem
+	grouped := false
 	for _, it := range page.Items {
 		if it.ReviewID == third.ID {
 			item = it
 		}
+		if it.Group != nil && slices.Contains(it.Group.Members, first.ID) && slices.Contains(it.Group.Members, third.ID) {
+			grouped = true
+		}
+	}
+	if !grouped {
+		t.Errorf("the copies are not one group: %s", q.Body)
+	}
+	if item.ReviewID == "" {
+		var d moderation.ItemDetail
+		r := mod1.Do("GET", "/v1/moderation/reviews/"+third.ID, nil)
+		r.JSON(t, &d)
+		item = d.QueueItem
 	}
 	names := map[string]string{}
 	for _, s := range item.Signals {

@@ -16,6 +16,7 @@ import (
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/reviews"
+	"github.com/kawan-labs/kawan/store"
 )
 
 // The attack suite: a realistic stream of genuine reviews from many distinct simulated
@@ -224,6 +225,7 @@ func TestAttackSuite(t *testing.T) {
 		func(s kawan.Screener) kawan.Screener { return timedScreener{s} }, agencies...)
 	stream := buildStream(rand.New(rand.NewPCG(7, 2026)), nGenuine)
 	res := map[string]*tally{}
+	var submitted []struct{ id, scenario string }
 	var heldGenuine []string
 	ctx := context.Background()
 	started := time.Now()
@@ -247,16 +249,33 @@ func TestAttackSuite(t *testing.T) {
 			res[x.scenario] = tl
 		}
 		tl.total++
-		if r.Status == kawan.ReviewHeld {
-			tl.held++
-			if x.scenario == "genuine" {
-				rv, _ := e.mod.Item(ctx, kawan.Principal{UserID: "m", Role: kawan.RoleModerator}, r.ID)
-				var why []string
-				for _, s := range rv.Signals {
-					why = append(why, fmt.Sprintf("%s=%.2f", s.Name, s.Score))
-				}
-				heldGenuine = append(heldGenuine, fmt.Sprintf("%.2f %v", rv.FraudScore, why))
+		submitted = append(submitted, struct{ id, scenario string }{r.ID, x.scenario})
+	}
+	// Reaching a moderator (issue 21's measure): held, or queued for a check, at the end
+	// (earlier members of a group recognised later included).
+	if err := e.scr.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	items, err := store.NewModeration(e.st.DB()).Queue(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued := map[string]bool{}
+	for _, it := range items {
+		queued[it.ReviewID] = true
+	}
+	for _, s := range submitted {
+		if !queued[s.id] && status(t, e, s.id) != kawan.ReviewHeld {
+			continue
+		}
+		res[s.scenario].held++
+		if s.scenario == "genuine" {
+			rv, _ := e.mod.Item(ctx, kawan.Principal{UserID: "m", Role: kawan.RoleModerator}, s.id)
+			var why []string
+			for _, s := range rv.Signals {
+				why = append(why, fmt.Sprintf("%s=%.2f", s.Name, s.Score))
 			}
+			heldGenuine = append(heldGenuine, fmt.Sprintf("%.2f %v", rv.FraudScore, why))
 		}
 	}
 	var attackTotal, attackHeld int
@@ -265,7 +284,7 @@ func TestAttackSuite(t *testing.T) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	t.Logf("%-26s %6s %6s %8s", "scenario", "total", "held", "recall")
+	t.Logf("%-26s %6s %6s %8s", "scenario", "total", "queued", "recall")
 	for _, n := range names {
 		tl := res[n]
 		if n == "genuine" {
@@ -278,14 +297,14 @@ func TestAttackSuite(t *testing.T) {
 	g := res["genuine"]
 	precision := float64(attackHeld) / float64(attackHeld+g.held)
 	recall := float64(attackHeld) / float64(attackTotal)
-	published := 1 - float64(g.held)/float64(g.total)
-	t.Logf("%-26s %6d %6d  (published %.3f)", "genuine", g.total, g.held, published)
-	t.Logf("overall: precision %.3f, recall %.3f, genuine published %.3f", precision, recall, published)
+	share := float64(g.held) / float64(g.total)
+	t.Logf("%-26s %6d %6d  (queued %.3f)", "genuine", g.total, g.held, share)
+	t.Logf("overall: precision %.3f, recall %.3f, genuine queued %.3f", precision, recall, share)
 	for _, h := range heldGenuine {
-		t.Logf("held genuine: %s", h)
+		t.Logf("genuine reaching a moderator: %s", h)
 	}
-	if precision < 0.9 || recall < 0.8 || published < 0.95 {
-		t.Errorf("goal missed: precision %.3f (≥ 0.9), recall %.3f (≥ 0.8), genuine published %.3f (≥ 0.95)", precision, recall, published)
+	if precision < 0.9 || recall < 0.8 || share > 0.15 {
+		t.Errorf("goal missed: precision %.3f (≥ 0.9), recall %.3f (≥ 0.8), genuine queued %.3f (≤ 0.15)", precision, recall, share)
 	}
 	for _, n := range names {
 		if n != "genuine" && float64(res[n].held)/float64(res[n].total) < 0.7 {

@@ -108,7 +108,7 @@ func (s *Service) Decide(ctx context.Context, p kawan.Principal, reviewID string
 		return DecisionResult{}, fmt.Errorf("moderation: review %s is claimed by another moderator until %s: %w", reviewID, qi.LeaseUntil.Format(time.RFC3339), ErrClaimed)
 	}
 	set := bson.D{{Key: "moderation.reason", Value: string(d.Reason)}, {Key: "moderation.decided_by", Value: p.UserID},
-		{Key: "moderation.decided_at", Value: now}, {Key: "updated_at", Value: now}}
+		{Key: "moderation.decided_at", Value: now}, {Key: "updated_at", Value: now}, {Key: "moderation.hidden_by_flags", Value: false}}
 	switch d.Action {
 	case ActionVerify:
 		set = append(set, bson.E{Key: "moderation.verified", Value: true})
@@ -116,6 +116,10 @@ func (s *Service) Decide(ctx context.Context, p kawan.Principal, reviewID string
 		if r.Status != kawan.ReviewPublished { // keeping a published review keeps its verification
 			set = append(set, bson.E{Key: "moderation.verified", Value: false})
 		}
+	}
+	if r.Moderation.OriginalText != "" {
+		// The author's export says when the original they wrote was erased.
+		set = append(set, bson.E{Key: "moderation.original_erased_at", Value: now})
 	}
 	if to == kawan.ReviewPublished && r.Status == kawan.ReviewUnderReview {
 		// Restored after flags: the accounts that flagged it cannot flag it again, so only
@@ -213,7 +217,10 @@ func (s *Service) Flag(ctx context.Context, p kawan.Principal, reviewID string, 
 		score := after.Moderation.FraudScore
 		entry := &kawan.AuditEntry{At: now, Action: "review.flagged", Subject: "review:" + reviewID,
 			From: string(kawan.ReviewPublished), To: string(kawan.ReviewUnderReview), Reason: string(ReasonFlagThreshold), FraudScore: &score}
-		_, err := s.st.TransitionReview(ctx, after, kawan.ReviewUnderReview, bson.D{{Key: "updated_at", Value: now}}, nil, entry)
+		// Hidden by flags, not by a moderator: the open-data statistics keep counting it
+		// until a moderator decides (docs/open-data.md), so readers cannot move released cells.
+		_, err := s.st.TransitionReview(ctx, after, kawan.ReviewUnderReview, bson.D{{Key: "updated_at", Value: now},
+			{Key: "moderation.hidden_by_flags", Value: true}}, nil, entry)
 		switch {
 		case err == nil:
 			s.recordTransition(ctx, store.TransitionKey(after.ID, after.Version), *entry)
@@ -365,6 +372,16 @@ type QueueItem struct {
 	QueuedAt     time.Time          `json:"queued_at"`
 	LeaseBy      string             `json:"lease_by,omitempty"`
 	LeaseUntil   *time.Time         `json:"lease_until,omitempty"`
+	// Group is the coordinated group the review was recognised in (the queue lists a group
+	// once, as its highest-priority member).
+	Group *QueueGroup `json:"group,omitempty"`
+}
+
+// QueueGroup is a group of reviews recognised together by one signal.
+type QueueGroup struct {
+	ID      string   `json:"id"`
+	Reason  string   `json:"reason"`
+	Members []string `json:"members"`
 }
 
 // QueuePage is one page of the queue: waiting reviews before watched ones, each highest
@@ -451,6 +468,18 @@ func (s *Service) Queue(ctx context.Context, p kawan.Principal, q QueueQuery) (Q
 		}
 		return strings.Compare(a.it.ReviewID, b.it.ReviewID)
 	})
+	// A group is one item: its highest-priority member, listing the others.
+	seen := map[string]bool{}
+	rs = slices.DeleteFunc(rs, func(x ranked) bool {
+		if x.it.Group == nil {
+			return false
+		}
+		if seen[x.it.Group.ID] {
+			return true
+		}
+		seen[x.it.Group.ID] = true
+		return false
+	})
 	out := QueuePage{Items: []QueueItem{}, Total: len(rs), Page: q.Page, PerPage: q.PerPage}
 	start := (q.Page - 1) * q.PerPage
 	end := min(len(rs), start+q.PerPage)
@@ -509,6 +538,14 @@ func (s *Service) item(ctx context.Context, r *kawan.Review, qi store.QueueItem,
 	if qi.LeaseBy != "" && qi.LeaseUntil.After(s.now()) {
 		u := qi.LeaseUntil.UTC()
 		it.LeaseBy, it.LeaseUntil = qi.LeaseBy, &u
+	}
+	if g := qi.Group; g != nil {
+		// Re-scored with the group's signal when the group was recognised after it.
+		it.Group = &QueueGroup{ID: g.ID, Reason: g.Reason, Members: slices.Clone(g.Members)}
+		it.FraudScore = max(it.FraudScore, qi.FraudScore)
+		if !slices.Contains(it.HoldReasons, g.Reason) {
+			it.HoldReasons = append(it.HoldReasons, g.Reason)
+		}
 	}
 	return it, nil
 }

@@ -12,6 +12,10 @@ import (
 // Removed replaces every piece of personal information in public text.
 const Removed = "[removed]"
 
+// RedactionVersion is bumped whenever Redact learns new forms of personal data; the app then
+// applies Redact again to reviews stored before (reviews.Service.RedactStored). 2: issue 21.
+const RedactionVersion = 2
+
 var (
 	emailRE = regexp.MustCompile(`(?i)[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}.\-]+\.[\p{L}]{2,}`)
 	// passportRE: one or two Latin letters followed by 6–9 digits and an optional letter
@@ -27,50 +31,60 @@ func Redact(text string) (string, bool) {
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
-	out := emailRE.ReplaceAllString(text, Removed)
-	out = passportRE.ReplaceAllString(out, Removed)
-	out = redactDigitRuns(out)
+	if len(text) > maxRedactInput {
+		// Bounded work: longer texts are cut to the bound (no review or reply is longer).
+		text = strings.ToValidUTF8(text[:maxRedactInput], "")
+	}
+	var b strings.Builder
+	last := 0
+	for _, p := range mergeSpans(protectedSpans(text)) {
+		b.WriteString(redactSegment(text[last:p[0]]))
+		b.WriteString(text[p[0]:p[1]])
+		last = p[1]
+	}
+	b.WriteString(redactSegment(text[last:]))
+	out := b.String()
 	return out, out != text
 }
 
-// redactDigitRuns scans for runs of digits joined by phone-style separators and removes
-// those with at least 7 digits unless they look like an amount or a list of years.
-func redactDigitRuns(s string) string {
-	rs := []rune(s)
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(rs); {
-		if !(unicode.IsDigit(rs[i]) || (rs[i] == '+' && i+1 < len(rs) && unicode.IsDigit(rs[i+1]))) {
-			b.WriteRune(rs[i])
-			i++
+// maxRedactInput bounds the text Redact reads (reviews and replies are far shorter).
+const maxRedactInput = 64 << 10
+
+// redactSegment removes every form of personal data from a text without licence numbers.
+func redactSegment(s string) string {
+	if s == "" {
+		return s
+	}
+	out := emailRE.ReplaceAllString(s, Removed)
+	lower := strings.ToLower(out)
+	if mayHaveSpelledEmail(lower) {
+		out = spelledEmailRE.ReplaceAllString(out, Removed)
+	}
+	out = nrcRE.ReplaceAllString(out, Removed)
+	out = nicRE.ReplaceAllString(out, Removed)
+	if containsAny(lower, idKeywordHints) {
+		out = redactIDKeywords(out)
+	}
+	out = passportRE.ReplaceAllString(out, Removed)
+	return redactChains(out)
+}
+
+// mergeSpans sorts byte ranges and merges overlapping ones.
+func mergeSpans(sp [][2]int) [][2]int {
+	for i := 1; i < len(sp); i++ {
+		for j := i; j > 0 && sp[j][0] < sp[j-1][0]; j-- {
+			sp[j], sp[j-1] = sp[j-1], sp[j]
+		}
+	}
+	var out [][2]int
+	for _, x := range sp {
+		if n := len(out); n > 0 && x[0] <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], x[1])
 			continue
 		}
-		j := i
-		if rs[j] == '+' {
-			j++
-		}
-		end := j
-		for j < len(rs) {
-			if unicode.IsDigit(rs[j]) {
-				j++
-				end = j
-				continue
-			}
-			if isSep(rs[j]) && j+1 < len(rs) && (unicode.IsDigit(rs[j+1]) || isSep(rs[j+1]) && j+2 < len(rs) && unicode.IsDigit(rs[j+2])) {
-				j++
-				continue
-			}
-			break
-		}
-		run := rs[i:end]
-		if isPII(run) {
-			b.WriteString(Removed)
-		} else {
-			b.WriteString(string(run))
-		}
-		i = end
+		out = append(out, x)
 	}
-	return b.String()
+	return out
 }
 
 func isSep(r rune) bool {
@@ -101,7 +115,7 @@ func isPII(run []rune) bool {
 	if n > 0 {
 		groups = append(groups, n)
 	}
-	if total < 7 {
+	if total < 7 || dateShaped(run) {
 		return false
 	}
 	// Amounts such as 1.500.000 or 150 000: a 1–3 digit head then 3-digit groups, and
@@ -121,6 +135,12 @@ func isPII(run []rune) bool {
 		if amount {
 			return false
 		}
+	}
+	// Round amounts written without separators: 25000000 (no phone or ID is written so
+	// and ends in three zeros without a leading 0).
+	if run[0] != '+' && digitValue(run[0]) != 0 && len(groups) == 1 && digitValue(run[len(run)-1]) == 0 &&
+		digitValue(run[len(run)-2]) == 0 && digitValue(run[len(run)-3]) == 0 {
+		return false
 	}
 	// Years: every group is a four-digit year 19xx or 20xx (2019-2021, 2018 2020).
 	years := len(groups) > 1

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -74,6 +75,18 @@ func (s *Screener) Thresholds() Thresholds { return s.th }
 type assessed struct {
 	subject store.FraudSubject
 	state   store.FraudState
+	// groups are the coordinated groups this review was recognised in, with their
+	// earlier members (Record queues them with the group's reason).
+	groups []group
+}
+
+// group is a coordinated group a signal recognised: its earlier members and the score the
+// signal alone gives each of them.
+type group struct {
+	reason  string
+	key     string   // what identifies the group for its signal (the account, the agency and side, …)
+	members []string // earlier reviews, not this one
+	score   float64
 }
 
 // Assess decides on the submitted review r (its Text still the author's text, its ID,
@@ -83,7 +96,7 @@ func (s *Screener) Assess(ctx context.Context, r *kawan.Review) (kawan.Assessmen
 	at := r.CreatedAt.UTC()
 	public, redacted := Redact(r.Text)
 	subj := subject(r, at)
-	signals, state, err := s.signals(ctx, r, subj)
+	signals, state, groups, err := s.signals(ctx, r, subj)
 	failed := err != nil
 	if failed {
 		s.log.Warn("moderation: fraud signals unavailable; review held", "review", r.ID, "err", err)
@@ -125,12 +138,23 @@ func (s *Screener) Assess(ctx context.Context, r *kawan.Review) (kawan.Assessmen
 			From: string(kawan.ReviewSubmitted), To: string(v.Status), Reason: string(reason), FraudScore: &score},
 		Counts: counts, Queue: queue, Sig: subj.Sig,
 	}
-	return kawan.Assessment{Screening: v, Outbox: ob, State: assessed{subject: subj, state: state}}, nil
+	if queue == "" {
+		groups = nil // a group matters once it sends its newest member to a moderator
+	}
+	var kept []group
+	for _, g := range groups {
+		// Only groups strong enough to queue a member on their own signal alone.
+		if g.score >= s.th.WatchAt && len(g.members) > 0 {
+			kept = append(kept, g)
+		}
+	}
+	return kawan.Assessment{Screening: v, Outbox: ob, State: assessed{subject: subj, state: state, groups: kept}}, nil
 }
 
 // subject is r as the fraud-signal state knows it (with its text fingerprint).
 func subject(r *kawan.Review, at time.Time) store.FraudSubject {
-	subj := store.FraudSubject{ReviewID: r.ID, AgencyID: r.AgencyID, AuthorID: r.AuthorID, ClientFP: r.ClientFP, At: at, Overall: r.Ratings.Overall}
+	subj := store.FraudSubject{ReviewID: r.ID, AgencyID: r.AgencyID, AuthorID: r.AuthorID, ClientFP: r.ClientFP, NetFP: r.NetFP, At: at,
+		Overall: r.Ratings.Overall, Flat: FlatExtreme(r.Ratings)}
 	if sg, n := MinHash(r.Text); n >= MinShingles {
 		keys := sg.BandKeys()
 		subj.Bands, subj.Sig = keys[:], sg.Int64s()
@@ -169,14 +193,42 @@ func (s *Screener) Record(ctx context.Context, r *kawan.Review, a kawan.Assessme
 		return err
 	}
 	if ob.Queue != "" {
+		// The strongest group this review was recognised in: it and its earlier members
+		// (within the group's window, re-scored with the group's signal) are queued with the
+		// group's reason, so a moderator sees the group as one item. A member already in the
+		// queue keeps its kind and lease. Only when a group is recognised does this cost a
+		// write more (one bulk write, however many members).
+		var qg *store.QueueGroup
+		if len(got.groups) > 0 {
+			g := got.groups[0]
+			for _, x := range got.groups[1:] {
+				if x.score > g.score {
+					g = x
+				}
+			}
+			members := append(slices.Clone(g.members), r.ID)
+			slices.Sort(members)
+			members = slices.Compact(members)
+			if len(members) > maxGroupMembers {
+				members = members[len(members)-maxGroupMembers:]
+			}
+			qg = &store.QueueGroup{ID: g.reason + "|" + g.key, Reason: g.reason, Members: members}
+			earlier := slices.DeleteFunc(slices.Clone(members), func(id string) bool { return id == r.ID })
+			if err := s.st.EnqueueGroup(ctx, r.AgencyID, *qg, g.score, ob.Audit.At, earlier); err != nil {
+				return err
+			}
+		}
 		if err := s.st.Enqueue(ctx, store.QueueItem{ReviewID: r.ID, AgencyID: r.AgencyID, Kind: ob.Queue, Status: r.Status,
-			FraudScore: r.Moderation.FraudScore, Since: ob.Audit.At}); err != nil {
+			FraudScore: r.Moderation.FraudScore, Since: ob.Audit.At, Group: qg}); err != nil {
 			return err
 		}
 	}
 	s.out.add(r.ID, *ob)
 	return nil
 }
+
+// maxGroupMembers bounds the members a queued group lists (and queues at once).
+const maxGroupMembers = 100
 
 // Flush writes the outboxes waiting for the next batch now (tests, shutdown).
 func (s *Screener) Flush(ctx context.Context) error { return s.out.flush(context.WithoutCancel(ctx)) }
@@ -308,14 +360,14 @@ func (o *outbox) write(ctx context.Context, batch map[string]kawan.ModerationOut
 
 // signals reads the fraud-signal state of r (one read, plus the candidates' text
 // fingerprints this process has not seen) and returns every signal that fired (score > 0),
-// strongest kind first, with the state it read.
-func (s *Screener) signals(ctx context.Context, r *kawan.Review, subj store.FraudSubject) ([]kawan.Signal, store.FraudState, error) {
+// strongest kind first, with the state it read and the groups the group signals recognised.
+func (s *Screener) signals(ctx context.Context, r *kawan.Review, subj store.FraudSubject) ([]kawan.Signal, store.FraudState, []group, error) {
 	var (
 		wg     sync.WaitGroup
 		fps    []string
 		repErr error
 	)
-	if r.ClientFP != "" && s.reps != nil {
+	if (r.ClientFP != "" || r.NetFP != "") && s.reps != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -332,37 +384,88 @@ func (s *Screener) signals(ctx context.Context, r *kawan.Review, subj store.Frau
 	}
 	wg.Wait()
 	if err != nil {
-		return nil, store.FraudState{}, err
+		return nil, store.FraudState{}, nil, err
 	}
 	if repErr != nil {
-		return nil, store.FraudState{}, fmt.Errorf("moderation: representative fingerprints: %w", repErr)
+		return nil, store.FraudState{}, nil, fmt.Errorf("moderation: representative fingerprints: %w", repErr)
 	}
 	at := subj.At
 	w := WindowFromEvents(append(state.Agency, store.AgencyEvent{At: at, Overall: r.Ratings.Overall}), at)
 	author := append([]store.AuthorEvent{{At: at, AgencyID: r.AgencyID}}, state.Author...)
-	out := make([]kawan.Signal, 0, 8)
+	coord, coordMembers := CoordinatedSignal(state.Agency, at, r.Ratings.Overall, FlatExtreme(r.Ratings))
+	velo := VelocitySignal(author, at)
+	dup := DuplicateSignal(r.AuthorID, r.AgencyID, r.Ratings.Overall, cands)
+	out := make([]kawan.Signal, 0, 10)
 	for _, x := range []kawan.Signal{
-		BurstSignal(w), SwingSignal(w, r.Ratings.Overall), VelocitySignal(author, at),
-		DuplicateSignal(r.AuthorID, r.AgencyID, r.Ratings.Overall, cands),
+		BurstSignal(w), SwingSignal(w, r.Ratings.Overall), velo, dup, coord,
 		NewAccountSignal(r.AuthorSince, at), GenericExtremeSignal(r),
 	} {
 		if x.Score > 0 {
 			out = append(out, x)
 		}
 	}
+	var groups []group
+	add := func(x kawan.Signal, key string, members []string) {
+		if x.Score > 0 && len(members) > 0 {
+			groups = append(groups, group{reason: x.Name, key: key, members: members, score: Weights[x.Name] * x.Score})
+		}
+	}
+	side := "low"
+	if r.Ratings.Overall >= 4 {
+		side = "high"
+	}
+	add(coord, r.AgencyID+"|"+side, coordMembers)
+	var spree []string
+	for _, e := range state.Author {
+		if at.Sub(e.At) <= VelocityWindow && e.AgencyID != r.AgencyID && e.ReviewID != "" {
+			spree = append(spree, e.ReviewID)
+		}
+	}
+	add(velo, r.AuthorID, spree)
+	var copies []string
+	for _, c := range cands {
+		if c.AuthorID != r.AuthorID && c.Similarity >= duplicateGroupAt {
+			copies = append(copies, c.ReviewID)
+		}
+	}
+	if len(copies) > 0 {
+		key := r.ID
+		for _, c := range copies {
+			key = min(key, c)
+		}
+		add(dup, key, copies)
+	}
+	reviewsOf := func(entries []store.ClientEntry) []string {
+		var ids []string
+		for _, x := range entries {
+			ids = append(ids, x.ReviewID)
+		}
+		return ids
+	}
 	if r.ClientFP != "" {
 		if x := SharedFingerprintSignal(r.AuthorID, append(state.FPAccounts, r.AuthorID)); x.Score > 0 {
 			out = append(out, x)
+			add(x, r.AgencyID+"|"+r.ClientFP, reviewsOf(state.FPReviews))
 		}
-		if s.reps != nil {
-			if x := SelfReviewSignal(r.ClientFP, fps); x.Score > 0 {
-				out = append(out, x)
-			}
+	}
+	if r.NetFP != "" {
+		if x := SharedNetworkSignal(r.AuthorID, append(state.NetAccounts, r.AuthorID)); x.Score > 0 {
+			out = append(out, x)
+			add(x, r.AgencyID+"|"+r.NetFP, reviewsOf(state.NetReviews))
+		}
+	}
+	if s.reps != nil {
+		if x := SelfReviewSignal(r.ClientFP, r.NetFP, fps); x.Score > 0 {
+			out = append(out, x)
 		}
 	}
 	sortSignals(out)
-	return out, state, nil
+	return out, state, groups, nil
 }
+
+// duplicateGroupAt is the estimated similarity from which an earlier review joins a
+// near-duplicate group (DuplicateSignal's score is above 0.5 there).
+const duplicateGroupAt = 0.5
 
 // representatives returns the agency's representatives' fingerprints (cached briefly).
 func (s *Screener) representatives(ctx context.Context, agencyID string) ([]string, error) {

@@ -16,14 +16,16 @@ import (
 // read from MongoDB; it returns a score in [0, 1] (0: nothing suspicious) and a reason a
 // moderator can read. Weights that combine them are in Weights.
 const (
-	SigDuplicate  = "duplicate_text"
-	SigBurst      = "agency_burst"
-	SigSharedFP   = "shared_fingerprint"
-	SigNewAccount = "new_account"
-	SigSelfReview = "self_review"
-	SigVelocity   = "reviewer_velocity"
-	SigGeneric    = "extreme_generic"
-	SigSwing      = "rating_swing"
+	SigDuplicate   = "duplicate_text"
+	SigBurst       = "agency_burst"
+	SigSharedFP    = "shared_fingerprint"
+	SigNewAccount  = "new_account"
+	SigSelfReview  = "self_review"
+	SigVelocity    = "reviewer_velocity"
+	SigGeneric     = "extreme_generic"
+	SigSwing       = "rating_swing"
+	SigSharedNet   = "shared_network"
+	SigCoordinated = "coordinated_rating"
 )
 
 func clamp01(x float64) float64 { return math.Max(0, math.Min(1, x)) }
@@ -128,7 +130,7 @@ func WindowFromEvents(events []store.AgencyEvent, at time.Time) store.AgencyWind
 
 // SharedFingerprintSignal scores other accounts that reviewed the same agency from the
 // same client fingerprint (keyed HMAC of network address and user agent). One other
-// account (a couple sharing a phone, a shelter computer) scores 0.5, two 0.8, three or more 1.
+// account (a couple sharing a phone, a shelter computer) scores 0.4, two 0.8, three or more 1.
 func SharedFingerprintSignal(authorID string, authors []string) kawan.Signal {
 	seen := map[string]bool{authorID: true}
 	others := 0
@@ -138,7 +140,7 @@ func SharedFingerprintSignal(authorID string, authors []string) kawan.Signal {
 			others++
 		}
 	}
-	score := []float64{0, 0.5, 0.8, 1}[min(others, 3)]
+	score := []float64{0, 0.4, 0.8, 1}[min(others, 3)]
 	if others == 0 {
 		return kawan.Signal{Name: SigSharedFP}
 	}
@@ -178,41 +180,169 @@ func roundAge(d time.Duration) string {
 }
 
 // SelfReviewSignal scores 1 when the reviewer's client fingerprint is one of the agency
-// representative's fingerprints.
-func SelfReviewSignal(clientFP string, repFPs []string) kawan.Signal {
-	if clientFP == "" || !slices.Contains(repFPs, clientFP) {
-		return kawan.Signal{Name: SigSelfReview}
+// representative's fingerprints, and 0.6 when only the network prefix is (the agency's
+// office network with another browser or device; a prefix is shared by more people than
+// the office, so it queues rather than holds on its own).
+func SelfReviewSignal(clientFP, netFP string, repFPs []string) kawan.Signal {
+	switch {
+	case clientFP != "" && slices.Contains(repFPs, clientFP):
+		return sig(SigSelfReview, 1, "the reviewer's device and network match the agency's own representative")
+	case netFP != "" && slices.Contains(repFPs, netFP):
+		return sig(SigSelfReview, 0.6, "the reviewer's network matches the network the agency's own representative signs in from")
 	}
-	return sig(SigSelfReview, 1, "the reviewer's device and network match the agency's own representative")
+	return kawan.Signal{Name: SigSelfReview}
+}
+
+// SharedNetworkSignal scores other accounts that reviewed the same agency from the same
+// network prefix (auth's keyed /24 or /48): what a farm keeps when it changes browsers and
+// devices. One other account (neighbours, a shelter) scores 0, two 0.5, three 0.8, four or
+// more 1; its weight is moderate because offices and providers share prefixes.
+func SharedNetworkSignal(authorID string, authors []string) kawan.Signal {
+	seen := map[string]bool{authorID: true}
+	others := 0
+	for _, a := range authors {
+		if !seen[a] {
+			seen[a] = true
+			others++
+		}
+	}
+	score := []float64{0, 0, 0.5, 0.8, 1}[min(others, 4)]
+	if score == 0 {
+		return kawan.Signal{Name: SigSharedNet}
+	}
+	return sig(SigSharedNet, score, "%d other account(s) reviewed this agency from the same network", others)
+}
+
+// coordBaseline is the fewest earlier reviews that make an agency's baseline.
+const coordBaseline = 3
+
+// CoordinatedWindow is the window of CoordinatedSignal (and of the burst group).
+const CoordinatedWindow = 24 * time.Hour
+
+// CoordinatedSignal is smear (or praise) detection by meaning rather than wording: the
+// reviews of the agency in the last 24 hours (this one included) whose overall rating lies
+// on this review's side and at least two stars (1 and 5 stars: one and a half) from the
+// agency's own baseline, the mean of its reviews before those 24 hours. 3 such reviews
+// score 0.5, 4 0.8, 5 or more 1. Wording does not matter: a smear rewritten by every account
+// still rates alike, at the same time, against what the agency's reviewers said before.
+//
+// An agency without a baseline (fewer than 3 earlier reviews) has nothing to deviate
+// from: a new agency's honest reviewers may well agree on 5 stars. There only reviews
+// whose every rating is the same 1 or 5 (flat; the rating pattern of low-effort
+// coordinated reviews) count, this one flat too, and it takes 4 to score 0.5, 5 0.8, 6 1;
+// or the same 1 or 5 stars overall from 6 reviews (0.5), 8 (0.8), 10 (1).
+func CoordinatedSignal(events []store.AgencyEvent, at time.Time, overall int, flat bool) (kawan.Signal, []string) {
+	var n, sum int
+	for _, e := range events {
+		if d := at.Sub(e.At); d > CoordinatedWindow && d <= 60*24*time.Hour {
+			n++
+			sum += e.Overall
+		}
+	}
+	if overall == 0 {
+		return kawan.Signal{Name: SigCoordinated}, nil
+	}
+	if n < coordBaseline {
+		return coordinatedWithoutBaseline(events, at, overall, flat)
+	}
+	base := float64(sum) / float64(n)
+	need := 2.0
+	if overall == 1 || overall == 5 {
+		need = 1.5
+	}
+	if math.Abs(float64(overall)-base) < need {
+		return kawan.Signal{Name: SigCoordinated}, nil
+	}
+	var members []string
+	m := 1 // this review
+	for _, e := range events {
+		if d := at.Sub(e.At); d >= 0 && d <= CoordinatedWindow && (float64(e.Overall)-base)*(float64(overall)-base) > 0 && math.Abs(float64(e.Overall)-base) >= need {
+			m++
+			if e.ReviewID != "" {
+				members = append(members, e.ReviewID)
+			}
+		}
+	}
+	score := []float64{0, 0, 0, 0.5, 0.8, 1}[min(m, 5)]
+	if score == 0 {
+		return kawan.Signal{Name: SigCoordinated}, nil
+	}
+	return sig(SigCoordinated, score, "%d reviews of this agency in the last 24 h rate it %d or so against a usual %.1f", m, overall, base), members
+}
+
+func coordinatedWithoutBaseline(events []store.AgencyEvent, at time.Time, overall int, flat bool) (kawan.Signal, []string) {
+	if overall != 1 && overall != 5 {
+		return kawan.Signal{Name: SigCoordinated}, nil
+	}
+	var flats, same []string
+	mf, me := 1, 1
+	for _, e := range events {
+		if d := at.Sub(e.At); d < 0 || d > CoordinatedWindow || e.Overall != overall {
+			continue
+		}
+		me++
+		same = append(same, e.ReviewID)
+		if e.Flat {
+			mf++
+			flats = append(flats, e.ReviewID)
+		}
+	}
+	sf := 0.0
+	if flat {
+		sf = []float64{0, 0, 0, 0, 0.5, 0.8, 1}[min(mf, 6)]
+	}
+	se := []float64{0, 0, 0, 0, 0, 0, 0.5, 0.5, 0.8, 0.8, 1}[min(me, 10)]
+	switch {
+	case sf == 0 && se == 0:
+		return kawan.Signal{Name: SigCoordinated}, nil
+	case sf >= se:
+		return sig(SigCoordinated, sf, "%d reviews of this agency in the last 24 h give every rating %d, and it has no earlier reviews to compare with", mf, overall), compact(flats)
+	}
+	return sig(SigCoordinated, se, "%d reviews of this agency in the last 24 h rate it %d, and it has no earlier reviews to compare with", me, overall), compact(same)
+}
+
+func compact(ids []string) []string {
+	return slices.DeleteFunc(ids, func(s string) bool { return s == "" })
+}
+
+// FlatExtreme reports whether every rating equals the overall rating, at 1 or 5 stars.
+func FlatExtreme(g kawan.Ratings) bool {
+	o := g.Overall
+	return (o == 1 || o == 5) && g.FeesHonesty == o && g.ContractMatch == o && g.Treatment == o && g.Support == o
 }
 
 // VelocitySignal scores an account reviewing many agencies in a short time (events include
-// this one): distinct agencies in the last hour 3 → 0.4, 4 → 0.8, 5+ → 1; in the last day
-// 5 → 0.4 rising to 1 at 8. A worker has had one or two agencies, rarely more.
+// this one): distinct agencies in the last 6 hours 3 → 0.6, 4 → 0.9, 5+ → 1; in the last
+// day 4 → 0.5, 5 → 0.8, 6+ → 1. A worker has had one or two agencies (the current and the
+// one before), rarely more, and reviews them on one evening at most.
 func VelocitySignal(events []store.AuthorEvent, at time.Time) kawan.Signal {
-	hour, day := map[string]bool{}, map[string]bool{}
+	six, day := map[string]bool{}, map[string]bool{}
 	for _, e := range events {
 		if e.At.After(at) {
 			continue
 		}
 		d := at.Sub(e.At)
-		if d < time.Hour {
-			hour[e.AgencyID] = true
+		if d < 6*time.Hour {
+			six[e.AgencyID] = true
 		}
 		if d < 24*time.Hour {
 			day[e.AgencyID] = true
 		}
 	}
-	h, dd := len(hour), len(day)
-	score := math.Max(float64(h-2)*0.4, float64(dd-4)*0.2)
-	if score <= 0 {
+	h, dd := len(six), len(day)
+	s6 := []float64{0, 0, 0, 0.6, 0.9, 1}[min(h, 5)]
+	sd := []float64{0, 0, 0, 0, 0.5, 0.8, 1}[min(dd, 6)]
+	if s6 == 0 && sd == 0 {
 		return kawan.Signal{Name: SigVelocity}
 	}
-	if score >= float64(h-2)*0.4 && dd > h {
-		return sig(SigVelocity, score, "this account reviewed %d agencies in the last 24 h", dd)
+	if sd > s6 {
+		return sig(SigVelocity, sd, "this account reviewed %d agencies in the last 24 h", dd)
 	}
-	return sig(SigVelocity, score, "this account reviewed %d agencies in the last hour", h)
+	return sig(SigVelocity, s6, "this account reviewed %d agencies in the last 6 h", h)
 }
+
+// VelocityWindow is how far back a spree's earlier reviews are grouped with it.
+const VelocityWindow = 24 * time.Hour
 
 // GenericExtremeSignal scores an extreme review (every rating 5, or every rating 1) whose
 // text is short and generic ("very good agency, recommended!"): extreme and ≤ 12 words of

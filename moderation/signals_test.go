@@ -1,6 +1,8 @@
 package moderation
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,7 +110,7 @@ func TestSharedFingerprintSignal(t *testing.T) {
 	cases := []struct {
 		authors []string
 		want    float64
-	}{{nil, 0}, {[]string{"u1", "u1"}, 0}, {[]string{"u1", "u2"}, 0.5}, {[]string{"u2", "u3"}, 0.8}, {[]string{"u2", "u3", "u4", "u5"}, 1}}
+	}{{nil, 0}, {[]string{"u1", "u1"}, 0}, {[]string{"u1", "u2"}, 0.4}, {[]string{"u2", "u3"}, 0.8}, {[]string{"u2", "u3", "u4", "u5"}, 1}}
 	for _, c := range cases {
 		if s := SharedFingerprintSignal("u1", c.authors); s.Score != c.want {
 			t.Errorf("%v: %+v", c.authors, s)
@@ -132,14 +134,72 @@ func TestNewAccountSignal(t *testing.T) {
 }
 
 func TestSelfReviewSignal(t *testing.T) {
-	if s := SelfReviewSignal("fp1", []string{"fp0", "fp1"}); s.Score != 1 {
+	if s := SelfReviewSignal("fp1", "", []string{"fp0", "fp1"}); s.Score != 1 {
 		t.Errorf("match: %+v", s)
 	}
-	if s := SelfReviewSignal("fp2", []string{"fp0", "fp1"}); s.Score != 0 {
+	if s := SelfReviewSignal("fp2", "", []string{"fp0", "fp1"}); s.Score != 0 {
 		t.Errorf("no match: %+v", s)
 	}
-	if s := SelfReviewSignal("", []string{""}); s.Score != 0 {
+	if s := SelfReviewSignal("", "", []string{""}); s.Score != 0 {
 		t.Errorf("empty fingerprint: %+v", s)
+	}
+	// The office network with a new browser: the client differs, the prefix matches.
+	if s := SelfReviewSignal("fp-new-browser", "np-office", []string{"fp0", "np-office"}); s.Score != 0.6 {
+		t.Errorf("network match: %+v", s)
+	}
+}
+
+func TestSharedNetworkSignal(t *testing.T) {
+	for _, c := range []struct {
+		authors []string
+		want    float64
+	}{{nil, 0}, {[]string{"u2"}, 0}, {[]string{"u2", "u3"}, 0.5}, {[]string{"u2", "u3", "u4"}, 0.8}, {[]string{"u2", "u3", "u4", "u5", "u6"}, 1}} {
+		if s := SharedNetworkSignal("u1", c.authors); s.Score != c.want {
+			t.Errorf("%v: %+v", c.authors, s)
+		}
+	}
+}
+
+func TestCoordinatedSignal(t *testing.T) {
+	var ev []store.AgencyEvent
+	for i := range 6 { // a baseline of 4-5 stars over the weeks before
+		ev = append(ev, store.AgencyEvent{At: t0.Add(-time.Duration(3+i) * 24 * time.Hour), Overall: 4 + i%2, ReviewID: fmt.Sprintf("old%d", i)})
+	}
+	smear := func(n int, flat bool) []store.AgencyEvent {
+		out := slices.Clone(ev)
+		for i := range n {
+			out = append(out, store.AgencyEvent{At: t0.Add(-time.Duration(i+1) * 20 * time.Minute), Overall: 1, Flat: flat, ReviewID: fmt.Sprintf("s%d", i)})
+		}
+		// A genuine 4-star review in the same hours is not part of it.
+		return append(out, store.AgencyEvent{At: t0.Add(-30 * time.Minute), Overall: 4, ReviewID: "g"})
+	}
+	if s, _ := CoordinatedSignal(smear(1, false), t0, 1, false); s.Score != 0 {
+		t.Errorf("two low reviews: %+v", s)
+	}
+	s, members := CoordinatedSignal(smear(2, false), t0, 1, false)
+	if s.Score != 0.5 || !slices.Equal(members, []string{"s0", "s1"}) {
+		t.Errorf("three low reviews: %+v %v", s, members)
+	}
+	if s, _ := CoordinatedSignal(smear(4, false), t0, 1, false); s.Score != 1 {
+		t.Errorf("five low reviews: %+v", s)
+	}
+	if s, _ := CoordinatedSignal(smear(4, false), t0, 4, false); s.Score != 0 {
+		t.Errorf("a review on the baseline's side: %+v", s)
+	}
+	// Without history: only flat extreme ratings count, and more of them.
+	if s, _ := CoordinatedSignal(smear(4, false)[6:], t0, 1, false); s.Score != 0 {
+		t.Errorf("no baseline, ratings not flat: %+v", s)
+	}
+	if s, _ := CoordinatedSignal(smear(2, true)[6:], t0, 1, true); s.Score != 0 {
+		t.Errorf("no baseline, three flat: %+v", s)
+	}
+	if s, m := CoordinatedSignal(smear(5, true)[6:], t0, 1, true); s.Score != 1 || len(m) != 5 {
+		t.Errorf("no baseline, six flat: %+v %v", s, m)
+	}
+	if !FlatExtreme(kawan.Ratings{Overall: 5, FeesHonesty: 5, ContractMatch: 5, Treatment: 5, Support: 5}) ||
+		FlatExtreme(kawan.Ratings{Overall: 5, FeesHonesty: 4, ContractMatch: 5, Treatment: 5, Support: 5}) ||
+		FlatExtreme(kawan.Ratings{Overall: 3, FeesHonesty: 3, ContractMatch: 3, Treatment: 3, Support: 3}) {
+		t.Error("FlatExtreme")
 	}
 }
 
@@ -151,7 +211,7 @@ func TestVelocitySignal(t *testing.T) {
 	if s := VelocitySignal(ev[:2], t0); s.Score != 0 {
 		t.Errorf("two agencies: %+v", s)
 	}
-	if s := VelocitySignal(ev[:3], t0); s.Score != 0.4 {
+	if s := VelocitySignal(ev[:3], t0); s.Score != 0.6 {
 		t.Errorf("three: %+v", s)
 	}
 	if s := VelocitySignal(ev, t0); s.Score != 1 || !strings.Contains(s.Reason, "5 agencies") {
@@ -283,4 +343,25 @@ func FuzzScreeningText(f *testing.F) {
 		_, _ = Abusive(s)
 		_ = GenericExtremeSignal(rv(5, s))
 	})
+}
+
+// TestNoWeakSignalQueuesAlone: at full strength, no weak signal on its own, nor any two of
+// them together, reaches the default watch threshold; each strong signal does (issue 21).
+func TestNoWeakSignalQueuesAlone(t *testing.T) {
+	weak := []string{SigNewAccount, SigGeneric, SigBurst, SigSwing}
+	for i, a := range weak {
+		if s, _ := Combine([]kawan.Signal{{Name: a, Score: 1}}); s >= DefaultThresholds.WatchAt {
+			t.Errorf("%s alone scores %.3f", a, s)
+		}
+		for _, b := range weak[i+1:] {
+			if s, _ := Combine([]kawan.Signal{{Name: a, Score: 1}, {Name: b, Score: 1}}); s >= DefaultThresholds.WatchAt {
+				t.Errorf("%s and %s score %.3f", a, b, s)
+			}
+		}
+	}
+	for _, strong := range []string{SigSelfReview, SigDuplicate, SigVelocity, SigSharedFP, SigCoordinated, SigSharedNet} {
+		if s, _ := Combine([]kawan.Signal{{Name: strong, Score: 1}}); s < DefaultThresholds.WatchAt {
+			t.Errorf("%s at full strength scores only %.3f", strong, s)
+		}
+	}
 }

@@ -105,6 +105,8 @@ type Author struct {
 	UserID string
 	// ClientFP is auth's keyed HMAC of network address and user agent (never raw).
 	ClientFP string
+	// NetFP is auth's keyed HMAC of the network prefix (never raw).
+	NetFP string
 	// Since is when the account was created.
 	Since time.Time
 }
@@ -154,7 +156,7 @@ func (s *Service) Submit(ctx context.Context, agencyID string, author Author, in
 		return Result{}, fmt.Errorf("reviews: agency %s: %w", agencyID, kawan.ErrNotFound)
 	}
 	r.ID, r.AgencyID, r.AuthorID = kawan.NewID(), agencyID, author.UserID
-	r.ClientFP, r.AuthorSince = author.ClientFP, author.Since.UTC()
+	r.ClientFP, r.NetFP, r.AuthorSince = author.ClientFP, author.NetFP, author.Since.UTC()
 	r.Status, r.CreatedAt, r.UpdatedAt, r.Version = kawan.ReviewSubmitted, now, now, 1
 
 	claimKey := ""

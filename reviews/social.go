@@ -73,9 +73,9 @@ func (s *Service) Reply(ctx context.Context, p kawan.Principal, reviewID, text, 
 		case err != nil:
 			s.log.Warn("reviews: reply screening failed; reply held", "review", reviewID, "err", err)
 		case v.Status == kawan.ReviewPublished && v.PublicText != "":
-			reply.Status, reply.Text = kawan.ReviewPublished, v.PublicText
+			reply.Status, reply.Text, reply.Redacted = kawan.ReviewPublished, v.PublicText, v.Redacted
 		case v.PublicText != "":
-			reply.Text = v.PublicText
+			reply.Text, reply.Redacted = v.PublicText, v.Redacted
 		}
 	}
 	if err := s.st.SetReply(ctx, reviewID, p.AgencyID, reply); err != nil {

@@ -13,6 +13,9 @@ import (
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
 
+// ErrDataDirInUse: another process runs the embedded database on the data directory.
+var ErrDataDirInUse = errors.New("store: data directory in use")
+
 // Embedded is an in-process FerretDB (SQLite backend) listening on a loopback port
 // chosen at start. It speaks the MongoDB wire protocol, so the store talks to it through
 // the ordinary MongoDB driver exactly as it would to a real MongoDB.
@@ -45,6 +48,10 @@ func StartEmbeddedAt(dir, addr string, logger *slog.Logger) (*Embedded, error) {
 		return nil, fmt.Errorf("store: data directory %q is not writable: %w", dir, err)
 	}
 	_ = os.Remove(probe)
+	unlock, err := lockDataDir(abs)
+	if err != nil {
+		return nil, err
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -55,12 +62,14 @@ func StartEmbeddedAt(dir, addr string, logger *slog.Logger) (*Embedded, error) {
 		Logger:    logger,
 	})
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("store: start embedded FerretDB: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Embedded{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(e.done)
+		defer unlock() // before done: once Stop returns, the directory is free
 		_ = f.Run(ctx)
 	}()
 	// MongoDBURI blocks until the listener is bound.

@@ -322,16 +322,52 @@ type QueueItem struct {
 	LeaseBy    string             `bson:"lease_by"`
 	LeaseUntil time.Time          `bson:"lease_until"`
 	LeaseGen   int64              `bson:"lease_gen"`
+	// Group is the coordinated group (a burst, a sockpuppet cluster, near-duplicates, one
+	// account's spree) the review was recognised in, if any: moderators see it as one item.
+	Group *QueueGroup `bson:"group,omitempty"`
+}
+
+// QueueGroup is a group of reviews recognised together by one signal.
+type QueueGroup struct {
+	ID      string   `bson:"id"`      // "<signal>|<earliest member>"
+	Reason  string   `bson:"reason"`  // the signal's name
+	Members []string `bson:"members"` // the reviews in it (this one included)
 }
 
 // Enqueue puts a review in the queue or updates its entry (keeping any lease).
 func (m *Moderation) Enqueue(ctx context.Context, it QueueItem) error {
+	set := bson.D{{Key: "agency_id", Value: it.AgencyID}, {Key: "kind", Value: it.Kind},
+		{Key: "status", Value: it.Status}, {Key: "fraud_score", Value: it.FraudScore}, {Key: "flags", Value: it.Flags}}
+	if it.Group != nil {
+		set = append(set, bson.E{Key: "group", Value: it.Group})
+	}
 	_, err := m.queue.UpdateOne(ctx, id(it.ReviewID), bson.D{
-		{Key: "$set", Value: bson.D{{Key: "agency_id", Value: it.AgencyID}, {Key: "kind", Value: it.Kind},
-			{Key: "status", Value: it.Status}, {Key: "fraud_score", Value: it.FraudScore}, {Key: "flags", Value: it.Flags}}},
+		{Key: "$set", Value: set},
 		{Key: "$setOnInsert", Value: bson.D{{Key: "since", Value: it.Since}, {Key: "lease_by", Value: ""}, {Key: "lease_until", Value: time.Unix(0, 0).UTC()}, {Key: "lease_gen", Value: int64(0)}}},
 	}, options.UpdateOne().SetUpsert(true))
 	return Classify("enqueue review", err)
+}
+
+// EnqueueGroup puts the earlier members (earlier) of a group recognised now in the queue with the
+// group (one unordered bulk write, however many members): a member not queued yet is
+// queued for a check ("watch", published) with score at least the group's; one queued
+// already keeps its kind, status and lease and gains the group. Idempotent.
+func (m *Moderation) EnqueueGroup(ctx context.Context, agencyID string, g QueueGroup, score float64, since time.Time, earlier []string) error {
+	if len(earlier) == 0 {
+		return nil
+	}
+	models := make([]mongo.WriteModel, 0, len(earlier))
+	for _, rid := range earlier {
+		models = append(models, mongo.NewUpdateOneModel().SetFilter(id(rid)).SetUpsert(true).SetUpdate(bson.D{
+			{Key: "$set", Value: bson.D{{Key: "group", Value: g}}},
+			{Key: "$max", Value: bson.D{{Key: "fraud_score", Value: score}}},
+			{Key: "$setOnInsert", Value: bson.D{{Key: "agency_id", Value: agencyID}, {Key: "kind", Value: "watch"},
+				{Key: "status", Value: kawan.ReviewPublished}, {Key: "flags", Value: 0}, {Key: "since", Value: since},
+				{Key: "lease_by", Value: ""}, {Key: "lease_until", Value: time.Unix(0, 0).UTC()}, {Key: "lease_gen", Value: int64(0)}}},
+		}))
+	}
+	_, err := m.queue.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	return Classify("enqueue group", err)
 }
 
 // Dequeue removes a review from the queue.

@@ -20,7 +20,9 @@ import (
 //
 //	"agency|<agency>"      e.<review>: {t, o}   the agency's submissions of the last 61 days (burst, swing)
 //	"author|<author>"      e.<review>: {t, a}   the account's submissions of the last day (velocity)
-//	"fp|<agency>|<fp>"     u: [account, …]      accounts per client fingerprint and agency (≤ 50)
+//	"fp|<agency>|<fp>"     u: [account, …]      accounts per client fingerprint and agency (≤ 50),
+//	                       r: [{r, u}, …]       and their reviews (for grouping)
+//	"np|<agency>|<net>"    u, r                 the same per network prefix (auth's keyed /24 or /48)
 //	"lsh|<band key>"       e: [{r, a, u}, …]    reviews per LSH bucket (≤ MaxBucket)
 //	"sig|<review>"         a, u, o, s           the review's MinHash signature (written once)
 //
@@ -47,6 +49,11 @@ const MaxBucket = 8
 type AgencyEvent struct {
 	At      time.Time `bson:"t"`
 	Overall int       `bson:"o"`
+	// Flat: every rating of the review equals the overall one, at 1 or 5 stars (the rating
+	// pattern of low-effort coordinated reviews).
+	Flat bool `bson:"f,omitempty"`
+	// ReviewID is the review (the field's name; filled in by ReadFraudState).
+	ReviewID string `bson:"-"`
 }
 
 // AgencyWindow summarises an agency's recent submissions relative to one moment.
@@ -64,6 +71,14 @@ type AgencyWindow struct {
 type AuthorEvent struct {
 	At       time.Time `bson:"t"`
 	AgencyID string    `bson:"a"`
+	// ReviewID is the review (the field's name; filled in by ReadFraudState).
+	ReviewID string `bson:"-"`
+}
+
+// ClientEntry is a review remembered on a client or network fingerprint.
+type ClientEntry struct {
+	ReviewID string `bson:"r"`
+	AuthorID string `bson:"u"`
 }
 
 // TextEntry is a review in a text-fingerprint bucket.
@@ -84,8 +99,10 @@ type StoredSignature struct {
 type FraudSubject struct {
 	ReviewID, AgencyID, AuthorID string
 	ClientFP                     string // "" when the client had none
+	NetFP                        string // the network prefix's fingerprint ("" when unknown)
 	At                           time.Time
 	Overall                      int
+	Flat                         bool // see AgencyEvent.Flat
 	// Bands are the LSH band keys of the review's text and Sig its MinHash signature
 	// (both empty when the text is too short to fingerprint).
 	Bands []string
@@ -95,15 +112,23 @@ type FraudSubject struct {
 // FraudState is what the state said about a subject before it is recorded: other reviews
 // only (the subject's own entries, on a second reading, are left out).
 type FraudState struct {
-	Agency     []AgencyEvent          // the agency's submissions of the last 61 days
-	Author     []AuthorEvent          // the account's submissions of the last day, newest first
-	FPAccounts []string               // accounts seen on the subject's fingerprint for this agency
-	Buckets    map[string][]TextEntry // band key → the reviews in that bucket
+	Agency      []AgencyEvent          // the agency's submissions of the last 61 days
+	Author      []AuthorEvent          // the account's submissions of the last day, newest first
+	FPAccounts  []string               // accounts seen on the subject's fingerprint for this agency
+	FPReviews   []ClientEntry          // their reviews of this agency from that fingerprint
+	NetAccounts []string               // accounts seen on the subject's network prefix for this agency
+	NetReviews  []ClientEntry          // their reviews of this agency from that prefix
+	Buckets     map[string][]TextEntry // band key → the reviews in that bucket
 
 	// What the next write drops, leaves alone or inserts: expired entries, full buckets and
 	// lists, and the documents that were there (nil: unknown, as in recovery).
 	expiredAgency, expiredAuthor []string
 	full, found                  map[string]bool
+}
+
+// unfield is field's inverse.
+func unfield(f string) string {
+	return strings.NewReplacer("%2E", ".", "%24", "$", "%25", "%").Replace(f)
 }
 
 func signalID(kind string, parts ...string) string { return kind + "|" + strings.Join(parts, "|") }
@@ -116,11 +141,15 @@ func field(id string) string {
 // ReadFraudState reads the fraud-signal state of subject with one find.
 func (m *Moderation) ReadFraudState(ctx context.Context, s FraudSubject) (FraudState, error) {
 	agencyID, authorID := signalID("agency", s.AgencyID), signalID("author", s.AuthorID)
-	fpID := ""
+	fpID, npID := "", ""
 	ids := bson.A{agencyID, authorID}
 	if s.ClientFP != "" {
 		fpID = signalID("fp", s.AgencyID, s.ClientFP)
 		ids = append(ids, fpID)
+	}
+	if s.NetFP != "" {
+		npID = signalID("np", s.AgencyID, s.NetFP)
+		ids = append(ids, npID)
 	}
 	for _, b := range s.Bands {
 		ids = append(ids, signalID("lsh", b))
@@ -158,6 +187,7 @@ func (m *Moderation) ReadFraudState(ctx context.Context, s FraudSubject) (FraudS
 						st.expiredAgency = append(st.expiredAgency, el.Key())
 						continue
 					}
+					e.ReviewID = unfield(el.Key())
 					st.Agency = append(st.Agency, e)
 				} else {
 					var e AuthorEvent
@@ -168,22 +198,36 @@ func (m *Moderation) ReadFraudState(ctx context.Context, s FraudSubject) (FraudS
 						st.expiredAuthor = append(st.expiredAuthor, el.Key())
 						continue
 					}
+					e.ReviewID = unfield(el.Key())
 					st.Author = append(st.Author, e)
 				}
 			}
-		case docID == fpID:
+		case docID == fpID, docID == npID:
 			var d struct {
-				Users []string `bson:"u"`
+				Users   []string      `bson:"u"`
+				Reviews []ClientEntry `bson:"r"`
 			}
 			if err := bson.Unmarshal(raw, &d); err != nil {
 				return FraudState{}, Classify("decode fingerprint accounts", err)
 			}
+			var users []string
+			var revs []ClientEntry
 			for _, u := range d.Users {
 				if u != s.AuthorID {
-					st.FPAccounts = append(st.FPAccounts, u)
+					users = append(users, u)
 				}
 			}
-			st.full[docID] = len(d.Users) >= maxFPAccounts
+			for _, x := range d.Reviews {
+				if x.AuthorID != s.AuthorID {
+					revs = append(revs, x)
+				}
+			}
+			if docID == fpID {
+				st.FPAccounts, st.FPReviews = users, revs
+			} else {
+				st.NetAccounts, st.NetReviews = users, revs
+			}
+			st.full[docID] = len(d.Users) >= maxFPAccounts || len(d.Reviews) >= 2*maxFPAccounts
 		default:
 			var d struct {
 				Entries []TextEntry `bson:"e"`
@@ -244,12 +288,19 @@ func (m *Moderation) RecordFraudState(ctx context.Context, s FraudSubject, st Fr
 		}
 		add(id, bson.D{{Key: "e", Value: bson.D{{Key: own, Value: val}}}}, up)
 	}
-	events(signalID("agency", s.AgencyID), bson.D{{Key: "t", Value: s.At}, {Key: "o", Value: s.Overall}}, st.expiredAgency)
+	agencyEvent := bson.D{{Key: "t", Value: s.At}, {Key: "o", Value: s.Overall}}
+	if s.Flat {
+		agencyEvent = append(agencyEvent, bson.E{Key: "f", Value: true})
+	}
+	events(signalID("agency", s.AgencyID), agencyEvent, st.expiredAgency)
 	events(signalID("author", s.AuthorID), bson.D{{Key: "t", Value: s.At}, {Key: "a", Value: s.AgencyID}}, st.expiredAuthor)
-	if s.ClientFP != "" {
-		if id := signalID("fp", s.AgencyID, s.ClientFP); !st.full[id] {
-			add(id, bson.D{{Key: "u", Value: bson.A{s.AuthorID}}}, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "u", Value: s.AuthorID}}}})
+	ce := ClientEntry{ReviewID: s.ReviewID, AuthorID: s.AuthorID}
+	for _, id := range []string{signalID("fp", s.AgencyID, s.ClientFP), signalID("np", s.AgencyID, s.NetFP)} {
+		if strings.HasSuffix(id, "|") || st.full[id] {
+			continue // no fingerprint of that kind, or the list is full
 		}
+		add(id, bson.D{{Key: "u", Value: bson.A{s.AuthorID}}, {Key: "r", Value: bson.A{ce}}},
+			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "u", Value: s.AuthorID}, {Key: "r", Value: ce}}}})
 	}
 	entry := TextEntry{ReviewID: s.ReviewID, AgencyID: s.AgencyID, AuthorID: s.AuthorID}
 	for _, b := range s.Bands {

@@ -43,6 +43,39 @@ type ExportedReview struct {
 	AuthorSince time.Time          `json:"account_created_at,omitzero"`
 	HoldReasons []string           `json:"hold_reasons,omitempty"`
 	Decision    string             `json:"moderation_reason,omitempty"`
+	// OriginalText is what the author wrote, beside the published text ("text"), while
+	// Kawan keeps it; Original says which case applies (OriginalKept, …).
+	OriginalText string `json:"original_text,omitempty"`
+	Original     string `json:"original"`
+	// OriginalErasedAt is when a moderator's decision erased the original.
+	OriginalErasedAt time.Time `json:"original_erased_at,omitzero"`
+}
+
+// What an export says about the original text of a review or reply.
+const (
+	// OriginalKept: held for a moderator; the original is kept until the decision.
+	OriginalKept = "kept_until_decision"
+	// OriginalSame: nothing was removed; the published text is what the author wrote.
+	OriginalSame = "same_as_published"
+	// OriginalErased: the moderator's decision erased the original (original_erased_at).
+	OriginalErased = "erased_at_decision"
+	// OriginalNotKept: personal data was removed when it was submitted and published at
+	// once; only the published text was ever stored.
+	OriginalNotKept = "not_kept_personal_data_removed"
+)
+
+// exportOriginal fills in what the export says about r's original text.
+func exportOriginal(e *ExportedReview, r kawan.Review) {
+	switch m := r.Moderation; {
+	case m.OriginalText != "":
+		e.OriginalText, e.Original = m.OriginalText, OriginalKept
+	case !m.OriginalErasedAt.IsZero():
+		e.Original, e.OriginalErasedAt = OriginalErased, m.OriginalErasedAt
+	case m.Redacted:
+		e.Original = OriginalNotKept
+	default:
+		e.OriginalText, e.Original = r.Text, OriginalSame
+	}
 }
 
 // Export returns the account's reviews, replies, votes, flags, appeals and followed agencies.
@@ -55,6 +88,7 @@ func (p *PersonalData) Export(ctx context.Context, userID string) (map[string]an
 	for i, r := range revs {
 		out[i] = ExportedReview{Review: r, Status: r.Status, ClientFP: r.ClientFP, AuthorSince: r.AuthorSince,
 			HoldReasons: r.Moderation.HoldReasons, Decision: r.Moderation.Reason}
+		exportOriginal(&out[i], r)
 	}
 	type vote struct {
 		ReviewID string    `bson:"review_id" json:"review_id"`
@@ -89,11 +123,17 @@ func (p *PersonalData) Export(ctx context.Context, userID string) (map[string]an
 	type reply struct {
 		ReviewID string `json:"review_id"`
 		kawan.Reply
+		OriginalText string `json:"original_text,omitempty"`
+		Original     string `json:"original"`
 	}
 	rs := make([]reply, 0, len(replies))
 	for _, r := range replies {
 		if r.Reply != nil {
-			rs = append(rs, reply{ReviewID: r.ID, Reply: *r.Reply})
+			x := reply{ReviewID: r.ID, Reply: *r.Reply, Original: OriginalSame, OriginalText: r.Reply.Text}
+			if r.Reply.Redacted {
+				x.Original, x.OriginalText = OriginalNotKept, ""
+			}
+			rs = append(rs, x)
 		}
 	}
 	follows, err := p.watches.WatchesOf(ctx, userID)
@@ -131,7 +171,7 @@ func (p *PersonalData) EraseAuthor(ctx context.Context, userID, pseudonym string
 		}
 		if _, err := p.reviews.UpdateOne(ctx, id(r.ID), bson.D{
 			{Key: "$set", Value: bson.D{{Key: "author_id", Value: pseudonym}, {Key: "updated_at", Value: now}}},
-			{Key: "$unset", Value: bson.D{{Key: "client_fp", Value: ""}}},
+			{Key: "$unset", Value: bson.D{{Key: "client_fp", Value: ""}, {Key: "net_fp", Value: ""}}},
 			{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}}); err != nil {
 			return ids, Classify("pseudonymise review", err)
 		}
@@ -178,7 +218,7 @@ func (p *PersonalData) EraseAuthor(ctx context.Context, userID, pseudonym string
 // bucket entries (a scan: erasure is rare), one document update each.
 func (p *PersonalData) renameInLists(ctx context.Context, userID, pseudonym string) error {
 	docs, err := all[bson.D](ctx, p.modSignals, bson.D{{Key: "$or", Value: bson.A{
-		bson.D{{Key: "u", Value: userID}}, bson.D{{Key: "e.u", Value: userID}}}}}, options.Find().SetLimit(100000))
+		bson.D{{Key: "u", Value: userID}}, bson.D{{Key: "e.u", Value: userID}}, bson.D{{Key: "r.u", Value: userID}}}}}, options.Find().SetLimit(100000))
 	if err != nil {
 		return err
 	}
@@ -198,7 +238,7 @@ func (p *PersonalData) renameInLists(ctx context.Context, userID, pseudonym stri
 					}
 					set = append(set, bson.E{Key: "u", Value: us})
 				}
-			case "e":
+			case "e", "r":
 				if es, ok := el.Value.(bson.A); ok {
 					for _, e := range es {
 						if ed, ok := e.(bson.D); ok {
@@ -209,7 +249,7 @@ func (p *PersonalData) renameInLists(ctx context.Context, userID, pseudonym stri
 							}
 						}
 					}
-					set = append(set, bson.E{Key: "e", Value: es})
+					set = append(set, bson.E{Key: el.Key, Value: es})
 				}
 			}
 		}

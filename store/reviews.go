@@ -618,3 +618,19 @@ func (s *Reviews) SetHelpful(ctx context.Context, reviewID string, n int64) erro
 		bson.D{{Key: "$set", Value: bson.D{{Key: "helpful_count", Value: n}}}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
 	return Classify("set helpful count", err)
 }
+
+// RedactStoredText replaces a review's public text (and its reply's) with a version from
+// which more personal data was removed, if the review is still at version (compare-and-set;
+// false when it changed meanwhile), and bumps the version so the index follows.
+func (s *Reviews) RedactStoredText(ctx context.Context, reviewID string, version int64, text string, reply *string) (bool, error) {
+	set := bson.D{{Key: "text", Value: text}, {Key: "moderation.redacted", Value: true}}
+	if reply != nil {
+		set = append(set, bson.E{Key: "reply.text", Value: *reply}, bson.E{Key: "reply.redacted", Value: true})
+	}
+	res, err := s.c.UpdateOne(ctx, bson.D{{Key: "_id", Value: reviewID}, {Key: "version", Value: version}},
+		bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
+	if err != nil {
+		return false, Classify("redact stored review", err)
+	}
+	return res.MatchedCount == 1, nil
+}

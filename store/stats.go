@@ -54,9 +54,14 @@ var statsReviewProjection = bson.D{
 	{Key: "moderation.decided_at", Value: 1},
 }
 
-// EachPublishedReview calls fn for every review whose status is published.
+// EachPublishedReview calls fn for every review whose status is published, and every review
+// hidden by readers' flags alone (under review, no moderator decision since): flags must not
+// move released open data; a moderator's decision does.
 func (s *StatsSource) EachPublishedReview(ctx context.Context, fn func(stats.Fact) error) error {
-	cur, err := s.reviews.Find(ctx, bson.D{{Key: "status", Value: kawan.ReviewPublished}},
+	cur, err := s.reviews.Find(ctx, bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "status", Value: kawan.ReviewPublished}},
+		bson.D{{Key: "status", Value: kawan.ReviewUnderReview}, {Key: "moderation.hidden_by_flags", Value: true}},
+	}}},
 		options.Find().SetProjection(statsReviewProjection).SetBatchSize(2000))
 	if err != nil {
 		return Classify("read reviews for statistics", err)
