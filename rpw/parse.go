@@ -183,7 +183,7 @@ func (p *rowParser) text(cells []string, col string) string {
 var (
 	periodRE  = regexp.MustCompile(`^(\d{4})_([1-4])Q$`)
 	countryRE = regexp.MustCompile(`^[A-Z]{3}$`)
-	numberRE  = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$`)
+	numberRE  = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,2})?$`)
 )
 
 // number reads a number cell: a plain decimal ("6.84", "200.00", "-1.5"), or a number as a
@@ -204,12 +204,19 @@ func (p *rowParser) number(row int, cells []string, col string, signed bool) (st
 		p.fail(row, col, "%q is not a number", clip(s))
 		return "", false
 	}
-	if d.IsNegative() && !signed {
-		p.fail(row, col, "%s is negative", s)
+	if d.Abs().GreaterThanOrEqual(maxNumber) {
+		p.fail(row, col, "%q is out of range", clip(s))
 		return "", false
 	}
-	return sig15(d).String(), true
+	if d.IsNegative() && !signed {
+		p.fail(row, col, "%s is negative", sig15(d).String())
+		return "", false
+	}
+	return sig15(d).Round(12).String(), true
 }
+
+// maxNumber bounds a number cell (amounts in the survey's currencies stay far below).
+var maxNumber = decimal.New(1, 15)
 
 // sig15 rounds d to 15 significant digits (a spreadsheet's precision) when it has more.
 func sig15(d decimal.Decimal) decimal.Decimal {

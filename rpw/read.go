@@ -57,7 +57,11 @@ func (e *ParseError) Error() string {
 	if e.Count > len(e.Errors) {
 		more = fmt.Sprintf(" (and %d more)", e.Count-len(e.Errors))
 	}
-	return fmt.Sprintf("rpw: %s: %d errors%s, nothing imported: %s", e.File, e.Count, more, strings.Join(lines, "; "))
+	noun := "errors"
+	if e.Count == 1 {
+		noun = "error"
+	}
+	return fmt.Sprintf("rpw: %s: %d %s%s, nothing imported: %s", e.File, e.Count, noun, more, strings.Join(lines, "; "))
 }
 
 // Parsed is a whole file read and checked: the surveys it holds and the notes about values
