@@ -118,7 +118,9 @@ func independent(c rpwtest.Corridor) (avg, smart string) {
 	return avg, smart
 }
 
-func ratText(f float64) string { return strings.TrimRight(strings.TrimRight(big.NewFloat(f).Text('f', 2), "0"), ".") }
+func ratText(f float64) string {
+	return strings.TrimRight(strings.TrimRight(big.NewFloat(f).Text('f', 2), "0"), ".")
+}
 
 func TestReadWorkbookRealLayout(t *testing.T) {
 	path := writeFixture(t, rpwtest.Rows(fixture()))
@@ -237,7 +239,11 @@ func TestReadBadFiles(t *testing.T) {
 			rows: good, want: `row 1: the header lacks column "cc1 fx margin"`},
 		{name: "period in another format", rows: mod(func(r []rpwtest.Row) []rpwtest.Row { r[2]["period"] = "2025 Q3"; return r }),
 			want: `row 4, column "period": "2025 Q3" is not a survey period like 2025_3Q`},
-		{name: "text in a number column", rows: mod(func(r []rpwtest.Row) []rpwtest.Row { r[0]["cc1 lcu fee"] = "5 SGD"; r[9]["cc2 fx margin"] = "1,5"; return r }),
+		{name: "text in a number column", rows: mod(func(r []rpwtest.Row) []rpwtest.Row {
+			r[0]["cc1 lcu fee"] = "5 SGD"
+			r[9]["cc2 fx margin"] = "1,5"
+			return r
+		}),
 			want: `2 errors, nothing imported: row 2, column "cc1 lcu fee": "5 SGD" is not a number`},
 		{name: "negative fee", rows: mod(func(r []rpwtest.Row) []rpwtest.Row { r[1]["cc1 lcu fee"] = -2.0; return r }),
 			want: `row 3, column "cc1 lcu fee": -2 is negative`},
