@@ -1,6 +1,7 @@
 package rpw_test
 
 import (
+	"bytes"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/kawan-labs/kawan/rpw"
+	"github.com/kawan-labs/kawan/rpw/demodata"
 	"github.com/kawan-labs/kawan/rpw/rpwtest"
 )
 
@@ -281,5 +283,28 @@ func TestReadBadFiles(t *testing.T) {
 				t.Fatalf("got %v (%v), want %q", err, p, c.want)
 			}
 		})
+	}
+}
+
+// The demo's fictional survey reads without notes and gives every demo corridor an average
+// and SmaRT at USD 200.
+func TestDemoSurvey(t *testing.T) {
+	p, err := rpw.ReadCSV(bytes.NewReader(demodata.CSV), int64(len(demodata.CSV)), "demo", rpw.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Surveys) != 11 || p.NNotes != 0 {
+		t.Fatalf("%d surveys, %d notes", len(p.Surveys), p.NNotes)
+	}
+	for _, s := range p.Surveys {
+		a, ok := s.Amount(rpw.USD200)
+		if !ok || a.AverageCostPercent == "" || a.SmartCostPercent == "" {
+			t.Errorf("%s %s: %+v", s.Corridor, s.Period, s.Amounts)
+		}
+		for _, o := range s.Services {
+			if !strings.HasSuffix(o.Firm, "(fictional)") {
+				t.Errorf("%s: firm %q not marked fictional", s.Corridor, o.Firm)
+			}
+		}
 	}
 }

@@ -103,7 +103,8 @@ func Rows(cs []Corridor) []Row {
 				}
 				return v
 			}
-			m200, m500, fx200, fx500 := s.Margin200, s.Margin500, c.FX*(1-s.Margin200/100), c.FX*(1-s.Margin500/100)
+			m200, m500 := s.Margin200, s.Margin500
+			fx200, fx500 := math.Round(c.FX*(1-m200/100)*1e4)/1e4, math.Round(c.FX*(1-m500/100)*1e4)/1e4
 			if s.Transparent == "no" {
 				m200, m500, fx200, fx500 = 0, 0, 1, 1 // placeholder rates: the cost is not disclosed
 				r["inter lcu bank fx"] = 1.0
