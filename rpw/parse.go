@@ -235,6 +235,15 @@ func sig15(d decimal.Decimal) decimal.Decimal {
 	return d.Round(places)
 }
 
+// pct writes a percentage with at least the 2 decimals the survey publishes ("2.6" → "2.60").
+func pct(s string) string {
+	if s == "" {
+		return ""
+	}
+	d := decimal.RequireFromString(s)
+	return d.StringFixed(max(2, -d.Exponent()))
+}
+
 func clip(s string) string {
 	if len(s) > 40 {
 		return s[:40] + "…"
@@ -250,7 +259,7 @@ func (p *rowParser) price(row int, cells []string, cc string) (*Price, string, b
 		ok = ok && good
 		return v
 	}
-	pr := &Price{SendAmount: get(ccAmount, false), Fee: get(ccFee, false), FXMarginPercent: get(ccMargin, true), TotalCostPercent: get(ccTotal, true)}
+	pr := &Price{SendAmount: get(ccAmount, false), Fee: get(ccFee, false), FXMarginPercent: pct(get(ccMargin, true)), TotalCostPercent: pct(get(ccTotal, true))}
 	get(ccDenomination, false)
 	get(ccFXRate, false) // checked, never used: its unit may not be receive per send
 	code := p.text(cells, cc+ccCode)

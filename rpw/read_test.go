@@ -169,7 +169,7 @@ func TestReadWorkbookRealLayout(t *testing.T) {
 		padala.Transparent != "yes" || padala.Date != "2025-07-15" || padala.Row != 4 {
 		t.Errorf("padala %+v %+v", padala, padala.USD200)
 	}
-	if kopi.Transparent != "no" || kopi.USD200.FXMarginPercent != "0" || kopi.USD200.TotalCostPercent != "1.11" {
+	if kopi.Transparent != "no" || kopi.USD200.FXMarginPercent != "0.00" || kopi.USD200.TotalCostPercent != "1.11" {
 		t.Errorf("kopi %+v %+v", kopi, kopi.USD200)
 	}
 	if sg.Services[4].USD500 != nil {
