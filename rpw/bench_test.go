@@ -24,10 +24,10 @@ func benchWorkbook(b *testing.B) string {
 		return path
 	}
 	b.Logf("generating %s (once)", path)
-	if err := rpwtest.WriteWorkbook(path+".tmp", nil, benchRows(204469)); err != nil {
+	if err := rpwtest.WriteWorkbook(path+".tmp.xlsx", nil, benchRows(204469)); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.Rename(path+".tmp", path); err != nil {
+	if err := os.Rename(path+".tmp.xlsx", path); err != nil {
 		b.Fatal(err)
 	}
 	return path
