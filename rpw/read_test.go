@@ -308,3 +308,19 @@ func TestDemoSurvey(t *testing.T) {
 		}
 	}
 }
+
+// A file beyond the bound is refused before it is opened (a sparse file: no disk used).
+func TestReadTooLarge(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.xlsx")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(rpw.MaxFileBytes + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := rpw.ReadFile(path, rpw.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "at most 256 MB are read") {
+		t.Fatalf("got %v", err)
+	}
+}

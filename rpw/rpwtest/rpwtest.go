@@ -54,22 +54,21 @@ type Service struct {
 
 // Corridor describes a fictional surveyed corridor.
 type Corridor struct {
-	Period                    string
-	Source, SourceName        string
-	Dest, DestName            string
-	SendCurrency              string
-	Amount200, Amount500, FX  float64 // send amounts at USD 200/500, and the interbank rate
-	Services                  []Service
-	AsText                    bool // numbers as text cells (as 2024_3Q-4Q rows are)
-	DateSerial                bool // date as a serial number (as 2025 rows are)
-	CorridorColumn            string
-	HelperColumns             bool // fill the unlabelled helper columns (as 2025_3Q rows are)
-	SourceRegion, DestRegion  string
-	FirstID                   int
-	TotalOverride200          map[int]string // service index → the total cost % cell as written
-	DateText                  string
-	SkipCC1ForService         map[int]bool
-	NonTransparentPlaceholder bool
+	Period                   string
+	Source, SourceName       string
+	Dest, DestName           string
+	SendCurrency             string
+	Amount200, Amount500, FX float64 // send amounts at USD 200/500, and the interbank rate
+	Services                 []Service
+	AsText                   bool // numbers as text cells (as 2024_3Q-4Q rows are)
+	DateSerial               bool // date as a serial number (as 2025 rows are)
+	CorridorColumn           string
+	HelperColumns            bool // fill the unlabelled helper columns (as 2025_3Q rows are)
+	SourceRegion, DestRegion string
+	FirstID                  int
+	TotalOverride200         map[int]string // service index → the total cost % cell as written
+	DateText                 string
+	SkipCC1ForService        map[int]bool
 }
 
 // Total200 and Total500 are a service's total cost %, 2 decimals as the survey rounds them:
