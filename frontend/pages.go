@@ -21,6 +21,7 @@ func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerModerationPages(r)
 	f.registerHelpPages(r)
 	f.registerSendPages(r)
+	f.registerFeedsPage(r)
 	if f.has("opendata") {
 		r.Page(http.MethodGet, "/open-data", f.openData, api.Public)
 	}

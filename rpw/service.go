@@ -337,3 +337,28 @@ func (s *Service) Corridor(ctx context.Context, send, receive, period string) (C
 	}
 	return out, nil
 }
+
+// Summary is what an admin sees of the stored survey: when it was last imported and what it
+// holds.
+type Summary struct {
+	UpdatedAt time.Time
+	Surveys   int
+	Periods   []string
+	Fictional bool
+}
+
+// Summary reads the current index (nothing imported: a zero Summary).
+func (s *Service) Summary(ctx context.Context) (Summary, error) {
+	idx, err := s.currentIndex(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	out := Summary{UpdatedAt: idx.UpdatedAt, Surveys: len(idx.Entries)}
+	for _, e := range idx.Entries {
+		if !slices.Contains(out.Periods, e.Period) {
+			out.Periods = append(out.Periods, e.Period)
+		}
+	}
+	slices.Sort(out.Periods)
+	return out, nil
+}
