@@ -102,7 +102,7 @@ func TestSendShowsSurveyReference(t *testing.T) {
 	}
 	en := s.get(nil, "/send?route=SGD-PHP&amount=500&lang=en").body
 	for _, want := range []string{"World Bank survey, Q3 2025", "Average 2.96%", "the three cheapest 1.40%", "270.00, about USD 200",
-		"7 services surveyed", "Sending SGD\u00a0675.00 (about USD 500): average 1.83%", "Lautan Remit (fictional)</span>: 2.60%", "a dated reference, not live quotes"} {
+		"7 prices surveyed", "Sending SGD\u00a0675.00 (about USD 500): average 1.83%", "Lautan Remit (fictional)</span>: 2.60%", "a dated reference, not live quotes"} {
 		if !strings.Contains(en, want) {
 			i := strings.Index(en, `id="corridor"`)
 			t.Errorf("en: lacks %q in %s", want, en[i:min(i+3000, len(en))])
