@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/kawan-labs/kawan/rpw"
 	"github.com/kawan-labs/kawan/rpw/demodata"
 	"github.com/kawan-labs/kawan/rpw/rpwtest"
@@ -35,7 +37,7 @@ func fixture() []rpwtest.Corridor {
 				{Firm: "Lautan Remit (fictional)", FirmType: "Money Transfer Operator", Instrument: "Cash", Access: "Online", Speed: "Less than one hour", Pickup: "Cash", Transparent: "yes", Fee200: 8, Margin200: 0.75, Fee500: 8, Margin500: 0.75},
 			}},
 		{Period: "2024_4Q", Source: "SGP", SourceName: "Singapore", Dest: "PHL", DestName: "Philippines", SendCurrency: "SGD",
-			Amount200: 270, Amount500: 675, FX: 42.9, AsText: true, DateText: "12/Nov/2024",
+			Amount200: 270, Amount500: 675, FX: 42.9, AsText: true, DateText: "12/Nov/2024", CorridorFormula: true,
 			Services: []rpwtest.Service{
 				{Firm: "Lautan Remit (fictional)", FirmType: "Money Transfer Operator", Speed: "Next day", Transparent: "yes", Fee200: 5, Margin200: 0.80, Fee500: 5, Margin500: 0.80},
 				{Firm: "Harbour Bank (fictional)", FirmType: "Bank", Speed: "2 days", Transparent: "yes", Fee200: 20, Margin200: 1.10, Fee500: 20, Margin500: 1.10},
@@ -126,6 +128,19 @@ func ratText(f float64) string {
 
 func TestReadWorkbookRealLayout(t *testing.T) {
 	path := writeFixture(t, rpwtest.Rows(fixture()))
+	// The fixture carries the real sheet's formula cells (corridor =C9&I9 on the 2024_4Q rows,
+	// with a cached value) and its declared range (A1:BV…, wider than the data).
+	wb, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	formula, _ := wb.GetCellFormula(rpw.DatasetSheet, "AP9")
+	cached, _ := wb.GetCellValue(rpw.DatasetSheet, "AP9")
+	dim, _ := wb.GetSheetDimension(rpw.DatasetSheet)
+	wb.Close()
+	if formula != "C9&I9" || cached != "SGPPHL" || dim != "A1:BV15" {
+		t.Fatalf("fixture: formula %q cached %q dimension %q", formula, cached, dim)
+	}
 	var calls int
 	p, err := rpw.ReadFile(path, rpw.ReadOptions{Progress: func(done, total int) { calls++ }})
 	if err != nil {

@@ -7,8 +7,13 @@
 package rpwtest
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
+	"io"
 	"math"
+	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +69,7 @@ type Corridor struct {
 	DateSerial               bool // date as a serial number (as 2025 rows are)
 	CorridorColumn           string
 	HelperColumns            bool // fill the unlabelled helper columns (as 2025_3Q rows are)
+	CorridorFormula          bool // the corridor cell as the formula =C2&I2 with its cached value (as 2024_4Q rows are)
 	SourceRegion, DestRegion string
 	FirstID                  int
 	TotalOverride200         map[int]string // service index → the total cost % cell as written
@@ -131,6 +137,9 @@ func Rows(cs []Corridor) []Row {
 				r["date"] = float64(45853) // 2025-07-15
 			default:
 				r["date"] = "15/Jul/2025"
+			}
+			if c.CorridorFormula {
+				r["#formula"] = true
 			}
 			if c.HelperColumns {
 				yr := c.Period[:4]
@@ -211,7 +220,9 @@ func WriteWorkbook(path string, header []string, rows []Row) error {
 		name, _ := excelize.CoordinatesToCellName(j+1, 1)
 		_ = f.SetCellStr(sheet, name, h)
 	}
+	corridorCol := slices.Index(header, "corridor")
 	cols := append(slices.Clone(header), extra...)
+	cached := map[string]string{} // formula cell → its cached value
 	for i, r := range rows {
 		for j, h := range cols {
 			name, _ := excelize.CoordinatesToCellName(j+1, i+2)
@@ -227,6 +238,14 @@ func WriteWorkbook(path string, header []string, rows []Row) error {
 				}
 				err = f.SetCellFloat(sheet, name, x, max(17-ip, 0), 64)
 			case string:
+				if j == corridorCol && r["#formula"] != nil {
+					// as the real 2024_4Q rows: =C2&I2, read through its cached value
+					src, _ := excelize.CoordinatesToCellName(slices.Index(header, "source_code")+1, i+2)
+					dst, _ := excelize.CoordinatesToCellName(slices.Index(header, "destination_code")+1, i+2)
+					err = f.SetCellFormula(sheet, name, src+"&"+dst)
+					cached[name] = x
+					continue
+				}
 				err = f.SetCellStr(sheet, name, x)
 			default:
 				err = f.SetCellValue(sheet, name, x)
@@ -236,7 +255,71 @@ func WriteWorkbook(path string, header []string, rows []Row) error {
 			}
 		}
 	}
-	return f.SaveAs(path)
+	// A styled empty cell far right, as the real sheet has at BV: its declared range is wider
+	// than its data.
+	style, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	if err := f.SetCellStyle(sheet, "BV2", "BV2", style); err != nil {
+		return err
+	}
+	if err := f.SaveAs(path); err != nil {
+		return err
+	}
+	return setCachedValues(path, cached, len(rows)+1)
+}
+
+var formulaCellRE = regexp.MustCompile(`<c r="([A-Z]+[0-9]+)"([^>]*)><f>([^<]*)</f>(<v>[^<]*</v>)?</c>`)
+
+// setCachedValues rewrites the dataset sheet so its formula cells carry cached values (as a
+// workbook saved by a spreadsheet does; excelize writes none) and its dimension is
+// A1:BV{lastRow}, as the real sheet declares.
+func setCachedValues(path string, cached map[string]string, lastRow int) error {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		if err != nil {
+			zr.Close()
+			return err
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			zr.Close()
+			return err
+		}
+		if zf.Name == "xl/worksheets/sheet6.xml" {
+			data = formulaCellRE.ReplaceAllFunc(data, func(m []byte) []byte {
+				sub := formulaCellRE.FindSubmatch(m)
+				v, ok := cached[string(sub[1])]
+				if !ok {
+					return m
+				}
+				return []byte(fmt.Sprintf(`<c r="%s" t="str"><f>%s</f><v>%s</v></c>`, sub[1], sub[3], v))
+			})
+			data = bytes.Replace(data, []byte(`<dimension ref="A1"></dimension>`), []byte(fmt.Sprintf(`<dimension ref="A1:BV%d"></dimension>`, lastRow)), 1)
+		}
+		w, err := zw.Create(zf.Name)
+		if err != nil {
+			zr.Close()
+			return err
+		}
+		if _, err := w.Write(data); err != nil {
+			zr.Close()
+			return err
+		}
+	}
+	zr.Close()
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o600)
 }
 
 // WriteCSV writes the rows as the survey's CSV export (comma separated, header first).
