@@ -30,7 +30,8 @@ type ReadOptions struct {
 	// not kept.
 	Periods []string
 	// Progress, if set, is called now and then with rows read and the rows expected (the
-	// sheet's declared size; for CSV, bytes read and the file size).
+	// sheet's declared size, 0 when it declares none; for CSV, bytes read and the file size),
+	// and once at the end with rows read twice.
 	Progress func(done, total int)
 	// TmpDir is where the workbook library extracts parts too large to hold in memory.
 	TmpDir string
@@ -253,7 +254,7 @@ func parseRows(src rowSource, name string, total int, o ReadOptions) (*Parsed, e
 			return nil
 		}
 		if o.Progress != nil && row%2000 == 0 {
-			o.Progress(row-1, max(total, row-1))
+			o.Progress(row-1, total) // total 0: not known (a workbook that declares no range)
 		}
 		rec, ok := p.parse(row, cells)
 		if p.nerrs >= MaxErrors {

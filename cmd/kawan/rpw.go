@@ -48,7 +48,16 @@ func runImportRPW(ctx context.Context, e *env, args []string) error {
 	path := fs.Arg(0)
 	start := time.Now()
 	bar := &progressBar{w: e.stderr, label: "reading rows"}
-	parsed, err := rpw.ReadFile(path, rpw.ReadOptions{Sheet: *sheet, Periods: only, Progress: bar.update})
+	var last time.Time
+	progress := func(done, total int) {
+		if total > 0 && done <= total {
+			bar.update(done, total)
+		} else if time.Since(last) > 200*time.Millisecond { // the sheet declares no size: count only
+			last = time.Now()
+			fmt.Fprintf(e.stderr, "\rreading rows: %d", done)
+		}
+	}
+	parsed, err := rpw.ReadFile(path, rpw.ReadOptions{Sheet: *sheet, Periods: only, Progress: progress})
 	if err != nil {
 		var pe *rpw.ParseError
 		if errors.As(err, &pe) && len(pe.Errors) > 0 {
