@@ -191,23 +191,39 @@ func (s *Service) Import(ctx context.Context, p *Parsed, o ImportOptions) (Impor
 	if o.DryRun || (len(write) == 0 && rep.Removed == 0) {
 		return rep, nil
 	}
-	const batch = 200
-	for i := 0; i < len(write); i += batch {
-		if err := s.o.Store.PutSurveys(ctx, write[i:min(i+batch, len(write))]); err != nil {
+	// Batches of at most batchServices services (a survey document of the real workbook holds
+	// up to a few hundred; one insert must finish within the store's 10 s operation timeout on
+	// the embedded store), each retried when the store is briefly unavailable: inserting the
+	// same documents again is harmless (an _id already present is left alone).
+	for i := 0; i < len(write); {
+		j, n := i, 0
+		for j < len(write) && (j == i || n+len(write[j].Services) <= batchServices) {
+			n += len(write[j].Services)
+			j++
+		}
+		var err error
+		for attempt := 0; attempt < 3; attempt++ {
+			if err = s.o.Store.PutSurveys(ctx, write[i:j]); err == nil || !errors.Is(err, kawan.ErrUnavailable) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Duration(attempt+1) * time.Second):
+			}
+		}
+		if err != nil {
+			s.deleteQuietly(ctx, write[:j])
 			return rep, fmt.Errorf("rpw: import (nothing applied): %w", err)
 		}
+		i = j
 		if o.Progress != nil {
-			o.Progress(min(i+batch, len(write)), len(write))
+			o.Progress(i, len(write))
 		}
 	}
 	slices.SortFunc(next, func(a, b IndexEntry) int { return strings.Compare(a.Key, b.Key) })
 	err = s.o.Store.CommitIndex(ctx, cur.Gen, Index{Gen: gen, UpdatedAt: now, Entries: next})
 	if err != nil {
-		ids := make([]string, len(write))
-		for i := range write {
-			ids[i] = write[i].ID
-		}
-		_ = s.o.Store.DeleteSurveys(context.WithoutCancel(ctx), ids)
+		s.deleteQuietly(ctx, write)
 		if errors.Is(err, kawan.ErrConflict) {
 			return rep, fmt.Errorf("rpw: import: another import finished first; nothing applied, run it again: %w", err)
 		}
@@ -216,6 +232,19 @@ func (s *Service) Import(ctx context.Context, p *Parsed, o ImportOptions) (Impor
 	s.index.Store(nil)
 	s.sweep(ctx, superseded, next, now)
 	return rep, nil
+}
+
+// batchServices bounds the services inserted in one store call.
+const batchServices = 2000
+
+// deleteQuietly removes the documents of an import that will not be committed (best effort:
+// unlisted documents are swept by a later import).
+func (s *Service) deleteQuietly(ctx context.Context, ss []Survey) {
+	ids := make([]string, len(ss))
+	for i := range ss {
+		ids[i] = ss[i].ID
+	}
+	_ = s.o.Store.DeleteSurveys(context.WithoutCancel(ctx), ids)
 }
 
 // sweep deletes the documents this import superseded, and documents no index lists that are
