@@ -11,6 +11,7 @@ import (
 
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/fx"
+	"github.com/kawan-labs/kawan/rpw"
 )
 
 // FXModule serves the remittance comparison: quotes for a corridor, corridors, providers,
@@ -18,6 +19,8 @@ import (
 // the fx snapshot in memory, except history, which is read from the database by _id.
 type FXModule struct {
 	Svc *fx.Service
+	// Survey is the World Bank's survey (GET /v1/corridors/{corridor}/survey); nil: no route.
+	Survey *rpw.Service
 }
 
 // Register adds the remittance routes.
@@ -26,6 +29,9 @@ func (h *FXModule) Register(r *Router) {
 	r.API(http.MethodGet, "/corridors", h.corridors, Public)
 	r.API(http.MethodGet, "/corridors/:corridor/history", h.history, Public)
 	r.API(http.MethodGet, "/corridors/:corridor/daily-costs", h.dailyCosts, Public)
+	if h.Survey != nil {
+		r.API(http.MethodGet, "/corridors/:corridor/survey", h.survey, Public)
+	}
 	r.API(http.MethodGet, "/providers", h.providers, Public)
 	r.API(http.MethodGet, "/providers/:id", h.provider, Public)
 	r.API(http.MethodGet, "/feeds/status", h.status, Public)
@@ -155,6 +161,23 @@ func (h *FXModule) dailyCosts(c echo.Context) error {
 	corridor := c.Param("corridor")
 	return c.JSON(http.StatusOK, map[string]any{
 		"corridor": fx.Corridor{SendCurrency: corridor[:3], ReceiveCurrency: corridor[4:]}, "days": days})
+}
+
+// survey answers the World Bank survey's reference for a corridor (a dated survey, not live
+// quotes), with its attribution; 404 when the survey has no such corridor.
+func (h *FXModule) survey(c echo.Context) error {
+	if err := queryParams(c, "period"); err != nil {
+		return err
+	}
+	send, receive, err := fx.ParseCorridor("corridor", c.Param("corridor"))
+	if err != nil {
+		return err
+	}
+	cs, err := h.Survey.Corridor(c.Request().Context(), send.Code, receive.Code, c.QueryParam("period"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, cs)
 }
 
 func (h *FXModule) status(c echo.Context) error {

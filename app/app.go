@@ -26,6 +26,7 @@ import (
 	"github.com/kawan-labs/kawan/help"
 	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/reviews"
+	"github.com/kawan-labs/kawan/rpw"
 	"github.com/kawan-labs/kawan/search"
 	"github.com/kawan-labs/kawan/stats"
 	"github.com/kawan-labs/kawan/store"
@@ -48,6 +49,9 @@ type App struct {
 	// ---- fx service field: keep this marker ----
 	// FX is the remittance comparison engine: Compare, Corridors, Providers, Status, History, DailyCosts.
 	FX *fx.Service
+	// Survey is the World Bank's Remittance Prices Worldwide survey (`kawan import rpw`):
+	// the dated reference shown beside live quotes.
+	Survey *rpw.Service
 
 	// ---- agencies service fields: keep this marker ----
 	// Agencies is the agency registry (search, profiles, licence checks, imports); its
@@ -321,6 +325,7 @@ func (a *App) wireFrontend(deps *api.Deps, modules *[]api.Module) error {
 		Moderation:  a.Moderation,
 		Help:        a.Help,
 		FX:          a.FX,
+		Survey:      a.Survey,
 		Registry:    a.Registry,
 		Stats:       a.Stats,
 		Follows:     a.Follows,
@@ -419,7 +424,8 @@ func (a *App) wireFx(ctx context.Context, modules *[]api.Module) error {
 		return err
 	}
 	a.FX = svc
-	*modules = append(*modules, &api.FXModule{Svc: svc})
+	a.Survey = rpw.New(rpw.Options{Store: store.NewRPW(a.Store.DB()), Logger: a.Log.With("component", "rpw")})
+	*modules = append(*modules, &api.FXModule{Svc: svc, Survey: a.Survey})
 	a.AddJob(svc.Run)
 	return nil
 }

@@ -24,6 +24,7 @@ func (a *App) demoLoaders() []demoLoader {
 	return []demoLoader{
 		// ---- demo loaders: keep this marker; one line per loader ----
 		{"fx-history", loadFxHistory},
+		{"rpw-survey", loadDemoSurvey},
 		{"agencies", loadDemoAgencies},
 		{"help-directory-sample", demoHelp},
 		{"reviews-for-statistics", loadDemoStatsReviews},

@@ -35,6 +35,7 @@ import (
 	"github.com/kawan-labs/kawan/help"
 	"github.com/kawan-labs/kawan/moderation"
 	"github.com/kawan-labs/kawan/reviews"
+	"github.com/kawan-labs/kawan/rpw"
 	"github.com/kawan-labs/kawan/stats"
 )
 
@@ -55,6 +56,8 @@ type Options struct {
 	Auth *auth.Service
 	// FX compares remittance providers.
 	FX *fx.Service
+	// Survey is the World Bank's survey, shown on /send beside live quotes (nil: not shown).
+	Survey *rpw.Service
 	// Help is the rights pages and the directory of people who help.
 	Help *help.Service
 	// Moderation takes flags and runs the moderator console and the transparency report.

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"errors"
 	"net/http"
 	"regexp"
 	"slices"
@@ -9,8 +10,10 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
+	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/fx"
+	"github.com/kawan-labs/kawan/rpw"
 )
 
 func (f *Frontend) registerSendPages(r *api.Router) {
@@ -86,6 +89,50 @@ type sendPage struct {
 	Result                 *fx.Comparison
 	View                   *sendView  // the result as cards
 	Chart                  *costChart // the corridor's cost over the last 30 days; nil without history
+	// Corridor is the corridor against SDG 10.c: SmaRT from live quotes and the World Bank
+	// survey's dated reference; nil when there is neither.
+	Corridor *corridorView
+}
+
+// corridorView is the corridor-level box on /send: the live SmaRT-style corridor cost and,
+// clearly apart and dated, the World Bank survey's average and SmaRT.
+type corridorView struct {
+	From, To string
+	Live     *fx.CorridorCost
+	Survey   *rpw.CorridorSurvey
+}
+
+// corridorView gathers the corridor's live cost and its survey; errors reading the survey
+// leave the page without it (logged).
+func (f *Frontend) corridorView(c echo.Context, from, to string) *corridorView {
+	cv := &corridorView{From: from, To: to}
+	for _, ci := range f.o.FX.Corridors() {
+		if ci.SendCurrency == from && ci.ReceiveCurrency == to && ci.CorridorCost != nil && ci.CorridorCost.SmaRTPercent != "" {
+			cv.Live = ci.CorridorCost
+		}
+	}
+	if f.o.Survey != nil {
+		sv, err := f.o.Survey.Corridor(c.Request().Context(), from, to, "")
+		switch {
+		case err == nil:
+			cv.Survey = &sv
+		case !errors.Is(err, kawan.ErrNotFound):
+			f.log.Warn("send page: survey unavailable", "corridor", from+"-"+to, "err", err)
+		}
+	}
+	if cv.Live == nil && cv.Survey == nil {
+		return nil
+	}
+	return cv
+}
+
+// SurveyPeriod shows a survey period "2025_3Q" in the page's language and digits ("Q3 2025").
+func (v *view) SurveyPeriod(p string) string {
+	if len(p) != 7 {
+		return p
+	}
+	nf := v.f.cat.fmts[v.Loc.Code]
+	return v.T("send.survey.quarter", "Q", nf.localDigits(p[5:6]), "Year", nf.localDigits(p[:4]))
 }
 
 // Route is the selected route's option value ("SGD-PHP").
@@ -128,6 +175,7 @@ func (f *Frontend) sendPage(c echo.Context) error {
 				} else {
 					d.Chart = newCostChart(v, res.Corridor, days)
 				}
+				d.Corridor = f.corridorView(c, res.Corridor.SendCurrency, res.Corridor.ReceiveCurrency)
 			}
 		}
 		if len(d.Errors) > 0 {

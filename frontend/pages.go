@@ -25,6 +25,7 @@ func (f *Frontend) registerAreaPages(r *api.Router) {
 	f.registerHelpPages(r)
 	f.registerSendPages(r)
 	f.registerComplaintPages(r)
+	f.registerFeedsPage(r)
 	if f.has("opendata") {
 		r.Page(http.MethodGet, "/open-data", f.openData, api.Public)
 	}

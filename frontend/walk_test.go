@@ -173,6 +173,7 @@ func TestSiteWalk(t *testing.T) {
 				"/agencies/" + ids.everest + "/review", "/agencies/" + ids.everest + "/represent", "/reviews/" + heldID + "/flag"}},
 			{"moderator", "walkmod2026", "moderator walk 2026", kawan.RoleModerator, []string{"/moderation",
 				"/moderation?kind=held", "/moderation/reviews/" + heldID}},
+			{"admin", "walkadmin2026", "admin walk 2026", kawan.RoleAdmin, []string{"/admin/feeds"}},
 		}
 	}
 	check := func(ctx context.Context, who, path, code string) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -161,6 +162,8 @@ var costColumns = []Column{
 	{Name: "median_cost_percent", Type: TypeDecimal, Unit: "percent", Description: "Median of the providers' total cost percent, 2 decimals"},
 	{Name: "cheapest_cost_percent", Type: TypeDecimal, Unit: "percent", Description: "Lowest total cost percent among the providers, 2 decimals"},
 	{Name: "above_5_percent_share", Type: TypeDecimal, Unit: "percent", Description: "Share of providers whose total cost exceeds 5% (SDG 10.c), whole percent"},
+	{Name: "smart_cost_percent", Type: TypeDecimal, Unit: "percent", Description: "SDG 10.c per corridor as the World Bank's SmaRT measures it, from these quotes: the simple average of the three cheapest providers' total cost percent at USD 200, 2 decimals half-even; empty at USD 500 and with fewer than three providers"},
+	{Name: "smart_above_5_percent", Type: TypeBoolean, Description: "smart_cost_percent exceeds 5%: the corridor misses SDG 10.c by this measure (empty without smart_cost_percent)"},
 }
 
 // RemittanceCosts is the table of remittance costs per corridor over time (not about
@@ -251,6 +254,15 @@ func costCell(corridor, period string, amount int, costs []decimal.Decimal) Cell
 	if n%2 == 0 {
 		med = costs[n/2-1].Add(costs[n/2]).DivRound(decimal.NewFromInt(2), 8)
 	}
+	// SmaRT: the three cheapest providers at USD 200, each cost as published (2 decimals).
+	smart, smartAbove := "", ""
+	if amount == 200 && n >= 3 {
+		three := costs[0].RoundBank(2).Add(costs[1].RoundBank(2)).Add(costs[2].RoundBank(2))
+		m := three.DivRound(decimal.NewFromInt(3), 8).RoundBank(2)
+		// DivRound then RoundBank is exact here: a sum of hundredths over 3 has a
+		// remainder of 0, 1/3 or 2/3 of a hundredth, never a tie at the 8th decimal.
+		smart, smartAbove = m.StringFixed(2), strconv.FormatBool(m.GreaterThan(five))
+	}
 	return Cell{corridor, period, itoa(amount), itoa(n), avg.RoundBank(2).StringFixed(2), med.RoundBank(2).StringFixed(2),
-		costs[0].RoundBank(2).StringFixed(2), percent(above, n)}
+		costs[0].RoundBank(2).StringFixed(2), percent(above, n), smart, smartAbove}
 }

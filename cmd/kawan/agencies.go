@@ -55,8 +55,12 @@ func openForTool(ctx context.Context, e *env) (*app.App, func(), error) {
 }
 
 func runImport(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "rpw" {
+		return runImportRPW(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "agencies" {
-		return usageError{"usage: kawan import agencies --profile NAME [--dry-run] [--retrieved-at YYYY-MM-DD] [--encoding windows-1252] FILE"}
+		return usageError{"usage: kawan import agencies --profile NAME [--dry-run] [--retrieved-at YYYY-MM-DD] [--encoding windows-1252] FILE\n" +
+			"       kawan import rpw [--sheet NAME] [--period 2025_3Q,...] [--dry-run] [--fictional] FILE"}
 	}
 	fs := flag.NewFlagSet("import agencies", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)

@@ -44,7 +44,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve": {"start the whole product (the default)", runServe},
 		// ---- subcommands: keep this marker; one line per subcommand ----
-		"import":  {"import regulators' lists: kawan import agencies --profile NAME FILE", runImport},
+		"import":  {"import regulators' lists (kawan import agencies --profile NAME FILE) or the World Bank's remittance price survey (kawan import rpw FILE)", runImport},
 		"reindex": {"rebuild the agency search index from the database", runReindex},
 		"users":   {"manage accounts: users create --role admin --username NAME (password on stdin)", runUsers},
 		"stats":   {"write a release of the open data (a CSV per table, catalogue.json): kawan stats --dir DIR", runOpenData},
