@@ -46,7 +46,7 @@ func (e *env) warmTokens() {
 	if e.a == nil {
 		return
 	}
-	for _, r := range []kawan.Role{kawan.RoleWorker, kawan.RoleAgencyRep, kawan.RoleModerator, kawan.RoleAdmin} {
+	for _, r := range kawan.Roles {
 		if _, ok := e.tokens[r]; !ok {
 			e.tokens[r] = token(e.t, e.a, r, e.ids["agency"])
 		}
