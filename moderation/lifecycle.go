@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -447,6 +448,9 @@ func (s *Service) Queue(ctx context.Context, p kawan.Principal, q QueueQuery) (Q
 	if err != nil {
 		return QueuePage{}, err
 	}
+	if err := s.withGroups(ctx, items); err != nil {
+		return QueuePage{}, err
+	}
 	now := s.now().UTC()
 	type ranked struct {
 		it store.QueueItem
@@ -506,6 +510,46 @@ func (s *Service) Queue(ctx context.Context, p kawan.Principal, q QueueQuery) (Q
 		out.Items = append(out.Items, it)
 	}
 	return out, nil
+}
+
+// withGroups gives the grouped entries their group's members and raises their fraud score
+// to the group's (the score its signal gave when the group last grew): one find of the
+// groups' documents per 100 distinct groups. An entry whose group has no document (queued
+// before groups had one) keeps the members it carries.
+func (s *Service) withGroups(ctx context.Context, items []store.QueueItem) error {
+	var ids []string
+	seen := map[string]bool{}
+	for _, it := range items {
+		if it.Group != nil && !seen[it.Group.ID] {
+			seen[it.Group.ID] = true
+			ids = append(ids, it.Group.ID)
+		}
+	}
+	docs := make(map[string]store.GroupDoc, len(ids))
+	for chunk := range slices.Chunk(ids, store.MaxReviewsByID) {
+		got, err := s.st.Groups(ctx, chunk)
+		if err != nil {
+			return err
+		}
+		maps.Copy(docs, got)
+	}
+	for i := range items {
+		g := items[i].Group
+		if g == nil {
+			continue
+		}
+		d, ok := docs[g.ID]
+		if !ok {
+			continue
+		}
+		members := d.Members
+		if len(members) > store.MaxGroupMembers {
+			members = members[len(members)-store.MaxGroupMembers:]
+		}
+		items[i].Group = &store.QueueGroup{ID: g.ID, Reason: g.Reason, Members: members}
+		items[i].FraudScore = max(items[i].FraudScore, d.Score)
+	}
+	return nil
 }
 
 // item is one queue entry with its review (nil: the review is gone, ErrNotFound).
@@ -580,6 +624,12 @@ func (s *Service) Item(ctx context.Context, p kawan.Principal, reviewID string) 
 	}
 	if !queued {
 		qi = store.QueueItem{ReviewID: reviewID}
+	} else {
+		one := []store.QueueItem{qi}
+		if err := s.withGroups(ctx, one); err != nil {
+			return ItemDetail{}, err
+		}
+		qi = one[0]
 	}
 	r, err := s.st.Review(ctx, reviewID)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -197,7 +196,7 @@ func (s *Screener) Record(ctx context.Context, r *kawan.Review, a kawan.Assessme
 		// (within the group's window, re-scored with the group's signal) are queued with the
 		// group's reason, so a moderator sees the group as one item. A member already in the
 		// queue keeps its kind and lease. Only when a group is recognised does this cost a
-		// write more (one bulk write, however many members).
+		// write more (the group's document), and one bulk write for the members it did not list yet.
 		var qg *store.QueueGroup
 		if len(got.groups) > 0 {
 			g := got.groups[0]
@@ -206,15 +205,21 @@ func (s *Screener) Record(ctx context.Context, r *kawan.Review, a kawan.Assessme
 					g = x
 				}
 			}
-			members := append(slices.Clone(g.members), r.ID)
-			slices.Sort(members)
-			members = slices.Compact(members)
-			if len(members) > maxGroupMembers {
-				members = members[len(members)-maxGroupMembers:]
+			// The signal's members in its order, this review last, each once.
+			members := make([]string, 0, len(g.members)+1)
+			seen := make(map[string]bool, len(g.members)+1)
+			for _, id := range g.members {
+				if id != r.ID && !seen[id] {
+					seen[id] = true
+					members = append(members, id)
+				}
+			}
+			members = append(members, r.ID)
+			if len(members) > store.MaxGroupMembers {
+				members = members[len(members)-store.MaxGroupMembers:]
 			}
 			qg = &store.QueueGroup{ID: g.reason + "|" + g.key, Reason: g.reason, Members: members}
-			earlier := slices.DeleteFunc(slices.Clone(members), func(id string) bool { return id == r.ID })
-			if err := s.st.EnqueueGroup(ctx, r.AgencyID, *qg, g.score, ob.Audit.At, earlier); err != nil {
+			if err := s.st.RecordGroup(ctx, r.AgencyID, *qg, g.score, ob.Audit.At, r.ID); err != nil {
 				return err
 			}
 		}
@@ -226,9 +231,6 @@ func (s *Screener) Record(ctx context.Context, r *kawan.Review, a kawan.Assessme
 	s.out.add(r.ID, *ob)
 	return nil
 }
-
-// maxGroupMembers bounds the members a queued group lists (and queues at once).
-const maxGroupMembers = 100
 
 // Flush writes the outboxes waiting for the next batch now (tests, shutdown).
 func (s *Screener) Flush(ctx context.Context) error { return s.out.flush(context.WithoutCancel(ctx)) }

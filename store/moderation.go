@@ -15,7 +15,7 @@ import (
 )
 
 // Moderation is the repository of moderation: review status transitions (on "reviews"),
-// the moderation queue with leases ("mod_queue"), user flags ("review_flags"), appeals
+// the moderation queue with leases ("mod_queue") and the groups it lists ("mod_groups"), user flags ("review_flags"), appeals
 // ("mod_appeals"), per-month transparency counters ("mod_stats"), and the fraud-signal
 // state every process shares ("mod_signals", store/moderation_state.go): per-agency and
 // per-author recent submissions, accounts per client fingerprint and agency, and the text
@@ -28,6 +28,7 @@ type Moderation struct {
 	signals *mongo.Collection
 	sigMemo *bounded.Map[StoredSignature]
 	queue   *mongo.Collection
+	groups  *mongo.Collection
 	flags   *mongo.Collection
 	appeals *mongo.Collection
 	stats   *mongo.Collection
@@ -38,7 +39,7 @@ type Moderation struct {
 func NewModeration(db *mongo.Database) *Moderation {
 	return &Moderation{
 		reviews: db.Collection("reviews"), signals: db.Collection("mod_signals"), sigMemo: newSigCache(maxCachedSignatures),
-		queue: db.Collection("mod_queue"), flags: db.Collection("review_flags"), appeals: db.Collection("mod_appeals"),
+		queue: db.Collection("mod_queue"), groups: db.Collection("mod_groups"), flags: db.Collection("review_flags"), appeals: db.Collection("mod_appeals"),
 		stats: db.Collection("mod_stats"), tokens: db.Collection("mod_transitions"),
 	}
 }
@@ -327,19 +328,36 @@ type QueueItem struct {
 	Group *QueueGroup `bson:"group,omitempty"`
 }
 
-// QueueGroup is a group of reviews recognised together by one signal.
+// QueueGroup is a group of reviews recognised together by one signal. A queue entry carries
+// its ID and reason; the members are kept once, in the group's own document ("mod_groups",
+// RecordGroup), so a group growing by one member costs one small write, not a rewrite of
+// every member's entry. Members is set on entries written before groups had documents.
 type QueueGroup struct {
-	ID      string   `bson:"id"`      // "<signal>|<earliest member>"
-	Reason  string   `bson:"reason"`  // the signal's name
-	Members []string `bson:"members"` // the reviews in it (this one included)
+	ID      string   `bson:"id"`                // "<signal>|<key>"
+	Reason  string   `bson:"reason"`            // the signal's name
+	Members []string `bson:"members,omitempty"` // the reviews in it (GroupDoc's, or an old entry's)
 }
+
+// GroupDoc is a recognised group in "mod_groups": its members in the order they were
+// recognised (at most 2·MaxGroupMembers; older ones are dropped first) and the highest
+// score the group's signal gave.
+type GroupDoc struct {
+	ID       string   `bson:"_id"`
+	Reason   string   `bson:"reason"`
+	AgencyID string   `bson:"agency_id"`
+	Members  []string `bson:"members"`
+	Score    float64  `bson:"score"`
+}
+
+// MaxGroupMembers bounds the members a group lists (and queues at once).
+const MaxGroupMembers = 100
 
 // Enqueue puts a review in the queue or updates its entry (keeping any lease).
 func (m *Moderation) Enqueue(ctx context.Context, it QueueItem) error {
 	set := bson.D{{Key: "agency_id", Value: it.AgencyID}, {Key: "kind", Value: it.Kind},
 		{Key: "status", Value: it.Status}, {Key: "fraud_score", Value: it.FraudScore}, {Key: "flags", Value: it.Flags}}
 	if it.Group != nil {
-		set = append(set, bson.E{Key: "group", Value: it.Group})
+		set = append(set, bson.E{Key: "group", Value: QueueGroup{ID: it.Group.ID, Reason: it.Group.Reason}})
 	}
 	_, err := m.queue.UpdateOne(ctx, id(it.ReviewID), bson.D{
 		{Key: "$set", Value: set},
@@ -348,26 +366,84 @@ func (m *Moderation) Enqueue(ctx context.Context, it QueueItem) error {
 	return Classify("enqueue review", err)
 }
 
-// EnqueueGroup puts the earlier members (earlier) of a group recognised now in the queue with the
-// group (one unordered bulk write, however many members): a member not queued yet is
-// queued for a check ("watch", published) with score at least the group's; one queued
-// already keeps its kind, status and lease and gains the group. Idempotent.
-func (m *Moderation) EnqueueGroup(ctx context.Context, agencyID string, g QueueGroup, score float64, since time.Time, earlier []string) error {
-	if len(earlier) == 0 {
-		return nil
+// RecordGroup records that the reviews in g.Members (newest among them) were
+// recognised together, with score: one atomic upsert of the group's document adds the
+// members it did not list and raises its score. Only the earlier members new to the group
+// are then queued (one unordered bulk write): a member not queued yet is queued for a check
+// ("watch", published) with score at least the group's; one queued already keeps its kind,
+// status and lease and gains the group. The newest member is the caller's to enqueue.
+// Idempotent; a group that outgrows 2·MaxGroupMembers drops its oldest members from the list.
+func (m *Moderation) RecordGroup(ctx context.Context, agencyID string, g QueueGroup, score float64, since time.Time, newest string) error {
+	each := make(bson.A, 0, len(g.Members))
+	for _, rid := range g.Members {
+		each = append(each, rid)
 	}
-	models := make([]mongo.WriteModel, 0, len(earlier))
-	for _, rid := range earlier {
+	var before GroupDoc
+	err := m.groups.FindOneAndUpdate(ctx, id(g.ID), bson.D{
+		{Key: "$addToSet", Value: bson.D{{Key: "members", Value: bson.D{{Key: "$each", Value: each}}}}},
+		{Key: "$max", Value: bson.D{{Key: "score", Value: score}}},
+		{Key: "$setOnInsert", Value: bson.D{{Key: "reason", Value: g.Reason}, {Key: "agency_id", Value: agencyID}}},
+	}, options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.Before)).Decode(&before)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return Classify("record group", err)
+	}
+	known := make(map[string]bool, len(before.Members))
+	for _, rid := range before.Members {
+		known[rid] = true
+	}
+	var models []mongo.WriteModel
+	for _, rid := range g.Members {
+		if known[rid] || rid == newest {
+			continue
+		}
 		models = append(models, mongo.NewUpdateOneModel().SetFilter(id(rid)).SetUpsert(true).SetUpdate(bson.D{
-			{Key: "$set", Value: bson.D{{Key: "group", Value: g}}},
+			{Key: "$set", Value: bson.D{{Key: "group", Value: QueueGroup{ID: g.ID, Reason: g.Reason}}}},
 			{Key: "$max", Value: bson.D{{Key: "fraud_score", Value: score}}},
 			{Key: "$setOnInsert", Value: bson.D{{Key: "agency_id", Value: agencyID}, {Key: "kind", Value: "watch"},
 				{Key: "status", Value: kawan.ReviewPublished}, {Key: "flags", Value: 0}, {Key: "since", Value: since},
 				{Key: "lease_by", Value: ""}, {Key: "lease_until", Value: time.Unix(0, 0).UTC()}, {Key: "lease_gen", Value: int64(0)}}},
 		}))
 	}
-	_, err := m.queue.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-	return Classify("enqueue group", err)
+	if len(models) > 0 {
+		if _, err := m.queue.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+			return Classify("enqueue group", err)
+		}
+	}
+	if n := len(before.Members) + len(models); n > 2*MaxGroupMembers {
+		// $pullAll of the oldest listed: members added meanwhile by another process stay.
+		old := make(bson.A, 0, n-MaxGroupMembers)
+		for _, rid := range before.Members[:min(len(before.Members), n-MaxGroupMembers)] {
+			old = append(old, rid)
+		}
+		if _, err := m.groups.UpdateOne(ctx, id(g.ID), bson.D{{Key: "$pullAll", Value: bson.D{{Key: "members", Value: old}}}}); err != nil {
+			return Classify("trim group", err)
+		}
+	}
+	return nil
+}
+
+// Groups reads the documents of the given groups (at most MaxReviewsByID) in one find on
+// _id; those without one are missing from the map.
+func (m *Moderation) Groups(ctx context.Context, groupIDs []string) (map[string]GroupDoc, error) {
+	out := make(map[string]GroupDoc, len(groupIDs))
+	if len(groupIDs) == 0 {
+		return out, nil
+	}
+	if len(groupIDs) > MaxReviewsByID {
+		return nil, fmt.Errorf("store: groups: %d ids, at most %d", len(groupIDs), MaxReviewsByID)
+	}
+	in := make(bson.A, len(groupIDs))
+	for i, g := range groupIDs {
+		in[i] = g
+	}
+	gs, err := all[GroupDoc](ctx, m.groups, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: in}}}}, options.Find())
+	if err != nil {
+		return nil, Classify("groups", err)
+	}
+	for _, g := range gs {
+		out[g.ID] = g
+	}
+	return out, nil
 }
 
 // Dequeue removes a review from the queue.

@@ -156,3 +156,93 @@ func TestEraseAuthorFraudState(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordGroup: a group's members are kept once, in its document; recording it again as
+// it grows queues only the members it did not list, keeps a queued member's kind and lease,
+// never rewrites the members' entries, survives concurrent growth without losing a member,
+// and keeps its list bounded.
+func TestRecordGroup(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		m := store.NewModeration(s.DB())
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		g := store.QueueGroup{ID: "coordinated|a1|low", Reason: "coordinated"}
+		// r1 was held on its own before the group was recognised.
+		if err := m.Enqueue(ctx, store.QueueItem{ReviewID: "r1", AgencyID: "a1", Kind: "held", Status: kawan.ReviewHeld, FraudScore: 0.2, Since: now}); err != nil {
+			t.Fatal(err)
+		}
+		g.Members = []string{"r1", "r2", "r3"}
+		if err := m.RecordGroup(ctx, "a1", g, 0.6, now, "r3"); err != nil {
+			t.Fatal(err)
+		}
+		items, err := m.Queue(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]store.QueueItem{}
+		for _, it := range items {
+			got[it.ReviewID] = it
+		}
+		if len(got) != 2 || got["r1"].Kind != "held" || got["r2"].Kind != "watch" || got["r2"].FraudScore != 0.6 || got["r1"].Group == nil || got["r1"].Group.ID != g.ID {
+			t.Fatalf("after the first recording (r3 is the caller's to enqueue): %+v", items)
+		}
+		if len(got["r2"].Group.Members) != 0 {
+			t.Fatalf("a member's entry lists the members: %+v", got["r2"].Group)
+		}
+		// The group grows by r4: nothing is queued again; a moderator's lease on r2 is kept.
+		if _, err := m.Claim(ctx, "r2", "mod", now, now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		g.Members = []string{"r1", "r2", "r3", "r4"}
+		if err := m.RecordGroup(ctx, "a1", g, 0.7, now, "r4"); err != nil {
+			t.Fatal(err)
+		}
+		if it, err := m.QueueEntry(ctx, "r2"); err != nil || it.LeaseBy != "mod" || it.FraudScore != 0.6 {
+			t.Fatalf("r2 after the group grew: %+v %v", it, err)
+		}
+		docs, err := m.Groups(ctx, []string{g.ID, "missing"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := docs[g.ID]; len(docs) != 1 || d.Score != 0.7 || strings.Join(d.Members, ",") != "r1,r2,r3,r4" || d.Reason != "coordinated" || d.AgencyID != "a1" {
+			t.Fatalf("group document: %+v", docs)
+		}
+		// 40 members recognised at once by 40 processes: every one is listed once.
+		const n = 40
+		errs := make(chan error, n)
+		for i := range n {
+			go func() {
+				gg := g
+				gg.Members = []string{"r1", fmt.Sprintf("c%02d", i)}
+				errs <- m.RecordGroup(ctx, "a1", gg, 0.5, now, gg.Members[1])
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		docs, err = m.Groups(ctx, []string{g.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := docs[g.ID]; len(d.Members) != 4+n {
+			t.Fatalf("after %d concurrent recordings the group lists %d members, want %d: %v", n, len(d.Members), 4+n, d.Members)
+		}
+		// A group that outgrows 2·MaxGroupMembers drops its oldest members.
+		big := store.QueueGroup{ID: "burst|a2", Reason: "burst"}
+		for i := range 2*store.MaxGroupMembers + 5 {
+			big.Members = []string{fmt.Sprintf("b%03d", i)}
+			if err := m.RecordGroup(ctx, "a2", big, 0.5, now, big.Members[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		docs, err = m.Groups(ctx, []string{big.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := docs[big.ID]; len(d.Members) > 2*store.MaxGroupMembers || len(d.Members) < store.MaxGroupMembers || d.Members[len(d.Members)-1] != fmt.Sprintf("b%03d", 2*store.MaxGroupMembers+4) {
+			t.Fatalf("a big group lists %d members (last %q)", len(d.Members), d.Members[len(d.Members)-1])
+		}
+	})
+}
