@@ -349,6 +349,7 @@ func (a *App) wireModeration() {
 	a.Moderation = moderation.New(store.NewModeration(a.Store.DB()), store.NewAuditLog(a.Store.DB()), a.Reviews, moderation.Options{
 		Thresholds:    moderation.Thresholds{HoldAt: cfg.ModerationHoldAt, WatchAt: cfg.ModerationWatchAt},
 		FlagThreshold: cfg.ModerationFlags,
+		QueueCache:    cfg.ModerationQueueCache,
 		Logger:        a.Log.With("component", "moderation"),
 	})
 	a.AddJob(a.Moderation.RunAuditRecovery)

@@ -44,6 +44,8 @@ type Config struct {
 	ModerationHoldAt  float64
 	ModerationWatchAt float64
 	ModerationFlags   int
+	// ModerationQueueCache is how long a queue listing may reuse this process's last read.
+	ModerationQueueCache time.Duration
 	// JWTKeys are base64 Ed25519 seeds, first one signing (empty: keys under DataDir/keys).
 	JWTKeys string
 	// FingerprintKey keys the client fingerprints (empty: a key under DataDir/keys).
@@ -250,6 +252,14 @@ var Options = []Option{
 			return fmt.Errorf("want a whole number from 1 to 100")
 		}
 		c.ModerationFlags = n
+		return nil
+	}},
+	{"KAWAN_MODERATION_QUEUE_CACHE", "1s", "how long one process reuses its read of the moderation queue for listings (0: read it every time; at most 1m); items a moderator decides leave at once, new ones appear within this", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Minute {
+			return fmt.Errorf("want a duration from 0s to 1m")
+		}
+		c.ModerationQueueCache = d
 		return nil
 	}},
 	// ---- stats and help options ----

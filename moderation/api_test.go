@@ -716,3 +716,58 @@ func TestConcurrentFlagsCountOnce(t *testing.T) {
 		t.Errorf("after restore and one flag: %s, count %d, reasons %v", got.Status, got.Moderation.FlagCount, got.Moderation.FlagReasons)
 	}
 }
+
+// TestQueueCache: with Options.QueueCache, listings reuse one read of the queue for that
+// long: a review a moderator decides leaves the listing at once, a review queued meanwhile
+// appears once the read is older than the cache; without it every listing reads the queue.
+func TestQueueCache(t *testing.T) {
+	listed := func(t *testing.T, e *env) []string {
+		t.Helper()
+		q, err := e.mod.Queue(context.Background(), tokens["mod1"], moderation.QueueQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, it := range q.Items {
+			ids = append(ids, it.ReviewID)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	threat := func(i int) string {
+		return review(1, []string{
+			"I know where you live, watch out. They kept my passport and my salary for months.",
+			"I know where you live, watch out. The broker in Dhaka took 300,000 taka from me and lied about the job.",
+			"I know where you live, watch out. No salary for four months in the Riyadh camp, and no day off at all.",
+		}[i-1])
+	}
+	for _, ttl := range []time.Duration{0, 300 * time.Millisecond} {
+		t.Run(ttl.String(), func(t *testing.T) {
+			e := newEnv(t, moderation.Options{QueueCache: ttl}, "ag1")
+			c := e.client(t)
+			a := submit(t, c, "ag1", threat(1), "Authorization", "Bearer w1")
+			b := submit(t, c, "ag1", threat(2), "Authorization", "Bearer w2")
+			if got := listed(t, e); len(got) != 2 {
+				t.Fatalf("queue %v, want %s (%s) and %s (%s)", got, a.ID, a.Status, b.ID, b.Status)
+			}
+			if _, err := e.mod.Decide(context.Background(), tokens["mod1"], a.ID, moderation.Decision{Action: moderation.ActionReject, Reason: moderation.ReasonAbusive}); err != nil {
+				t.Fatal(err)
+			}
+			nw := submit(t, c, "ag1", threat(3), "Authorization", "Bearer w3")
+			got := listed(t, e)
+			if slices.Contains(got, a.ID) {
+				t.Errorf("the decided review %s is still listed: %v", a.ID, got)
+			}
+			if ttl == 0 && !slices.Contains(got, nw.ID) {
+				t.Errorf("without a cache the new review %s is not listed: %v", nw.ID, got)
+			}
+			if ttl > 0 && slices.Contains(got, nw.ID) {
+				t.Errorf("the new review %s is listed before the cached read aged: %v", nw.ID, got)
+			}
+			time.Sleep(ttl)
+			if got := listed(t, e); !slices.Contains(got, nw.ID) || slices.Contains(got, a.ID) || !slices.Contains(got, b.ID) {
+				t.Errorf("after %v: %v, want %s and %s", ttl, got, b.ID, nw.ID)
+			}
+		})
+	}
+}

@@ -138,7 +138,7 @@ func (s *Service) Decide(ctx context.Context, p kawan.Principal, reviewID string
 		return DecisionResult{}, err
 	}
 	s.recordTransition(ctx, store.TransitionKey(r.ID, r.Version), *entry)
-	if err := s.st.Dequeue(ctx, reviewID); err != nil {
+	if err := s.dequeue(ctx, reviewID); err != nil {
 		s.log.Warn("moderation: dequeue decided review", "review", reviewID, "err", err)
 	}
 	handled, err := s.st.HandleFlags(ctx, reviewID, now)
@@ -444,11 +444,8 @@ func (s *Service) Queue(ctx context.Context, p kawan.Principal, q QueueQuery) (Q
 	if q.Kind != "" {
 		kinds = []string{q.Kind}
 	}
-	items, err := s.st.Queue(ctx, kinds)
+	items, err := s.queueEntries(ctx, q.Kind, kinds)
 	if err != nil {
-		return QueuePage{}, err
-	}
-	if err := s.withGroups(ctx, items); err != nil {
 		return QueuePage{}, err
 	}
 	now := s.now().UTC()
@@ -500,7 +497,7 @@ func (s *Service) Queue(ctx context.Context, p kawan.Principal, q QueueQuery) (Q
 		if errors.Is(err, kawan.ErrNotFound) {
 			// A screened review whose insert failed (lost race): nothing to moderate.
 			if now.Sub(rs[i].it.Since) > time.Minute {
-				_ = s.st.Dequeue(ctx, rs[i].it.ReviewID)
+				_ = s.dequeue(ctx, rs[i].it.ReviewID)
 			}
 			continue
 		}
@@ -510,6 +507,60 @@ func (s *Service) Queue(ctx context.Context, p kawan.Principal, q QueueQuery) (Q
 		out.Items = append(out.Items, it)
 	}
 	return out, nil
+}
+
+// queueEntries reads the queue's entries of kinds (all: empty) with their groups, or reuses
+// this process's read of them if it is younger than Options.QueueCache, without the reviews
+// this service dequeued since that read began. The slice returned is the caller's.
+func (s *Service) queueEntries(ctx context.Context, key string, kinds []string) ([]store.QueueItem, error) {
+	if s.queueTTL > 0 {
+		s.qmu.Lock()
+		sn, ok := s.qsnap[key]
+		var items []store.QueueItem
+		if ok && time.Since(sn.at) < s.queueTTL {
+			items = make([]store.QueueItem, 0, len(sn.items))
+			for _, it := range sn.items {
+				if gone, ok := s.qgone[it.ReviewID]; !ok || gone.Before(sn.at) {
+					items = append(items, it)
+				}
+			}
+		}
+		s.qmu.Unlock()
+		if items != nil {
+			return items, nil
+		}
+	}
+	at := time.Now()
+	items, err := s.st.Queue(ctx, kinds)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.withGroups(ctx, items); err != nil {
+		return nil, err
+	}
+	if s.queueTTL > 0 {
+		s.qmu.Lock()
+		if cur, ok := s.qsnap[key]; !ok || cur.at.Before(at) {
+			s.qsnap[key] = queueSnap{at: at, items: slices.Clone(items)}
+		}
+		s.qmu.Unlock()
+	}
+	return items, nil
+}
+
+// dequeue takes a review out of the queue, and out of the reads listings reuse.
+func (s *Service) dequeue(ctx context.Context, reviewID string) error {
+	if err := s.st.Dequeue(ctx, reviewID); err != nil {
+		return err
+	}
+	if s.queueTTL > 0 {
+		now := time.Now()
+		s.qmu.Lock()
+		maps.DeleteFunc(s.qgone, func(_ string, at time.Time) bool { return now.Sub(at) > 2*s.queueTTL })
+		s.qgone[reviewID] = now
+		s.qmu.Unlock()
+	}
+	return nil
 }
 
 // withGroups gives the grouped entries their group's members and raises their fraud score

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/kawan-labs/kawan"
@@ -20,8 +21,13 @@ type Options struct {
 	// review (hidden until a moderator decides). Default 3.
 	FlagThreshold int
 	// Lease is how long a moderator's claim on a queued review lasts. Default 15 minutes.
-	Lease  time.Duration
-	Logger *slog.Logger
+	Lease time.Duration
+	// QueueCache is how long queue listings reuse the last read of the queue's entries (0:
+	// every listing reads them). The queue is read whole to be ordered by a priority that
+	// depends on the time; on the embedded store that is a scan of every entry. Reviews
+	// this service dequeues leave the reused read at once; new entries appear within it.
+	QueueCache time.Duration
+	Logger     *slog.Logger
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
@@ -39,6 +45,17 @@ type Service struct {
 	lease time.Duration
 
 	sync kawan.ReviewSyncer
+
+	queueTTL time.Duration
+	qmu      sync.Mutex
+	qsnap    map[string]queueSnap // by kind ("" all)
+	qgone    map[string]time.Time // reviews dequeued here in the last 2·queueTTL, and when
+}
+
+// queueSnap is one read of the queue's entries (with their groups), and when it was made.
+type queueSnap struct {
+	at    time.Time // time.Now: the cache ages in real time, whatever the service's clock
+	items []store.QueueItem
 }
 
 // maxCandidates bounds the near-duplicate candidates compared in full per review.
@@ -47,7 +64,8 @@ const maxCandidates = 20
 // New returns the moderation service. syncer (the reviews service) brings the search index
 // and aggregates in line after every transition.
 func New(st *store.Moderation, audit *store.AuditLog, syncer kawan.ReviewSyncer, o Options) *Service {
-	s := &Service{st: st, audit: audit, sync: syncer, log: o.Logger, now: o.Now, th: o.Thresholds, flagN: o.FlagThreshold, lease: o.Lease}
+	s := &Service{st: st, audit: audit, sync: syncer, log: o.Logger, now: o.Now, th: o.Thresholds, flagN: o.FlagThreshold, lease: o.Lease,
+		queueTTL: o.QueueCache, qsnap: map[string]queueSnap{}, qgone: map[string]time.Time{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -54,10 +54,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		mongoDB  = fs.String("mongodb-database", "kawan", "with -mongodb-uri: database name")
 		modToks  = fs.String("moderator-tokens", "", "with -url: comma-separated moderator access tokens for the decision operation")
 		xff      = fs.Bool("forwarded-for", true, "give each client its own X-Forwarded-For (the server must trust loopback as a proxy)")
-		cpuProf  = fs.String("cpuprofile", "", "write a CPU profile of this process (in-process mode: server and clients) to this file")
+		cpuProf  = fs.String("cpuprofile", "", "write a CPU profile of this process during the run (after the sign-ins; in-process mode: server and clients) to this file")
 		blkProf  = fs.String("blockprofile", "", "write a blocking profile (channel, lock and select waits) of this process to this file")
 		mtxProf  = fs.String("mutexprofile", "", "write a mutex contention profile of this process to this file")
-		dbStats  = fs.Bool("db-stats", false, "in-process mode: print the database time per statement shape (command, collection, filter keys)")
+		dbStats  = fs.Bool("db-stats", false, "in-process mode: print the database time per statement shape (command, collection, filter keys) during the run")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -129,17 +129,34 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	stopProfiles, err := startProfiles(*cpuProf, *blkProf, *mtxProf)
-	if err != nil {
-		fmt.Fprintln(stderr, "load:", err)
-		return 2
-	}
+	stopProfiles := func() error { return nil }
+	var profErr error
 	cfg := loadgen.Config{
 		BaseURL: base, Clients: *clients, Duration: *duration, MaxRequests: *requests, Seed: *seed,
 		Weights: weights, Accounts: *accounts, ForwardedFor: *xff, Log: stdout,
 		Tokens: loadgen.DefaultTokens(base, db, mods, *xff),
+		// Profiles and statement counts cover the run, not the set-up's sign-ins.
+		OnStart: func() {
+			if stats != nil {
+				stats.Reset()
+			}
+			stopProfiles, profErr = startProfiles(*cpuProf, *blkProf, *mtxProf)
+		},
+	}
+	if *cpuProf != "" {
+		// Fail before the set-up, not after it.
+		f, err := os.Create(*cpuProf)
+		if err != nil {
+			fmt.Fprintln(stderr, "load: -cpuprofile:", err)
+			return 2
+		}
+		f.Close()
 	}
 	res, err := loadgen.Run(ctx, cfg)
+	if profErr != nil {
+		fmt.Fprintln(stderr, "load:", profErr)
+		return 2
+	}
 	if perr := stopProfiles(); perr != nil {
 		fmt.Fprintln(stderr, "load:", perr)
 	}

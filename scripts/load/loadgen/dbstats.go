@@ -49,6 +49,13 @@ func (d *DBStats) Monitor() *event.CommandMonitor {
 	}
 }
 
+// Reset forgets what was counted so far (the run's set-up: sign-ins, first reads).
+func (d *DBStats) Reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	clear(d.byShape)
+}
+
 func (d *DBStats) done(id int64, dur time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -48,6 +48,9 @@ type Config struct {
 	// OnAck, when set, is called (from client goroutines) after each review submission
 	// acknowledged with 201 is recorded: fault tests use it to strike mid-burst.
 	OnAck func()
+	// OnStart, when set, is called once after set-up (sign-ins: password hashing is most of
+	// its CPU), right before the clients start: profiles and statement counts start there.
+	OnStart func()
 }
 
 // AckedReview is a review submission the server acknowledged with 201.
@@ -130,6 +133,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	rctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 	l.stop = cancel
+	if cfg.OnStart != nil {
+		cfg.OnStart()
+	}
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range cfg.Clients {
