@@ -339,8 +339,17 @@ func (l *loader) submitReview(ctx context.Context, c *clientState, op *Operation
 		"lang": "en",
 	}}
 	body := sm.Sample(op.Body, "")
-	token := l.workers[c.i%len(l.workers)]
+	// Each client submits as the workers i, i+clients, i+2·clients, … in turn: with more
+	// accounts than clients (-accounts) the reviews come from a population of workers, each
+	// from its own address, as real traffic does, rather than from a few accounts that the
+	// per-account and per-address review limits (10, then 1 per 30 s) throttle.
+	a := (c.i + c.subs*l.cfg.Clients) % len(l.workers)
+	c.subs++
+	token := l.workers[a]
 	hdr := map[string]string{"Idempotency-Key": nonce}
+	if c.xff != "" && len(l.workers) > l.cfg.Clients {
+		hdr["X-Forwarded-For"] = fmt.Sprintf("198.19.%d.%d", (a/250)%256, a%250+1)
+	}
 	path := op.Expand(url.PathEscape(agency))
 	st, data := l.call(ctx, c, "review", http.MethodPost, path, body, token, hdr)
 	if st != http.StatusCreated {

@@ -37,6 +37,8 @@ type Config struct {
 	// Tokens signs simulated users in; nil runs only public operations.
 	Tokens TokenSource
 	// Accounts is how many distinct worker accounts share the load (0: min(Clients, 200)).
+	// More than Clients: each client submits reviews as its share of them in turn, each
+	// from the account's own X-Forwarded-For address when ForwardedFor is set.
 	Accounts int
 	// ForwardedFor sends a distinct X-Forwarded-For per client (198.18.0.0/15, the
 	// benchmarking range), as a load balancer would; the server must trust loopback.
@@ -197,9 +199,10 @@ type mixOp struct {
 }
 
 type clientState struct {
-	i   int
-	r   *rand.Rand
-	xff string
+	i    int
+	r    *rand.Rand
+	xff  string
+	subs int // review submissions so far (which worker submits the next)
 }
 
 func (l *loader) client(ctx context.Context, i int) {
