@@ -417,7 +417,11 @@ func TestComplaintCanary(t *testing.T) {
 	}
 	srv := httptest.NewServer(w.a.Server)
 	defer srv.Close()
+	if _, err := w.a.Stats.Refresh(ctxTimeout(t)); err != nil { // the open data with these complaints in it
+		t.Fatal(err)
+	}
 	for _, p := range []string{
+		"/v1/stats/complaints", "/v1/stats/complaints?by=agency,year", "/v1/stats/complaints?by=year,destination,nationality,fact&format=csv",
 		"/v1/agencies/" + w.agency, "/v1/agencies/" + w.agency + "/complaint-outcomes", "/v1/agencies?q=" + "Canaryname",
 		"/v1/agencies?q=canary.worker", "/v1/partners", "/v1/partners?country=QA&nationality=NP", "/v1/help?country=QA",
 		"/v1/stats", "/v1/stats/agency-reviews?by=origin", "/v1/agencies/" + w.agency + "/reviews", "/v1/transparency",
