@@ -219,8 +219,13 @@ func TestComplaintHeldMessagePage(t *testing.T) {
 	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/moderation/complaints?done=decided") {
 		t.Fatalf("release: %d %s\n%s", p.status, p.header.Get("Location"), p.body)
 	}
-	if p := s.post(mod, "/moderation/complaints", "/moderation/complaints/"+code+"/messages/"+ids[1], url.Values{"decision": {"reject"}}); p.status != http.StatusSeeOther {
-		t.Fatalf("reject: %d\n%s", p.status, p.body)
+	// The moderator's case page offers the same buttons beside the held message, and comes back to the case.
+	if cp := s.get(mod, casePath); !strings.Contains(cp.body, `id="reject-`+ids[1]+`"`) || strings.Contains(cp.body, `id="reject-`+ids[0]+`"`) {
+		t.Fatalf("the moderator's case page does not offer the decision on the held message only:\n%s", cp.body)
+	}
+	p = s.post(mod, casePath, "/moderation/complaints/"+code+"/messages/"+ids[1], url.Values{"decision": {"reject"}, "back": {"case"}})
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), casePath+"?done=moved") {
+		t.Fatalf("reject: %d %s\n%s", p.status, p.header.Get("Location"), p.body)
 	}
 	if p := s.get(mod, "/moderation/complaints?done=decided&lang=km"); !strings.Contains(p.body, `id="decided"`) || strings.Contains(p.body, code) {
 		t.Errorf("after the decisions the list still shows the case or no confirmation:\n%s", p.body)
@@ -228,7 +233,8 @@ func TestComplaintHeldMessagePage(t *testing.T) {
 	if v := workerView(); len(v.Messages) != 1 || v.Messages[0].Text != released {
 		t.Fatalf("after release the worker sees: %+v", v.Messages)
 	}
-	if cp := s.get(partner, casePath+"?lang=en"); !strings.Contains(cp.body, "not delivered: a moderator kept it hidden") || !strings.Contains(cp.body, rejected) {
+	if cp := s.get(partner, casePath+"?lang=en"); !strings.Contains(cp.body, "not delivered: a moderator kept it hidden") || !strings.Contains(cp.body, rejected) ||
+		!strings.Contains(cp.body, "released by a moderator on") {
 		t.Errorf("the sender is not told of the rejection:\n%s", cp.body)
 	}
 	// Again: not held any more (409); a worker cannot post the form at all.

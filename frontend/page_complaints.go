@@ -490,7 +490,7 @@ func (f *Frontend) modComplaints(c echo.Context) error {
 }
 
 // modDecideMessage is a moderator's release or rejection of a held message (a plain form on
-// the moderators' list), back to the list.
+// the moderators' list and beside the message on the case page), back to where it was sent.
 func (f *Frontend) modDecideMessage(c echo.Context) error {
 	p, _ := api.PrincipalFrom(c)
 	code := c.Param("code")
@@ -498,6 +498,9 @@ func (f *Frontend) modDecideMessage(c echo.Context) error {
 		complaints.MessageDecisionInput{Decision: strings.TrimSpace(c.FormValue("decision"))})
 	if err != nil {
 		return err
+	}
+	if c.FormValue("back") == "case" {
+		return c.Redirect(http.StatusSeeOther, "/complaints/"+url.PathEscape(code)+"?done=moved#messages")
 	}
 	return c.Redirect(http.StatusSeeOther, "/moderation/complaints?done=decided#case-"+url.PathEscape(code))
 }
