@@ -45,6 +45,7 @@ func (h *ComplaintsModule) Register(r *Router) {
 	r.API(http.MethodGet, "/partner/cases", h.partnerCases, Roles(kawan.RolePartner))
 	r.API(http.MethodPost, "/partner/paper-reviews", h.importPaper, Roles(kawan.RolePartner), WithBodyLimit(paper.MaxBytes))
 	r.API(http.MethodGet, "/moderation/complaints", h.forModerators, Roles(kawan.RoleModerator, kawan.RoleAdmin))
+	r.API(http.MethodPost, "/moderation/complaints/:code/messages/:id", h.decideMessage, Roles(kawan.RoleModerator, kawan.RoleAdmin))
 	r.API(http.MethodGet, "/agencies/:id/complaint-outcomes", h.outcomes, Public)
 }
 
@@ -214,6 +215,23 @@ func (h *ComplaintsModule) forModerators(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"total": len(list), "items": list})
+}
+
+func (h *ComplaintsModule) decideMessage(c echo.Context) error {
+	if err := queryParams(c); err != nil {
+		return err
+	}
+	var in complaints.MessageDecisionInput
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	p, _ := PrincipalFrom(c)
+	v, err := h.Svc.DecideMessage(c.Request().Context(), p, c.Param("code"), c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, v)
 }
 
 func (h *ComplaintsModule) outcomes(c echo.Context) error {

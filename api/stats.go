@@ -20,7 +20,7 @@ type StatsModule struct {
 // Register adds the statistics routes.
 func (h *StatsModule) Register(r *Router) {
 	r.API(http.MethodGet, "/stats", h.catalogue, Public)
-	for _, name := range []string{stats.TableRecruitmentFees, stats.TableSDG1071, stats.TableAgencyReviews} {
+	for _, name := range []string{stats.TableRecruitmentFees, stats.TableSDG1071, stats.TableAgencyReviews, stats.TableComplaints} {
 		r.API(http.MethodGet, "/stats/"+name, h.reviewTable(name), Public)
 	}
 	r.API(http.MethodGet, "/stats/"+stats.TableRemittanceCosts, h.costs, Public)

@@ -395,13 +395,14 @@ func (a *App) wireAuth(ctx context.Context, deps *api.Deps) error {
 }
 
 // wireStats builds the help directory and the open-data statistics. The statistics read
-// published reviews and agency sanctions straight from the store, convert with the live fx
+// published reviews, agency sanctions and complaint cases (their counting fields only)
+// straight from the store, convert with the live fx
 // mid-market rates, and record the remittance cost history from fx's quotes.
 func (a *App) wireStats() {
 	a.Help = help.New(store.NewHelpEntries(a.Store.DB()), help.Options{})
 	src := store.NewStatsSource(a.Store.DB())
 	a.Stats = stats.New(src, src, nil, nil, stats.Options{K: a.Config.StatsK, Refresh: a.Config.StatsRefresh,
-		Logger: a.Log.With("component", "stats"), FX: a.FX.Snapshot, Costs: store.NewRemittanceCosts(a.Store.DB())})
+		Logger: a.Log.With("component", "stats"), FX: a.FX.Snapshot, Costs: store.NewRemittanceCosts(a.Store.DB()), Complaints: src})
 	a.AddJob(a.Stats.Run)
 }
 

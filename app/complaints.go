@@ -33,6 +33,7 @@ func (a *App) wireComplaints(modules *[]api.Module) {
 		},
 		Screen:  moderation.ScreenReply,
 		Counter: st,
+		Audit:   store.NewAuditLog(db),
 		Paper:   st,
 		Logger:  a.Log.With("component", "complaints"),
 	})

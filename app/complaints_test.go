@@ -26,6 +26,7 @@ import (
 	"github.com/kawan-labs/kawan/complaints/paper"
 	"github.com/kawan-labs/kawan/config"
 	"github.com/kawan-labs/kawan/help"
+	"github.com/kawan-labs/kawan/store"
 	"github.com/kawan-labs/kawan/store/storetest"
 )
 
@@ -416,7 +417,11 @@ func TestComplaintCanary(t *testing.T) {
 	}
 	srv := httptest.NewServer(w.a.Server)
 	defer srv.Close()
+	if _, err := w.a.Stats.Refresh(ctxTimeout(t)); err != nil { // the open data with these complaints in it
+		t.Fatal(err)
+	}
 	for _, p := range []string{
+		"/v1/stats/complaints", "/v1/stats/complaints?by=agency,year", "/v1/stats/complaints?by=year,destination,nationality,fact&format=csv",
 		"/v1/agencies/" + w.agency, "/v1/agencies/" + w.agency + "/complaint-outcomes", "/v1/agencies?q=" + "Canaryname",
 		"/v1/agencies?q=canary.worker", "/v1/partners", "/v1/partners?country=QA&nationality=NP", "/v1/help?country=QA",
 		"/v1/stats", "/v1/stats/agency-reviews?by=origin", "/v1/agencies/" + w.agency + "/reviews", "/v1/transparency",
@@ -669,5 +674,124 @@ func TestPaperReviewsCSV(t *testing.T) {
 	}
 	if n := count(); n != 50 {
 		t.Errorf("%d reviews after the refused re-import", n)
+	}
+}
+
+// TestComplaintHeldMessageDecisionAPI: a threatening message on a case is held (only its
+// sender and moderators see it); a moderator releases it to the other party, or rejects it
+// (its sender sees it was not delivered); each decision is recorded with who and when on the
+// message and in the audit log; deciding a message that is not held is 409; only
+// moderators and admins decide.
+func TestComplaintHeldMessageDecisionAPI(t *testing.T) {
+	w := newComplaintsWorld(t)
+	ctx := context.Background()
+	f := w.file(t, w.c.As(w.tokens["worker"]), w.complaint("fx-np-desk"))
+	path := "/v1/complaints/" + f.Code
+	desk, worker, mod := w.c.As(w.tokens["desk"]), w.c.As(w.tokens["worker"]), w.c.As(w.tokens["moderator"])
+	if res := desk.Do(http.MethodPost, path+"/transitions", `{"to":"accepted"}`); res.Status != http.StatusOK {
+		t.Fatalf("accept: %d %s", res.Status, res.Body)
+	}
+	type msg struct {
+		ID, Text, From string
+		Held, Rejected bool
+		Decision       *struct{ Action, By string }
+	}
+	messages := func(c *apitest.Client) []msg {
+		t.Helper()
+		res := c.Do(http.MethodGet, path, nil)
+		if res.Status != http.StatusOK {
+			t.Fatalf("read case: %d %s", res.Status, res.Body)
+		}
+		var v struct{ Messages []msg }
+		res.JSON(t, &v)
+		return v.Messages
+	}
+	const threat1, threat2 = "I know where you live, watch out. Drop this complaint.", "I know where you live, watch out. We will find you."
+	for _, text := range []string{threat1, threat2} {
+		if res := desk.Do(http.MethodPost, path+"/messages", map[string]string{"text": text}); res.Status != http.StatusCreated {
+			t.Fatalf("message: %d %s", res.Status, res.Body)
+		}
+	}
+	if res := worker.Do(http.MethodPost, path+"/messages", `{"text":"Thank you, I will send the contract."}`); res.Status != http.StatusCreated {
+		t.Fatalf("worker message: %d %s", res.Status, res.Body)
+	}
+	if got := messages(worker); len(got) != 1 {
+		t.Fatalf("the worker sees held messages: %+v", got)
+	}
+	all := messages(mod)
+	if len(all) != 3 || !all[0].Held || !all[1].Held || all[2].Held {
+		t.Fatalf("the moderator's view: %+v", all)
+	}
+	// The moderators' list carries the held messages.
+	res := mod.Do(http.MethodGet, "/v1/moderation/complaints", nil)
+	if res.Status != http.StatusOK || !strings.Contains(string(res.Body), all[0].ID) || !strings.Contains(string(res.Body), all[1].ID) {
+		t.Fatalf("moderators' list: %d %s", res.Status, res.Body)
+	}
+	decide := func(c *apitest.Client, id, body string) *apitest.Response {
+		return c.Do(http.MethodPost, "/v1/moderation/complaints/"+f.Code+"/messages/"+id, body)
+	}
+	// Roles: the sender, the worker, an agency representative and another partner are refused.
+	for _, who := range []string{"desk", "worker", "rep", "shelter"} {
+		if res := decide(w.c.As(w.tokens[who]), all[0].ID, `{"decision":"release"}`); res.Status != http.StatusForbidden {
+			t.Errorf("%s decides: %d %s", who, res.Status, res.Body)
+		}
+	}
+	if res := decide(w.c, all[0].ID, `{"decision":"release"}`); res.Status != http.StatusUnauthorized {
+		t.Errorf("anonymous decides: %d", res.Status)
+	}
+	// Bad input names the field; an unknown message is 404; a message never held is 409.
+	if res := decide(mod, all[0].ID, `{"decision":"publish"}`); res.Status != http.StatusBadRequest || !strings.Contains(string(res.Body), `"field":"decision"`) {
+		t.Errorf("bad decision: %d %s", res.Status, res.Body)
+	}
+	if res := decide(mod, "no-such-message", `{"decision":"release"}`); res.Status != http.StatusNotFound {
+		t.Errorf("unknown message: %d %s", res.Status, res.Body)
+	}
+	if res := decide(mod, all[2].ID, `{"decision":"release"}`); res.Status != http.StatusConflict {
+		t.Errorf("a message never held: %d %s", res.Status, res.Body)
+	}
+	if res := decide(mod, all[0].ID, `{"decision":"release","version":1}`); res.Status != http.StatusConflict {
+		t.Errorf("a stale version: %d %s", res.Status, res.Body)
+	}
+	// Release the first: the worker sees it now; reject the second (an admin): the worker
+	// never does, the partner who sent it sees it was not delivered.
+	if res := decide(mod, all[0].ID, `{"decision":"release"}`); res.Status != http.StatusOK {
+		t.Fatalf("release: %d %s", res.Status, res.Body)
+	}
+	if res := decide(w.c.As(w.tokens["admin"]), all[1].ID, `{"decision":"reject"}`); res.Status != http.StatusOK {
+		t.Fatalf("reject: %d %s", res.Status, res.Body)
+	}
+	got := messages(worker)
+	if len(got) != 2 || got[0].Text != threat1 || got[0].Held || got[0].Decision == nil || got[0].Decision.Action != "release" || got[0].Decision.By != "moderator" {
+		t.Fatalf("after release, the worker sees: %+v", got)
+	}
+	if strings.Contains(fmt.Sprint(got), threat2) {
+		t.Fatal("the worker sees the rejected message")
+	}
+	sent := messages(desk)
+	if len(sent) != 3 || !sent[1].Rejected || sent[1].Held || sent[1].Decision == nil || sent[1].Decision.Action != "reject" {
+		t.Fatalf("the sender is not told of the rejection: %+v", sent)
+	}
+	// Decided: not held any more. Another decision is 409; the same one by the same
+	// moderator is answered as it was.
+	if res := decide(mod, all[0].ID, `{"decision":"reject"}`); res.Status != http.StatusConflict {
+		t.Errorf("rejecting a released message: %d %s", res.Status, res.Body)
+	}
+	if res := decide(mod, all[1].ID, `{"decision":"reject"}`); res.Status != http.StatusConflict {
+		t.Errorf("another moderator repeating a decision: %d %s", res.Status, res.Body)
+	}
+	if res := decide(mod, all[0].ID, `{"decision":"release"}`); res.Status != http.StatusOK {
+		t.Errorf("the same moderator repeating the decision: %d %s", res.Status, res.Body)
+	}
+	res = mod.Do(http.MethodGet, "/v1/moderation/complaints", nil)
+	if strings.Contains(string(res.Body), f.Code) {
+		t.Errorf("a case without held messages stays in the moderators' list: %s", res.Body)
+	}
+	// Who and when: the audit log keeps the moderator's account and the decision.
+	for id, want := range map[string]string{all[0].ID: "released", all[1].ID: "rejected"} {
+		entries, err := store.NewAuditLog(w.a.Store.DB()).BySubject(ctx, "complaint:"+f.Code+"/message:"+id, 10)
+		if err != nil || len(entries) != 1 || entries[0].To != want || entries[0].ActorID == "" || entries[0].At.IsZero() ||
+			entries[0].Action != "complaint.message.decision" {
+			t.Errorf("audit of %s: %+v %v", want, entries, err)
+		}
 	}
 }

@@ -64,7 +64,12 @@ type Options struct {
 	Screen  func(ctx context.Context, text string) (kawan.Screening, error)
 	Counter Counter
 	// Paper keeps which partner collected which paper review (store.Complaints).
-	Paper  PaperStore
+	Paper PaperStore
+	// Audit records moderators' decisions on held messages (store.AuditLog); nil: the
+	// decision is kept on the case only.
+	Audit interface {
+		AppendOnce(ctx context.Context, e kawan.AuditEntry) error
+	}
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -252,7 +257,7 @@ func (s *Service) view(c *Case, v viewer, names map[string]string) *View {
 	out.Messages = make([]Message, 0, len(c.Messages))
 	for _, m := range c.Messages {
 		mine := (v.kind == "worker" && m.From == "worker") || (v.kind == "partner" && m.Partner == v.partnerID)
-		if m.Held && !mine && v.kind != "moderator" {
+		if (m.Held || m.Rejected) && !mine && v.kind != "moderator" {
 			continue
 		}
 		if v.kind == "partner" && m.From == "partner" && m.Partner != v.partnerID {
@@ -568,6 +573,71 @@ func (s *Service) Message(ctx context.Context, c Caller, code, text string) (*Vi
 	})
 }
 
+// MessageDecisionInput is a moderator's decision on a held message: release (show it to the
+// other party) or reject (keep it hidden; its sender sees it was not delivered). Version,
+// when set, is the case version the moderator saw.
+type MessageDecisionInput struct {
+	Decision string `json:"decision"`
+	Version  *int64 `json:"version,omitempty"`
+}
+
+// errDecidedAlready is a repeat of the decision already recorded by the same moderator.
+var errDecidedAlready = errors.New("complaints: decided already")
+
+// DecideMessage records a moderator's decision on a held message of a case, with who and
+// when, on the message and in the audit log. A message that is not held (never was, or was
+// decided) is a conflict; the same moderator repeating the same decision is answered as it
+// was (so a retry after a failed audit write completes it).
+func (s *Service) DecideMessage(ctx context.Context, p kawan.Principal, code, messageID string, in MessageDecisionInput) (*View, error) {
+	if p.Role != kawan.RoleModerator && p.Role != kawan.RoleAdmin {
+		return nil, forbidden("only moderators decide on held messages")
+	}
+	if !slices.Contains(MessageDecisions, in.Decision) {
+		return nil, kawan.Invalid("decision", "must be release or reject")
+	}
+	var at time.Time
+	view, err := s.update(ctx, code, Caller{P: &p}, in.Version, func(cs *Case, v viewer, now time.Time) error {
+		if cs.Erased {
+			return conflict("this case was erased")
+		}
+		i := slices.IndexFunc(cs.Messages, func(m Message) bool { return m.ID == messageID })
+		if i < 0 {
+			return fmt.Errorf("complaints: no message %s on this case: %w", truncate(messageID), kawan.ErrNotFound)
+		}
+		m := &cs.Messages[i]
+		if !m.Held {
+			if d := m.Decision; d != nil && d.Action == in.Decision && d.ActorID == p.UserID {
+				at = d.At
+				return errDecidedAlready
+			}
+			return conflict("the message is not held for a moderator")
+		}
+		m.Held, m.Rejected = false, in.Decision == RejectMessage
+		m.Decision = &MessageDecision{Action: in.Decision, At: now, By: "moderator", ActorID: p.UserID}
+		at = now
+		return nil
+	})
+	if errors.Is(err, errDecidedAlready) {
+		view, err = s.Get(ctx, Caller{P: &p}, code)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.opt.Audit != nil {
+		to := "released"
+		if in.Decision == RejectMessage {
+			to = "rejected"
+		}
+		e := kawan.AuditEntry{ID: "complaint-message:" + code + ":" + messageID, At: at, ActorID: p.UserID, ActorRole: p.Role,
+			Action: "complaint.message.decision", Subject: "complaint:" + code + "/message:" + messageID, From: "held", To: to}
+		if err := s.opt.Audit.AppendOnce(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	s.log.Info("complaint message decided", "decision", in.Decision)
+	return view, nil
+}
+
 // Erase removes a finished case's details at the worker's request: what happened, the
 // text, amounts, place, messages and everything identifying, and the link to the worker.
 // What remains is the case's states and outcome kind, which count in the published
@@ -629,13 +699,15 @@ const MaxList = 100
 
 // Summary is a case in a list.
 type Summary struct {
-	Code      string    `json:"code"`
-	State     State     `json:"state"`
-	Against   Against   `json:"against"`
-	Facts     []string  `json:"facts"`
-	Country   string    `json:"country"`
-	Flagged   bool      `json:"flagged,omitempty"`
-	Messages  int       `json:"messages"`
+	Code     string   `json:"code"`
+	State    State    `json:"state"`
+	Against  Against  `json:"against"`
+	Facts    []string `json:"facts"`
+	Country  string   `json:"country"`
+	Flagged  bool     `json:"flagged,omitempty"`
+	Messages int      `json:"messages"`
+	// Held lists the messages held for a moderator (moderators' list only).
+	Held      []Message `json:"held,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -674,13 +746,22 @@ func (s *Service) PartnerCases(ctx context.Context, p kawan.Principal) ([]Summar
 }
 
 // ForModerators lists the cases waiting for a moderator: moderators to choose, declined by
-// every partner, unanswered for AnswerWithin, or with a held message.
+// every partner, unanswered for AnswerWithin, or with a held message (listed with the
+// messages held, for DecideMessage).
 func (s *Service) ForModerators(ctx context.Context) ([]Summary, error) {
 	cs, err := s.st.CasesForModerators(ctx, MaxList)
 	if err != nil {
 		return nil, err
 	}
-	return summaries(cs), nil
+	out := summaries(cs)
+	for i := range cs {
+		for _, m := range cs[i].Messages {
+			if m.Held {
+				out[i].Held = append(out[i].Held, m)
+			}
+		}
+	}
+	return out, nil
 }
 
 // FlagUnanswered flags the cases that waited more than AnswerWithin for a partner's (or a

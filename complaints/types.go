@@ -181,8 +181,31 @@ type Message struct {
 	Partner string    `json:"partner,omitempty" bson:"partner,omitempty"`
 	Text    string    `json:"text" bson:"text"`
 	// Held marks a message screening held for a moderator (a threat or slur): only its
-	// sender and moderators see it.
+	// sender and moderators see it, until a moderator releases or rejects it.
 	Held bool `json:"held,omitempty" bson:"held,omitempty"`
+	// Rejected marks a held message a moderator kept hidden: still only its sender (told)
+	// and moderators see it.
+	Rejected bool `json:"rejected,omitempty" bson:"rejected,omitempty"`
+	// Decision is the moderator's decision on a held message: what, when and by whom.
+	Decision *MessageDecision `json:"decision,omitempty" bson:"decision,omitempty"`
+}
+
+// Moderators' decisions on a held message.
+const (
+	ReleaseMessage = "release" // show it to the other party
+	RejectMessage  = "reject"  // keep it hidden; the sender sees it was not delivered
+)
+
+// MessageDecisions lists the decisions on a held message.
+var MessageDecisions = []string{ReleaseMessage, RejectMessage}
+
+// MessageDecision records a moderator's decision on a held message.
+type MessageDecision struct {
+	Action string    `json:"action" bson:"action"` // MessageDecisions
+	At     time.Time `json:"at" bson:"at"`
+	By     string    `json:"by" bson:"by"` // moderator
+	// ActorID is the moderator's account (in the audit log too); not shown.
+	ActorID string `json:"-" bson:"actor_id"`
 }
 
 // Case is a complaint and its case (collection "complaints", _id the case code).

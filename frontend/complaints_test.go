@@ -168,6 +168,85 @@ func TestComplaintModeratorPage(t *testing.T) {
 	}
 }
 
+// TestComplaintHeldMessagePage: a threatening message from the partner is held; the
+// moderators' list (in Khmer here) shows it with the release and reject buttons, plain forms
+// that need no script; releasing shows it to the worker, rejecting keeps it hidden and the
+// partner who sent it sees that it was not delivered.
+func TestComplaintHeldMessagePage(t *testing.T) {
+	s := newSite(t, nil)
+	s.seedPartners(t)
+	ctx := context.Background()
+	filed, err := s.app.Complaints.File(ctx, nil, complaints.Complaint{Against: complaints.Against{Kind: "unknown"}, Facts: []string{"wages_unpaid"},
+		Country: "QA", Nationality: "NP", Lang: "en", PartnerIDs: []string{"fx-np-desk"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, casePath := filed.Code, "/complaints/"+filed.Code
+	partner := s.client()
+	if p := s.post(partner, "/signin", "/signin", url.Values{"username": {"deskpartner"}, "password": {"fixture pass 2026"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("partner sign in: %d", p.status)
+	}
+	if p := s.post(partner, casePath, casePath+"/step", url.Values{"to": {"accepted"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("accept: %d\n%s", p.status, p.body)
+	}
+	const released, rejected = "I know where you live, watch out. Call us back.", "I know where you live, watch out. Drop it."
+	for _, text := range []string{released, rejected} {
+		if p := s.post(partner, casePath, casePath+"/message", url.Values{"text": {text}}); p.status != http.StatusSeeOther {
+			t.Fatalf("partner message: %d", p.status)
+		}
+	}
+	workerView := func() *complaints.View {
+		v, err := s.app.Complaints.Get(ctx, complaints.Caller{Secret: filed.Secret}, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := workerView(); len(v.Messages) != 0 {
+		t.Fatalf("the worker sees held messages: %+v", v.Messages)
+	}
+	mod := s.signInAs(t, "heldmoderator", kawan.RoleModerator, "")
+	list := s.get(mod, "/moderation/complaints?lang=km")
+	var ids []string
+	for _, m := range regexp.MustCompile(`<form action="/moderation/complaints/`+regexp.QuoteMeta(code)+`/messages/([^"]+)" method="post">`).FindAllStringSubmatch(list.body, -1) {
+		ids = append(ids, m[1])
+	}
+	if list.status != http.StatusOK || len(ids) != 2 || !strings.Contains(list.body, released) ||
+		!strings.Contains(list.body, "បញ្ចេញ៖ បង្ហាញទៅភាគីម្ខាងទៀត") || !strings.Contains(list.body, `name="decision" value="reject"`) {
+		t.Fatalf("moderators' list: %d %v\n%s", list.status, ids, list.body)
+	}
+	p := s.post(mod, "/moderation/complaints", "/moderation/complaints/"+code+"/messages/"+ids[0], url.Values{"decision": {"release"}})
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/moderation/complaints?done=decided") {
+		t.Fatalf("release: %d %s\n%s", p.status, p.header.Get("Location"), p.body)
+	}
+	// The moderator's case page offers the same buttons beside the held message, and comes back to the case.
+	if cp := s.get(mod, casePath); !strings.Contains(cp.body, `id="reject-`+ids[1]+`"`) || strings.Contains(cp.body, `id="reject-`+ids[0]+`"`) {
+		t.Fatalf("the moderator's case page does not offer the decision on the held message only:\n%s", cp.body)
+	}
+	p = s.post(mod, casePath, "/moderation/complaints/"+code+"/messages/"+ids[1], url.Values{"decision": {"reject"}, "back": {"case"}})
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), casePath+"?done=moved") {
+		t.Fatalf("reject: %d %s\n%s", p.status, p.header.Get("Location"), p.body)
+	}
+	if p := s.get(mod, "/moderation/complaints?done=decided&lang=km"); !strings.Contains(p.body, `id="decided"`) || strings.Contains(p.body, code) {
+		t.Errorf("after the decisions the list still shows the case or no confirmation:\n%s", p.body)
+	}
+	if v := workerView(); len(v.Messages) != 1 || v.Messages[0].Text != released {
+		t.Fatalf("after release the worker sees: %+v", v.Messages)
+	}
+	if cp := s.get(partner, casePath+"?lang=en"); !strings.Contains(cp.body, "not delivered: a moderator kept it hidden") || !strings.Contains(cp.body, rejected) ||
+		!strings.Contains(cp.body, "released by a moderator on") {
+		t.Errorf("the sender is not told of the rejection:\n%s", cp.body)
+	}
+	// Again: not held any more (409); a worker cannot post the form at all.
+	if p := s.post(mod, casePath, "/moderation/complaints/"+code+"/messages/"+ids[1], url.Values{"decision": {"release"}}); p.status != http.StatusConflict {
+		t.Errorf("deciding a decided message: %d", p.status)
+	}
+	worker := s.signInAs(t, "heldworker", kawan.RoleWorker, "")
+	if p := s.post(worker, "/complaints/new", "/moderation/complaints/"+code+"/messages/"+ids[1], url.Values{"decision": {"release"}}); p.status != http.StatusForbidden {
+		t.Errorf("a worker posts the moderators' form: %d", p.status)
+	}
+}
+
 // TestPaperReviewPage: a partner uploads a CSV of paper reviews from its cases page (a
 // plain file form); a file with a wrong column shows the problem by line and column and
 // imports nothing; a good one imports, and the agency page labels each published review

@@ -41,6 +41,7 @@ func (f *Frontend) registerComplaintPages(r *api.Router) {
 	r.Page(http.MethodGet, "/account/complaints", f.myComplaints, api.Roles(kawan.RoleWorker))
 	r.Page(http.MethodGet, "/partner/cases", f.partnerCases, api.Roles(kawan.RolePartner))
 	r.Page(http.MethodGet, "/moderation/complaints", f.modComplaints, api.Roles(kawan.RoleModerator, kawan.RoleAdmin))
+	r.Page(http.MethodPost, "/moderation/complaints/:code/messages/:id", f.csrf(f.modDecideMessage), api.Roles(kawan.RoleModerator, kawan.RoleAdmin))
 	if f.o.Paper != nil {
 		r.Page(http.MethodPost, "/partner/paper-reviews", f.csrf(f.importPaper), api.Roles(kawan.RolePartner), api.WithBodyLimit(paper.MaxBytes+64<<10))
 	}
@@ -406,6 +407,8 @@ type caseList struct {
 	PaperFixes []kawan.FieldError
 	Items      []complaints.Summary
 	Erased     bool
+	// Decided is the moderators' list after a decision on a held message.
+	Decided bool
 }
 
 func (f *Frontend) myComplaints(c echo.Context) error {
@@ -483,7 +486,23 @@ func (f *Frontend) modComplaints(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return f.render(c, http.StatusOK, "complaint_list", v, caseList{Mod: true, Items: list})
+	return f.render(c, http.StatusOK, "complaint_list", v, caseList{Mod: true, Items: list, Decided: c.QueryParam("done") == "decided"})
+}
+
+// modDecideMessage is a moderator's release or rejection of a held message (a plain form on
+// the moderators' list and beside the message on the case page), back to where it was sent.
+func (f *Frontend) modDecideMessage(c echo.Context) error {
+	p, _ := api.PrincipalFrom(c)
+	code := c.Param("code")
+	_, err := f.o.Complaints.DecideMessage(c.Request().Context(), p, code, c.Param("id"),
+		complaints.MessageDecisionInput{Decision: strings.TrimSpace(c.FormValue("decision"))})
+	if err != nil {
+		return err
+	}
+	if c.FormValue("back") == "case" {
+		return c.Redirect(http.StatusSeeOther, "/complaints/"+url.PathEscape(code)+"?done=moved#messages")
+	}
+	return c.Redirect(http.StatusSeeOther, "/moderation/complaints?done=decided#case-"+url.PathEscape(code))
 }
 
 // complaintBox is the agency page's complaints section: the link to the form and the

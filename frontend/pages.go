@@ -46,6 +46,7 @@ func (f *Frontend) openData(c echo.Context) error {
 		stats.TableRecruitmentFees: "?by=origin,destination&format=csv",
 		stats.TableSDG1071:         "?by=origin,destination&format=csv",
 		stats.TableAgencyReviews:   "?by=origin&format=csv",
+		stats.TableComplaints:      "?by=destination,fact&format=csv",
 		stats.TableRemittanceCosts: "?corridor=SGD-PHP&amount=200&period=month&format=csv",
 	}}
 	return f.render(c, http.StatusOK, "open_data", v, d)

@@ -14,6 +14,7 @@ import (
 	"github.com/kawan-labs/kawan"
 	"github.com/kawan-labs/kawan/api"
 	"github.com/kawan-labs/kawan/api/apitest"
+	"github.com/kawan-labs/kawan/complaints"
 	"github.com/kawan-labs/kawan/stats"
 	"github.com/kawan-labs/kawan/store"
 	"github.com/kawan-labs/kawan/store/storetest"
@@ -205,6 +206,133 @@ func BenchmarkStatsSourceScan(b *testing.B) {
 		n := 0
 		if err := src.EachPublishedReview(ctx, func(stats.Fact) error { n++; return nil }); err != nil || n != 10_000 {
 			b.Fatal(n, err)
+		}
+	}
+}
+
+// Canary details of the complaints in TestComplaintsTableAPI: none may appear in the table.
+var complaintCanaries = []string{"Canaryname Gurung", "PX4471CANARY", "+977 980 444 7171", "canary.4471@example.org", "canaryhandle4471",
+	"canary text of what happened 4471", "Canary Place 4471", "Canary Employer 4471", "987654", "KC-"}
+
+// seedComplaints stores n complaints against ag1 (QA, Nepali workers, wages unpaid) with
+// canary details, the first three resolved with money recovered and then erased at the
+// worker's request, plus one hidden from the agency and one against an employer.
+func seedComplaints(t *testing.T, st *store.Store, n int) {
+	t.Helper()
+	ctx := context.Background()
+	cs := store.NewComplaints(st.DB())
+	mk := func(i int, against complaints.Against, hidden bool) *complaints.Case {
+		at := t0.Add(time.Duration(i) * time.Hour)
+		c := &complaints.Case{ID: fmt.Sprintf("KC-%05d-CANRY", i), Version: 1, State: complaints.Referred, Complainant: fmt.Sprintf("cw%03d", i),
+			Against: against, Facts: []string{"wages_unpaid"}, HappenedOn: "2026-01-15", Country: "QA", Nationality: "NP",
+			Place: "Canary Place 4471", Amounts: []complaints.Amount{{What: "wages_owed", Amount: "987654", Currency: "NPR"}},
+			Text: "canary text of what happened 4471", Lang: "en", HideFromAgency: hidden,
+			Private: complaints.Private{Name: "Canaryname Gurung", Passport: "PX4471CANARY", Phone: "+977 980 444 7171", Email: "canary.4471@example.org",
+				MessagingApp: "whatsapp", MessagingHandle: "canaryhandle4471"},
+			Steps:    []complaints.Step{{To: complaints.Submitted, At: at, By: "worker"}, {From: complaints.Submitted, To: complaints.Referred, At: at, By: "worker"}},
+			Messages: []complaints.Message{{ID: "m1", At: at, From: "worker", Text: "canary text of what happened 4471"}}, CreatedAt: at, UpdatedAt: at}
+		if i < 3 {
+			c.State = complaints.Resolved
+			c.Outcome = &complaints.Outcome{Kind: "money_recovered", Recovered: &kawan.Money{Amount: "987654", Currency: "NPR"}, Note: "Canaryname Gurung was paid"}
+			c.Steps = append(c.Steps, complaints.Step{From: complaints.Referred, To: complaints.Accepted, At: at, By: "partner"},
+				complaints.Step{From: complaints.Accepted, To: complaints.Resolved, At: at, By: "partner", Outcome: c.Outcome})
+		}
+		return c
+	}
+	for i := range n {
+		c := mk(i, complaints.Against{Kind: "agency", AgencyID: "ag1"}, false)
+		if err := cs.InsertCase(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if i < 3 { // erased at the worker's request: what remains still counts
+			prev := c.Version
+			complaints.Anonymise(c, t0.Add(1000*time.Hour))
+			c.Version++
+			if ok, err := cs.ReplaceCase(ctx, prev, c); err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+		}
+	}
+	for i, c := range []*complaints.Case{mk(n, complaints.Against{Kind: "agency", AgencyID: "ag1"}, true), mk(n+1, complaints.Against{Kind: "employer", Name: "Canary Employer 4471"}, false)} {
+		_ = i
+		if err := cs.InsertCase(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestComplaintsTableAPI: GET /v1/stats/complaints through the API on a real store: the
+// counts (erased complaints keep counting, a hidden one is left out of its agency), no
+// canary detail of any complaint in any grouping as JSON or CSV, and bad parameters are
+// 400 naming the parameter.
+func TestComplaintsTableAPI(t *testing.T) {
+	st := storetest.New(t)
+	seedComplaints(t, st, 8) // 8 against ag1 + 1 hidden + 1 against an employer: 10 workers
+	src := store.NewStatsSource(st.DB())
+	svc := stats.New(src, src, nil, nil, stats.Options{K: 5, Complaints: src})
+	c := apitest.New(t, api.New(api.Deps{}, &api.StatsModule{Svc: svc}))
+
+	var tb struct{ Cells []map[string]any }
+	r := c.Do("GET", "/v1/stats/complaints?by=destination,nationality,fact", nil)
+	r.JSON(t, &tb)
+	if r.Status != 200 || len(tb.Cells) != 1 || tb.Cells[0]["received"] != float64(10) || tb.Cells[0]["resolved"] != float64(3) ||
+		tb.Cells[0]["outcome_money_recovered"] != float64(3) || tb.Cells[0]["accepted"] != float64(3) || tb.Cells[0]["fact_wages_unpaid"] != float64(10) {
+		t.Fatalf("by destination, nationality, fact: %d %s", r.Status, r.Body)
+	}
+	// ag1: 8 workers, the hidden complaint left out: 5 released (one step of k).
+	r = c.Do("GET", "/v1/stats/complaints?by=agency,year", nil)
+	r.JSON(t, &tb)
+	if r.Status != 200 || len(tb.Cells) != 1 || tb.Cells[0]["agency"] != "ag1" || tb.Cells[0]["year"] != "2026" || tb.Cells[0]["received"] != float64(5) ||
+		tb.Cells[0]["resolved"] != float64(3) {
+		t.Fatalf("by agency: %d %s", r.Status, r.Body)
+	}
+	r = c.Do("GET", "/v1/stats/complaints?by=fact&format=csv", nil)
+	if r.Status != 200 || !strings.HasPrefix(string(r.Body), "fact,suppressed,received,accepted,resolved,outcome_money_recovered,") ||
+		!strings.Contains(string(r.Body), "\r\nwages_unpaid,false,10,3,3,3,") || !strings.Contains(r.Header.Get("Content-Disposition"), "kawan-complaints.csv") {
+		t.Errorf("csv: %d %q", r.Status, r.Body)
+	}
+	// The canary: every grouping and filter, JSON and CSV, and the catalogue.
+	queries := []string{"", "?by=year", "?by=destination", "?by=nationality", "?by=fact", "?by=year,destination,nationality,fact",
+		"?by=agency", "?by=agency,year", "?agency=ag1", "?destination=QA&nationality=NP&fact=wages_unpaid&year=2026"}
+	for _, q := range queries {
+		for _, format := range []string{"", "format=csv"} {
+			path := "/v1/stats/complaints" + q
+			if format != "" {
+				path += map[bool]string{true: "?", false: "&"}[q == ""] + format
+			}
+			r := c.Do("GET", path, nil)
+			if r.Status != 200 {
+				t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+			}
+			for _, canary := range complaintCanaries {
+				if strings.Contains(string(r.Body), canary) {
+					t.Errorf("GET %s shows %q: %s", path, canary, r.Body)
+				}
+			}
+		}
+	}
+	if r := c.Do("GET", "/v1/stats", nil); !strings.Contains(string(r.Body), `"table":"complaints"`) {
+		t.Errorf("the catalogue does not list the complaints table: %s", r.Body)
+	}
+	for q, field := range map[string]string{
+		"by=religion":                  "by",
+		"by=fact,fact":                 "by",
+		"by=agency,destination":        "by",
+		"agency=ag1&nationality=NP":    "nationality",
+		"nationality=Nepal":            "nationality",
+		"destination=qa":               "destination",
+		"fact=Wages%20unpaid":          "fact",
+		"agency=ag%201":                "agency",
+		"year=twenty":                  "year",
+		"format=xlsx":                  "format",
+		"text=x":                       "text",
+		"fact=abuse&fact=wages_unpaid": "fact",
+		"by=year&by=fact":              "by",
+	} {
+		r := c.Do("GET", "/v1/stats/complaints?"+q, nil)
+		if r.Status != 400 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/problem+json") ||
+			!strings.Contains(string(r.Body), `"field":"`+field+`"`) {
+			t.Errorf("GET ?%s: %d %s, want 400 naming %s", q, r.Status, r.Body, field)
 		}
 	}
 }

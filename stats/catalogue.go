@@ -23,11 +23,12 @@ type Catalogue struct {
 }
 
 // PrivacyRule is the privacy promise, in one paragraph.
-const PrivacyRule = "Statistics about workers come from published reviews only. Every published cell has at least k " +
+const PrivacyRule = "Statistics about workers come from published reviews and from complaints (never their text, amounts " +
+	"or anyone's details) only. Every published cell has at least k " +
 	"distinct contributors; a cell with reports but fewer than k releasable contributors is marked suppressed " +
 	"and shows no figures. Each finest cell (all dimensions of its table) releases its reports in steps of k, " +
 	"oldest first, and every total is built from released finest cells only, so comparing totals with sub-cells, " +
-	"or two downloads taken before and after one review, never isolates a worker. Money is converted to US " +
+	"or two downloads taken before and after one review or complaint, never isolates a worker. Money is converted to US " +
 	"dollars and rounded to whole dollars."
 
 func allCols(dims []string, measures []Column) []Column {
@@ -52,6 +53,13 @@ func (s *Service) Catalogue() Catalogue {
 			{Name: TableAgencyReviews, Title: "Agency reviews by workers' origin and destination", Path: "/v1/stats/" + TableAgencyReviews,
 				Dimensions: agencyDims, Filters: agencyDims, Columns: allCols(agencyDims, agencyColumns), KAnonymous: true,
 				Description: "Overall rating distribution, share who would recommend their agency, and share of the reviewed agencies with a sanction on record."},
+			{Name: TableComplaints, Title: "Complaints and what became of them", Path: "/v1/stats/" + TableComplaints,
+				Dimensions: complaintTableDims, Filters: complaintTableDims,
+				Columns:    append(tableShape{dimDesc: complaintDimDesc, noReports: true}.columns(complaintTableDims, []int{0, 1, 2, 3, 4}), complaintColumns...),
+				KAnonymous: true,
+				Description: "Complaints workers filed, by year received, where it happened, their nationality and what happened, or per registered agency and year: " +
+					"how many were received, taken up by a partner organisation and resolved, the outcome mix and the facts named. Each distinct worker counts once per finest cell; " +
+					"agency combines with year only, and its figures are those of the agency pages."},
 			{Name: TableRemittanceCosts, Title: "Cost of sending money home, per corridor over time", Path: "/v1/stats/" + TableRemittanceCosts,
 				Dimensions: []string{"corridor", "period", "amount_usd"}, Filters: []string{"corridor", "amount", "period", "since", "until"},
 				Columns: costColumns, KAnonymous: false,

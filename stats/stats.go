@@ -1,10 +1,10 @@
 // Package stats computes Kawan's open data: recruitment fees paid by origin, destination,
 // sector and year; the SDG indicator 10.7.1 ratio (recruitment cost as a multiple of
-// monthly income in the destination); agency review statistics; and remittance costs per
-// corridor over time. Statistics about workers are k-anonymous: every published cell has at
+// monthly income in the destination); agency review statistics; complaints and what became
+// of them; and remittance costs per corridor over time. Statistics about workers are k-anonymous: every published cell has at
 // least k contributors, smaller cells are suppressed and marked, and the engine (engine.go)
 // makes sure that no combination of published tables, nor two snapshots taken before and
-// after one review, isolates a worker. Only published reviews count. The method is
+// after one review or complaint, isolates a worker. Only published reviews count. The method is
 // documented in docs/open-data.md.
 package stats
 
@@ -74,6 +74,9 @@ type Options struct {
 	// remittance cost history. Without it the sample rates and the given sources are used.
 	FX    func() *fx.Snapshot
 	Costs CostRecorder
+	// Complaints, when set, yields every complaint case for the complaints table
+	// (store.StatsSource); without it the table is empty.
+	Complaints ComplaintSource
 	// protection is protectFull outside tests; the weaker modes exist so tests can prove
 	// that the differencing attacks they run do succeed against weaker protection.
 	protection protectionMode
@@ -150,6 +153,10 @@ type Snapshot struct {
 	agency     *family // origin, destination; v1 = overall stars, v2 = 1 if recommended
 	sanctioned map[string]bool
 	costs      *costIndex
+
+	// complaints: year, destination, nationality, fact; complaintAgency: year, agency
+	// (complaintRecord packs the measures).
+	complaints, complaintAgency *family
 
 	mu    sync.Mutex
 	cache map[string]*Table
@@ -284,6 +291,9 @@ func (s *Service) compute(ctx context.Context) (*Snapshot, error) {
 	sn.fees = buildFamily(recruitmentDims, feeRecs, s.opt.K, s.opt.protection)
 	sn.ratio = buildFamily(recruitmentDims, ratioRecs, s.opt.K, s.opt.protection)
 	sn.agency = buildFamily(agencyDims, agencyRecs, s.opt.K, s.opt.protection)
+	if sn.complaints, sn.complaintAgency, err = s.complaintFamilies(ctx); err != nil {
+		return nil, err
+	}
 	sn.sanctioned = map[string]bool{}
 	if s.agencies != nil {
 		err := s.agencies.EachAgencySanction(ctx, func(id string, sanctioned bool) error {

@@ -37,15 +37,16 @@ var (
 )
 
 // validate checks q against a family's dimensions and returns the by-indexes and the
-// filter as a key. Field names are the query parameters (by, origin, …).
-func (q Query) validate(dims []string) ([]int, key, error) {
+// filter as a key. Field names are the query parameters (by, origin, …); listed names the
+// table's dimensions in messages (a table may serve several families).
+func (q Query) validate(dims, listed []string) ([]int, key, error) {
 	v := &kawan.ValidationError{}
 	var by []int
 	for _, d := range q.By {
 		i := slices.Index(dims, d)
 		switch {
 		case i < 0:
-			v.Add("by", "unknown dimension %q (this table has: %s)", trunc(d), strings.Join(dims, ", "))
+			v.Add("by", "unknown dimension %q (this table has: %s)", trunc(d), strings.Join(listed, ", "))
 		case slices.Contains(by, i):
 			v.Add("by", "dimension %q is given twice", d)
 		default:
@@ -62,7 +63,7 @@ func (q Query) validate(dims []string) ([]int, key, error) {
 		val := q.Filter[name]
 		i := slices.Index(dims, name)
 		if i < 0 {
-			v.Add(name, "is not a dimension of this table (it has: %s)", strings.Join(dims, ", "))
+			v.Add(name, "is not a dimension of this table (it has: %s)", strings.Join(listed, ", "))
 			continue
 		}
 		if !validValue(name, val) {
@@ -87,10 +88,12 @@ func validValue(dim, v string) bool {
 		return true
 	}
 	switch dim {
-	case "origin", "destination":
+	case "origin", "destination", "nationality":
 		return countryRe.MatchString(v)
-	case "sector":
+	case "sector", "fact":
 		return sectorRe.MatchString(v)
+	case "agency":
+		return kawan.ValidID(v)
 	case "year":
 		n, err := strconv.Atoi(v)
 		return err == nil && n >= 1970 && n <= 2100 && strconv.Itoa(n) == v
@@ -100,8 +103,12 @@ func validValue(dim, v string) bool {
 
 func valueHint(dim string) string {
 	switch dim {
-	case "origin", "destination":
+	case "origin", "destination", "nationality":
 		return "must be an ISO 3166-1 alpha-2 country code in capitals (like NP) or unknown"
+	case "fact":
+		return "must be a complaint fact such as wages_unpaid, or several, or unknown"
+	case "agency":
+		return "must be an agency ID"
 	case "sector":
 		return "must be a sector such as construction or domestic_work, or unknown"
 	case "year":
@@ -126,20 +133,37 @@ func (q Query) cacheKey(table string) string {
 	return b.String()
 }
 
+var reviewDimDesc = map[string]string{
+	"origin":      "Worker's country of origin, ISO 3166-1 alpha-2 (unknown: not reported)",
+	"destination": "Country of destination, ISO 3166-1 alpha-2 (unknown: not reported)",
+	"sector":      "Sector of work (unknown: not reported)",
+	"year":        "Year of departure (unknown: not reported)",
+}
+
+// tableShape is how a k-anonymous table describes its dimensions and whether it has the
+// review tables' reports column (the complaints table counts in its own measures).
+type tableShape struct {
+	dimDesc   map[string]string
+	noReports bool
+	// dims lists the table's dimensions in messages (default: the family's).
+	dims []string
+}
+
 func dimColumns(dims []string, by []int) []Column {
-	desc := map[string]string{
-		"origin":      "Worker's country of origin, ISO 3166-1 alpha-2 (unknown: not reported)",
-		"destination": "Country of destination, ISO 3166-1 alpha-2 (unknown: not reported)",
-		"sector":      "Sector of work (unknown: not reported)",
-		"year":        "Year of departure (unknown: not reported)",
-	}
+	return tableShape{dimDesc: reviewDimDesc}.columns(dims, by)
+}
+
+func (sh tableShape) columns(dims []string, by []int) []Column {
 	var cols []Column
 	for _, i := range by {
-		cols = append(cols, Column{Name: dims[i], Type: TypeString, Description: desc[dims[i]]})
+		cols = append(cols, Column{Name: dims[i], Type: TypeString, Description: sh.dimDesc[dims[i]]})
 	}
-	return append(cols,
-		Column{Name: "suppressed", Type: TypeBoolean, Description: "true: the cell has reports but fewer than k contributors can be released; its figures are withheld"},
-		Column{Name: "reports", Type: TypeInteger, Description: "Reports behind the figures (one per contributor and base cell; released in steps of k)"})
+	cols = append(cols,
+		Column{Name: "suppressed", Type: TypeBoolean, Description: "true: the cell has reports but fewer than k contributors can be released; its figures are withheld"})
+	if sh.noReports {
+		return cols
+	}
+	return append(cols, Column{Name: "reports", Type: TypeInteger, Description: "Reports behind the figures (one per contributor and base cell; released in steps of k)"})
 }
 
 // Schemas of each review table's measures (after the dimension, suppressed and reports columns).
@@ -180,12 +204,23 @@ func usd(cents decimal.Decimal) string { return cents.Shift(-2).RoundBank(0).Str
 
 func (s *Service) reviewTable(ctx context.Context, name, title string, q Query, pick func(*Snapshot) *family,
 	withRates bool, measures []Column, fill func(sn *Snapshot, g *group) []string) (*Table, error) {
+	return s.table(ctx, name, title, q, pick, withRates, tableShape{dimDesc: reviewDimDesc}, measures, fill)
+}
+
+// table builds a k-anonymous table from the family pick chooses: the cells of q's grouping,
+// each a union of released finest cells, with fill's measures.
+func (s *Service) table(ctx context.Context, name, title string, q Query, pick func(*Snapshot) *family,
+	withRates bool, shape tableShape, measures []Column, fill func(sn *Snapshot, g *group) []string) (*Table, error) {
 	sn, err := s.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
 	f := pick(sn)
-	by, filter, err := q.validate(f.dims)
+	listed := shape.dims
+	if listed == nil {
+		listed = f.dims
+	}
+	by, filter, err := q.validate(f.dims, listed)
 	if err != nil {
 		return nil, err
 	}
@@ -204,18 +239,25 @@ func (s *Service) reviewTable(ctx context.Context, name, title string, q Query, 
 				t.Filters[f.dims[i]] = v
 			}
 		}
-		t.Columns = append(dimColumns(f.dims, by), measures...)
+		t.Columns = append(shape.columns(f.dims, by), measures...)
 		for _, g := range f.query(by, filter) {
 			c := make(Cell, 0, len(t.Columns))
 			for _, i := range by {
 				c = append(c, g.key[i])
 			}
-			if g.n == 0 {
-				c = append(c, "true", "")
+			switch {
+			case g.n == 0:
+				c = append(c, "true")
+				if !shape.noReports {
+					c = append(c, "")
+				}
 				for range measures {
 					c = append(c, "")
 				}
-			} else {
+			case shape.noReports:
+				c = append(c, "false")
+				c = append(c, fill(sn, g)...)
+			default:
 				c = append(c, "false", itoa(g.n))
 				c = append(c, fill(sn, g)...)
 			}
@@ -305,6 +347,8 @@ func (s *Service) ReviewTable(ctx context.Context, name string, q Query) (*Table
 		return s.SDG1071(ctx, q)
 	case TableAgencyReviews:
 		return s.AgencyReviews(ctx, q)
+	case TableComplaints:
+		return s.Complaints(ctx, q)
 	}
 	return nil, fmt.Errorf("stats: table %q: %w", trunc(name), kawan.ErrNotFound)
 }

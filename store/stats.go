@@ -11,20 +11,87 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kawan-labs/kawan"
+	"github.com/kawan-labs/kawan/complaints"
 	"github.com/kawan-labs/kawan/stats"
 )
 
 // StatsSource reads what the open-data statistics need: published reviews (only the
-// fields statistics use, never text) and each agency's sanction status. It scans; the
-// statistics service calls it once per snapshot, never on a request path.
+// fields statistics use, never text), each agency's sanction status and every complaint
+// case (its counting fields only). It scans; the statistics service calls it once per
+// snapshot, never on a request path.
 type StatsSource struct {
-	reviews  *mongo.Collection
-	agencies *mongo.Collection
+	reviews    *mongo.Collection
+	agencies   *mongo.Collection
+	complaints *mongo.Collection
 }
 
 // NewStatsSource returns the statistics source of db.
 func NewStatsSource(db *mongo.Database) *StatsSource {
-	return &StatsSource{reviews: db.Collection("reviews"), agencies: db.Collection("agencies")}
+	return &StatsSource{reviews: db.Collection("reviews"), agencies: db.Collection("agencies"), complaints: db.Collection("complaints")}
+}
+
+// statsCase is the part of a case the complaints table reads: never text, place, dates of
+// the events, amounts, messages, notes, the worker's details or an employer's name.
+type statsCase struct {
+	ID          string `bson:"_id"`
+	Complainant string `bson:"complainant"`
+	Against     struct {
+		Kind     string `bson:"kind"`
+		AgencyID string `bson:"agency_id"`
+	} `bson:"against"`
+	Hidden      bool     `bson:"hide_from_agency"`
+	Country     string   `bson:"country"`
+	Nationality string   `bson:"nationality"`
+	Facts       []string `bson:"facts"`
+	State       string   `bson:"state"`
+	Outcome     struct {
+		Kind string `bson:"kind"`
+	} `bson:"outcome"`
+	Steps []struct {
+		To string `bson:"to"`
+	} `bson:"steps"`
+	CreatedAt time.Time `bson:"created_at"`
+}
+
+var statsCaseProjection = bson.D{
+	{Key: "complainant", Value: 1}, {Key: "against.kind", Value: 1}, {Key: "against.agency_id", Value: 1},
+	{Key: "hide_from_agency", Value: 1}, {Key: "country", Value: 1}, {Key: "nationality", Value: 1}, {Key: "facts", Value: 1},
+	{Key: "state", Value: 1}, {Key: "outcome.kind", Value: 1}, {Key: "steps.to", Value: 1}, {Key: "created_at", Value: 1},
+}
+
+// EachComplaint calls fn for every complaint case, erased ones included (erasure keeps
+// what the counts read: the complainant's hash, states, outcome kind, facts, countries).
+// The agency is left out when the complaint is not against a registered agency or the
+// worker hid it from the agency's counts.
+func (s *StatsSource) EachComplaint(ctx context.Context, fn func(stats.ComplaintFact) error) error {
+	cur, err := s.complaints.Find(ctx, bson.D{}, options.Find().SetProjection(statsCaseProjection).SetBatchSize(2000))
+	if err != nil {
+		return Classify("read complaints for statistics", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var c statsCase
+		if err := cur.Decode(&c); err != nil {
+			return fmt.Errorf("store: decode complaint for statistics: %w", err)
+		}
+		f := stats.ComplaintFact{CaseID: c.ID, Complainant: c.Complainant, Destination: c.Country, Nationality: c.Nationality,
+			Facts: c.Facts, State: c.State, ReceivedAt: c.CreatedAt}
+		if c.Against.Kind == "agency" && !c.Hidden {
+			f.AgencyID = c.Against.AgencyID
+		}
+		if c.State == string(complaints.Resolved) {
+			f.Outcome = c.Outcome.Kind
+		}
+		for _, st := range c.Steps {
+			if st.To == string(complaints.Accepted) {
+				f.Accepted = true
+			}
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return Classify("read complaints for statistics", cur.Err())
 }
 
 type statsReview struct {

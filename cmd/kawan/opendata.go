@@ -20,8 +20,13 @@ var openDataGroupings = [][]string{
 	{"origin", "destination", "year"}, {"origin", "destination", "sector", "year"},
 }
 
+// complaintGroupings are the complaints table's groupings in a release.
+var complaintGroupings = [][]string{
+	nil, {"year"}, {"destination"}, {"nationality"}, {"fact"}, {"year", "destination", "nationality", "fact"}, {"agency", "year"},
+}
+
 // runOpenData (kawan stats) writes a release of the open data to a directory: every review table at the
-// standard groupings and the remittance costs by month, as CSV, with the catalogue (schema,
+// standard groupings, the complaints table at its groupings and the remittance costs by month, as CSV, with the catalogue (schema,
 // licence, k) as catalogue.json.
 func runOpenData(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
@@ -75,6 +80,19 @@ func runOpenData(ctx context.Context, e *env, args []string) error {
 			if err := write(name+"_"+suffix+".csv", tb.CSV()); err != nil {
 				return err
 			}
+		}
+	}
+	for _, by := range complaintGroupings {
+		tb, err := a.Stats.ReviewTable(ctx, stats.TableComplaints, stats.Query{By: by})
+		if err != nil {
+			return err
+		}
+		suffix := "total"
+		if len(by) > 0 {
+			suffix = "by_" + strings.Join(by, "_")
+		}
+		if err := write(stats.TableComplaints+"_"+suffix+".csv", tb.CSV()); err != nil {
+			return err
 		}
 	}
 	tb, err := a.Stats.RemittanceCosts(ctx, stats.CostQuery{Period: "month", Since: a.Stats.Now().AddDate(0, 0, -365).Format("2006-01-02")})

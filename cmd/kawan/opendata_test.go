@@ -24,7 +24,7 @@ func TestOpenDataCommand(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	for _, name := range []string{"catalogue.json", "recruitment-fees_by_origin_destination_sector_year.csv", "sdg-10-7-1_total.csv",
-		"agency-reviews_by_origin_destination.csv", "remittance-costs_by_month.csv"} {
+		"agency-reviews_by_origin_destination.csv", "complaints_by_agency_year.csv", "complaints_total.csv", "remittance-costs_by_month.csv"} {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil || len(data) == 0 {
 			t.Errorf("%s: %v", name, err)
