@@ -204,21 +204,7 @@ func TestComplaintsKAnonymity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, fam := range []*family{sn.complaints, sn.complaintAgency} {
-			for mask := 0; mask < 1<<len(fam.dims); mask++ {
-				var by []int
-				for i := range fam.dims {
-					if mask&(1<<i) != 0 {
-						by = append(by, i)
-					}
-				}
-				for _, g := range fam.query(by, [4]string{}) {
-					if n := g.distinctAuthors(); n > 0 && n < k {
-						t.Fatalf("run %d: cell %v has %d < k=%d workers", run, g.key, n, k)
-					}
-				}
-			}
-		}
+		checkCellsK(t, run, k, sn.complaints, sn.complaintAgency)
 		for _, by := range [][]string{{"destination", "nationality", "fact", "year"}, {"agency", "year"}} {
 			tb, err := s.Complaints(context.Background(), Query{By: by})
 			if err != nil {

@@ -352,6 +352,27 @@ func TestNoCombinationIsolatesAWorker(t *testing.T) {
 	t.Logf("suppression of small cells alone leaked in %d of %d runs; full protection in none", naiveLeaks, runs)
 }
 
+// checkCellsK fails t if any cell of fams, grouped by any subset of their dimensions, has
+// contributions from fewer than k (and more than 0) distinct contributors.
+func checkCellsK(t *testing.T, run, k int, fams ...*family) {
+	t.Helper()
+	for _, fam := range fams {
+		for mask := 0; mask < 1<<len(fam.dims); mask++ {
+			var by []int
+			for i := range fam.dims {
+				if mask&(1<<i) != 0 {
+					by = append(by, i)
+				}
+			}
+			for _, g := range fam.query(by, [4]string{}) {
+				if n := g.distinctAuthors(); n > 0 && n < k {
+					t.Fatalf("run %d: cell %v (grouped by %v) has %d < k=%d distinct contributors", run, g.key, by, n, k)
+				}
+			}
+		}
+	}
+}
+
 // TestKAnonymity: every non-suppressed cell of every table has at least k distinct
 // contributors, and a cell with reports but nothing releasable is marked suppressed
 // with no figures.
@@ -362,21 +383,7 @@ func TestKAnonymity(t *testing.T) {
 		data := randomFacts(r, 20+r.IntN(200))
 		s := newService(t, data, k, protectFull)
 		sn, _ := s.Current(context.Background())
-		for _, fam := range []*family{sn.fees, sn.ratio, sn.agency} {
-			for mask := 0; mask < 1<<len(fam.dims); mask++ {
-				var by []int
-				for i := range fam.dims {
-					if mask&(1<<i) != 0 {
-						by = append(by, i)
-					}
-				}
-				for _, g := range fam.query(by, [4]string{}) {
-					if n := g.distinctAuthors(); n > 0 && n < k {
-						t.Fatalf("run %d: cell %v has %d < k=%d contributors", run, g.key, n, k)
-					}
-				}
-			}
-		}
+		checkCellsK(t, run, k, sn.fees, sn.ratio, sn.agency)
 		for _, name := range []string{TableRecruitmentFees, TableSDG1071, TableAgencyReviews} {
 			tb, err := s.ReviewTable(context.Background(), name, Query{By: []string{"origin", "destination"}})
 			if err != nil {

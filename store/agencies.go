@@ -198,21 +198,11 @@ const MaxLookupKeys = 200
 // LookupMany is Lookup for several keys in one find on _id: key → agency ID for the keys
 // that exist.
 func (s *Agencies) LookupMany(ctx context.Context, keys []string) (map[string]string, error) {
-	out := make(map[string]string, len(keys))
-	if len(keys) == 0 {
-		return out, nil
-	}
-	if len(keys) > MaxLookupKeys {
-		return nil, fmt.Errorf("store: agency keys: %d keys, at most %d", len(keys), MaxLookupKeys)
-	}
-	in := make(bson.A, len(keys))
-	for i, k := range keys {
-		in[i] = k
-	}
-	ks, err := all[keyDoc](ctx, s.keys, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: in}}}}, options.Find())
+	ks, err := byIDs[keyDoc](ctx, s.keys, keys, MaxLookupKeys, "agency keys")
 	if err != nil {
-		return nil, Classify("agency keys", err)
+		return nil, err
 	}
+	out := make(map[string]string, len(ks))
 	for _, k := range ks {
 		out[k.ID] = k.AgencyID
 	}

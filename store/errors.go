@@ -43,3 +43,23 @@ func all[T any](ctx context.Context, c *mongo.Collection, f bson.D, opts *option
 	}
 	return out, nil
 }
+
+// byIDs reads the documents of c whose _id is one of ids (at most most of them, else an
+// error naming what) in one find: the documents that exist, in no particular order.
+func byIDs[T any](ctx context.Context, c *mongo.Collection, ids []string, most int, what string) ([]T, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > most {
+		return nil, fmt.Errorf("store: %s: %d ids, at most %d", what, len(ids), most)
+	}
+	in := make(bson.A, len(ids))
+	for i, id := range ids {
+		in[i] = id
+	}
+	out, err := all[T](ctx, c, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: in}}}}, options.Find())
+	if err != nil {
+		return nil, Classify(what, err)
+	}
+	return out, nil
+}

@@ -286,21 +286,11 @@ const MaxReviewsByID = 100
 // ReviewsByID reads the given reviews (at most MaxReviewsByID) in one find on _id; those
 // that do not exist are missing from the map.
 func (m *Moderation) ReviewsByID(ctx context.Context, reviewIDs []string) (map[string]*kawan.Review, error) {
-	out := make(map[string]*kawan.Review, len(reviewIDs))
-	if len(reviewIDs) == 0 {
-		return out, nil
-	}
-	if len(reviewIDs) > MaxReviewsByID {
-		return nil, fmt.Errorf("store: reviews by id: %d ids, at most %d", len(reviewIDs), MaxReviewsByID)
-	}
-	in := make(bson.A, len(reviewIDs))
-	for i, r := range reviewIDs {
-		in[i] = r
-	}
-	rs, err := all[kawan.Review](ctx, m.reviews, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: in}}}}, options.Find())
+	rs, err := byIDs[kawan.Review](ctx, m.reviews, reviewIDs, MaxReviewsByID, "reviews by id")
 	if err != nil {
-		return nil, Classify("reviews by id", err)
+		return nil, err
 	}
+	out := make(map[string]*kawan.Review, len(rs))
 	for i := range rs {
 		out[rs[i].ID] = &rs[i]
 	}
@@ -425,21 +415,11 @@ func (m *Moderation) RecordGroup(ctx context.Context, agencyID string, g QueueGr
 // Groups reads the documents of the given groups (at most MaxReviewsByID) in one find on
 // _id; those without one are missing from the map.
 func (m *Moderation) Groups(ctx context.Context, groupIDs []string) (map[string]GroupDoc, error) {
-	out := make(map[string]GroupDoc, len(groupIDs))
-	if len(groupIDs) == 0 {
-		return out, nil
-	}
-	if len(groupIDs) > MaxReviewsByID {
-		return nil, fmt.Errorf("store: groups: %d ids, at most %d", len(groupIDs), MaxReviewsByID)
-	}
-	in := make(bson.A, len(groupIDs))
-	for i, g := range groupIDs {
-		in[i] = g
-	}
-	gs, err := all[GroupDoc](ctx, m.groups, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: in}}}}, options.Find())
+	gs, err := byIDs[GroupDoc](ctx, m.groups, groupIDs, MaxReviewsByID, "groups")
 	if err != nil {
-		return nil, Classify("groups", err)
+		return nil, err
 	}
+	out := make(map[string]GroupDoc, len(gs))
 	for _, g := range gs {
 		out[g.ID] = g
 	}
