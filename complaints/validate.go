@@ -9,7 +9,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/shopspring/decimal"
 	"golang.org/x/text/language"
 
 	"github.com/kawan-labs/kawan"
@@ -62,23 +61,22 @@ func checkLine(v *kawan.ValidationError, field, s string, max int) {
 	}
 }
 
-// CheckMoney validates an exact amount in an ISO 4217 currency: a positive decimal with at
-// most the currency's minor units, below 10^12. field names the amount; cfield the currency.
+// CheckMoney validates an exact amount in an ISO 4217 currency as every amount in Kawan is
+// checked (kawan.Money.ParseAmount: a plain decimal string with at most the currency's minor
+// units, below 10^12), and more than zero. field names the amount; cfield the currency.
 func CheckMoney(v *kawan.ValidationError, field, cfield, amount, currency string) {
 	cur, err := kawan.LookupCurrency(currency)
 	if err != nil {
 		v.Add(cfield, "%v", err)
+		// Still say what is wrong with the amount itself (as if in a currency with cents).
+		cur = kawan.Currency{Code: "USD", Minor: 2}
 	}
-	d, err := decimal.NewFromString(amount)
+	d, err := kawan.Money{Amount: amount, Currency: cur.Code}.ParseAmount()
 	switch {
-	case err != nil || len(amount) > 40 || strings.ContainsAny(amount, "eE"):
-		v.Add(field, "must be a decimal number written as a string, like \"45000\" or \"1250.50\"")
+	case err != nil:
+		v.Add(field, "must be a decimal number written as a string, like \"45000\" or \"1250.50\", below 1000000000000, with at most %d decimals for %s", cur.Minor, cur.Code)
 	case !d.IsPositive():
 		v.Add(field, "must be more than zero")
-	case d.GreaterThanOrEqual(decimal.New(1, 12)):
-		v.Add(field, "must be less than 1000000000000")
-	case cur.Code != "" && -d.Exponent() > int32(cur.Minor):
-		v.Add(field, "has more decimals than %s has (%d)", cur.Code, cur.Minor)
 	}
 }
 
