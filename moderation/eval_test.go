@@ -286,20 +286,7 @@ func evaluate(t *testing.T, es evalSet) {
 // through the API and reads it back from every public review endpoint: the review, the
 // agency's list in each sort, and search.
 func TestPersonalDataNeverPublic(t *testing.T) {
-	b, err := os.ReadFile("testdata/pii_forms.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var set struct {
-		Cases []struct {
-			Form string   `json:"form"`
-			Text string   `json:"text"`
-			Gone []string `json:"gone"`
-		} `json:"cases"`
-	}
-	if err := json.Unmarshal(b, &set); err != nil {
-		t.Fatal(err)
-	}
+	set := struct{ Cases []moderation.PIIForm }{moderation.LoadPIIForms(t)}
 	e := newEnv(t, moderation.Options{}, "ag-pii")
 	c := evalServer(t, e, map[string]time.Time{})
 	ids := make([]string, len(set.Cases))

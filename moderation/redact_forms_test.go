@@ -1,8 +1,6 @@
 package moderation
 
 import (
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 )
@@ -10,21 +8,7 @@ import (
 // TestRedactForms: every form of personal data of issue 21 is removed, and what must not
 // be published (the number, the address) is gone from the output. Fictional numbers.
 func TestRedactForms(t *testing.T) {
-	b, err := os.ReadFile("testdata/pii_forms.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var set struct {
-		Cases []struct {
-			Form string   `json:"form"`
-			Text string   `json:"text"`
-			Gone []string `json:"gone"`
-		} `json:"cases"`
-	}
-	if err := json.Unmarshal(b, &set); err != nil {
-		t.Fatal(err)
-	}
-	cases := set.Cases
+	cases := LoadPIIForms(t)
 	if len(cases) < 50 {
 		t.Fatalf("%d cases", len(cases))
 	}
