@@ -199,6 +199,17 @@ func TestReviewFlow(t *testing.T) {
 		}
 	}
 
+	// The heading names the agency as it is written, out of reach of page translation, in
+	// every language.
+	for _, lang := range []string{"th", "my", "en"} {
+		f := s.get(c, "/agencies/"+ids.himalaya+"/review?lang="+lang)
+		h1 := f.body[strings.Index(f.body, "<h1>"):]
+		h1 = h1[:strings.Index(h1, "</h1>")]
+		if !regexp.MustCompile(`<span translate="no">[^<]+</span>`).MatchString(h1) {
+			t.Errorf("%s: review form heading %q does not keep the agency's name from translation", lang, h1)
+		}
+	}
+
 	s.get(c, "/lang?lang=en") // back to English for the rest
 	// A good review (amount in Devanagari digits with Nepali grouping).
 	text := `Ram at the office took 200000 rupees. Call him on +977 9812345678 <script>alert(1)</script> before you pay.`

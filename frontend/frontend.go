@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -213,6 +214,27 @@ func (v *view) T(id string, args ...any) string {
 		}
 	}
 	return v.f.cat.T(v.Loc, id, data)
+}
+
+// TName is T for a message whose arguments are proper names (an agency, a firm): each is
+// shown inside <span translate="no">, so a browser's page translation leaves it as written.
+// The message and the names are escaped; the result is HTML.
+func (v *view) TName(id string, args ...any) template.HTML {
+	var data map[string]any
+	var names []string
+	if len(args) > 0 {
+		data = make(map[string]any, len(args)/2)
+		for i := 0; i+1 < len(args); i += 2 {
+			k, _ := args[i].(string)
+			data[k] = "\ue000" + strconv.Itoa(len(names)) + "\ue001" // private use: escaping keeps them
+			names = append(names, fmt.Sprint(args[i+1]))
+		}
+	}
+	out := template.HTMLEscapeString(v.f.cat.T(v.Loc, id, data))
+	for i, n := range names {
+		out = strings.ReplaceAll(out, "\ue000"+strconv.Itoa(i)+"\ue001", `<span translate="no">`+template.HTMLEscapeString(n)+`</span>`)
+	}
+	return template.HTML(out)
 }
 
 // Num formats an integer in the page's locale.
