@@ -63,3 +63,23 @@ func byIDs[T any](ctx context.Context, c *mongo.Collection, ids []string, most i
 	}
 	return out, nil
 }
+
+// each calls fn for every document of c matching f, decoded as T, with its raw bytes (valid
+// only during the call), reading in batches of opts; what names the read in errors.
+func each[T any](ctx context.Context, c *mongo.Collection, f bson.D, opts *options.FindOptionsBuilder, what string, fn func(v *T, raw bson.Raw) error) error {
+	cur, err := c.Find(ctx, f, opts)
+	if err != nil {
+		return Classify(what, err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var v T
+		if err := cur.Decode(&v); err != nil {
+			return fmt.Errorf("store: %s: decode: %w", what, err)
+		}
+		if err := fn(&v, cur.Current); err != nil {
+			return err
+		}
+	}
+	return Classify(what, cur.Err())
+}

@@ -106,22 +106,10 @@ func (s *Reviews) AgencyRatings(ctx context.Context, agencyID string) (AgencyRat
 
 // EachAgencyRatings calls fn for every agency (ranking, repair). fn must not keep a.Raw.
 func (s *Reviews) EachAgencyRatings(ctx context.Context, fn func(a AgencyRatings) error) error {
-	cur, err := s.agencies.Find(ctx, bson.D{}, options.Find().SetBatchSize(1000))
-	if err != nil {
-		return Classify("list agencies", err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var a AgencyRatings
-		if err := cur.Decode(&a); err != nil {
-			return fmt.Errorf("store: decode agency ratings: %w", err)
-		}
-		a.Raw = cur.Current
-		if err := fn(a); err != nil {
-			return err
-		}
-	}
-	return Classify("list agencies", cur.Err())
+	return each(ctx, s.agencies, bson.D{}, options.Find().SetBatchSize(1000), "list agencies", func(a *AgencyRatings, raw bson.Raw) error {
+		a.Raw = raw
+		return fn(*a)
+	})
 }
 
 // InsertReview stores a new review; a review with the same ID is ErrConflict.

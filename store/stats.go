@@ -64,34 +64,23 @@ var statsCaseProjection = bson.D{
 // The agency is left out when the complaint is not against a registered agency or the
 // worker hid it from the agency's counts.
 func (s *StatsSource) EachComplaint(ctx context.Context, fn func(stats.ComplaintFact) error) error {
-	cur, err := s.complaints.Find(ctx, bson.D{}, options.Find().SetProjection(statsCaseProjection).SetBatchSize(2000))
-	if err != nil {
-		return Classify("read complaints for statistics", err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var c statsCase
-		if err := cur.Decode(&c); err != nil {
-			return fmt.Errorf("store: decode complaint for statistics: %w", err)
-		}
-		f := stats.ComplaintFact{CaseID: c.ID, Complainant: c.Complainant, Destination: c.Country, Nationality: c.Nationality,
-			Facts: c.Facts, State: c.State, ReceivedAt: c.CreatedAt}
-		if c.Against.Kind == "agency" && !c.Hidden {
-			f.AgencyID = c.Against.AgencyID
-		}
-		if c.State == string(complaints.Resolved) {
-			f.Outcome = c.Outcome.Kind
-		}
-		for _, st := range c.Steps {
-			if st.To == string(complaints.Accepted) {
-				f.Accepted = true
+	return each(ctx, s.complaints, bson.D{}, options.Find().SetProjection(statsCaseProjection).SetBatchSize(2000),
+		"read complaints for statistics", func(c *statsCase, _ bson.Raw) error {
+			f := stats.ComplaintFact{CaseID: c.ID, Complainant: c.Complainant, Destination: c.Country, Nationality: c.Nationality,
+				Facts: c.Facts, State: c.State, ReceivedAt: c.CreatedAt}
+			if c.Against.Kind == "agency" && !c.Hidden {
+				f.AgencyID = c.Against.AgencyID
 			}
-		}
-		if err := fn(f); err != nil {
-			return err
-		}
-	}
-	return Classify("read complaints for statistics", cur.Err())
+			if c.State == string(complaints.Resolved) {
+				f.Outcome = c.Outcome.Kind
+			}
+			for _, st := range c.Steps {
+				if st.To == string(complaints.Accepted) {
+					f.Accepted = true
+				}
+			}
+			return fn(f)
+		})
 }
 
 type statsReview struct {
@@ -125,62 +114,41 @@ var statsReviewProjection = bson.D{
 // hidden by readers' flags alone (under review, no moderator decision since): flags must not
 // move released open data; a moderator's decision does.
 func (s *StatsSource) EachPublishedReview(ctx context.Context, fn func(stats.Fact) error) error {
-	cur, err := s.reviews.Find(ctx, bson.D{{Key: "$or", Value: bson.A{
+	published := bson.D{{Key: "$or", Value: bson.A{
 		bson.D{{Key: "status", Value: kawan.ReviewPublished}},
 		bson.D{{Key: "status", Value: kawan.ReviewUnderReview}, {Key: "moderation.hidden_by_flags", Value: true}},
-	}}},
-		options.Find().SetProjection(statsReviewProjection).SetBatchSize(2000))
-	if err != nil {
-		return Classify("read reviews for statistics", err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var r statsReview
-		if err := cur.Decode(&r); err != nil {
-			return fmt.Errorf("store: decode review for statistics: %w", err)
-		}
-		at := r.CreatedAt
-		if r.Moderation.DecidedAt.After(at) {
-			at = r.Moderation.DecidedAt
-		}
-		if err := fn(stats.Fact{ReviewID: r.ID, AgencyID: r.AgencyID, AuthorID: r.AuthorID, Origin: r.Origin,
-			Destination: r.Destination, Sector: r.Sector, Year: r.DepartureYear, FeesPaid: r.FeesPaid,
-			SalaryReceived: r.SalaryReceived, Overall: r.Ratings.Overall, Recommend: r.WouldRecommend, PublishedAt: at}); err != nil {
-			return err
-		}
-	}
-	return Classify("read reviews for statistics", cur.Err())
+	}}}
+	return each(ctx, s.reviews, published, options.Find().SetProjection(statsReviewProjection).SetBatchSize(2000),
+		"read reviews for statistics", func(r *statsReview, _ bson.Raw) error {
+			at := r.CreatedAt
+			if r.Moderation.DecidedAt.After(at) {
+				at = r.Moderation.DecidedAt
+			}
+			return fn(stats.Fact{ReviewID: r.ID, AgencyID: r.AgencyID, AuthorID: r.AuthorID, Origin: r.Origin,
+				Destination: r.Destination, Sector: r.Sector, Year: r.DepartureYear, FeesPaid: r.FeesPaid,
+				SalaryReceived: r.SalaryReceived, Overall: r.Ratings.Overall, Recommend: r.WouldRecommend, PublishedAt: at})
+		})
 }
 
 // EachAgencySanction calls fn for every agency with whether it has a sanction on record:
 // a non-empty "sanctions" array or "blacklisted": true on the agency document.
 func (s *StatsSource) EachAgencySanction(ctx context.Context, fn func(agencyID string, sanctioned bool) error) error {
-	cur, err := s.agencies.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{
-		{Key: "sanctions", Value: 1}, {Key: "blacklisted", Value: 1}}).SetBatchSize(2000))
-	if err != nil {
-		return Classify("read agencies for statistics", err)
+	type sanctionDoc struct {
+		ID          string        `bson:"_id"`
+		Sanctions   bson.RawValue `bson:"sanctions"`
+		Blacklisted bool          `bson:"blacklisted"`
 	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var a struct {
-			ID          string        `bson:"_id"`
-			Sanctions   bson.RawValue `bson:"sanctions"`
-			Blacklisted bool          `bson:"blacklisted"`
-		}
-		if err := cur.Decode(&a); err != nil {
-			return fmt.Errorf("store: decode agency for statistics: %w", err)
-		}
-		sanctioned := a.Blacklisted
-		if arr, ok := a.Sanctions.ArrayOK(); ok {
-			if vals, err := arr.Values(); err == nil && len(vals) > 0 {
-				sanctioned = true
+	return each(ctx, s.agencies, bson.D{}, options.Find().SetProjection(bson.D{
+		{Key: "sanctions", Value: 1}, {Key: "blacklisted", Value: 1}}).SetBatchSize(2000),
+		"read agencies for statistics", func(a *sanctionDoc, _ bson.Raw) error {
+			sanctioned := a.Blacklisted
+			if arr, ok := a.Sanctions.ArrayOK(); ok {
+				if vals, err := arr.Values(); err == nil && len(vals) > 0 {
+					sanctioned = true
+				}
 			}
-		}
-		if err := fn(a.ID, sanctioned); err != nil {
-			return err
-		}
-	}
-	return Classify("read agencies for statistics", cur.Err())
+			return fn(a.ID, sanctioned)
+		})
 }
 
 // RemittanceCosts is the remittance cost history of the open data
