@@ -4,6 +4,7 @@ package moderation
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -37,7 +38,7 @@ func Redact(text string) (string, bool) {
 	}
 	var b strings.Builder
 	last := 0
-	for _, p := range mergeSpans(protectedSpans(text)) {
+	for _, p := range mergeSpans(notInEmails(text, protectedSpans(text))) {
 		b.WriteString(redactSegment(text[last:p[0]]))
 		b.WriteString(text[p[0]:p[1]])
 		last = p[1]
@@ -45,6 +46,29 @@ func Redact(text string) (string, bool) {
 	b.WriteString(redactSegment(text[last:]))
 	out := b.String()
 	return out, out != text
+}
+
+// notInEmails drops the protected spans that overlap an e-mail address, written or spelled
+// out ("licence u845372 at gmail dot com"): a licence-shaped local part is still an address.
+func notInEmails(text string, spans [][2]int) [][2]int {
+	near := false // only a span an at-word follows can be an address's local part
+	for _, p := range spans {
+		after := strings.ToLower(text[p[1]:min(len(text), p[1]+16)])
+		if strings.HasPrefix(after, "@") || containsAny(after, atHints) {
+			near = true
+			break
+		}
+	}
+	if !near {
+		return spans
+	}
+	mails := emailRE.FindAllStringIndex(text, -1)
+	if mayHaveSpelledEmail(strings.ToLower(text)) {
+		mails = append(mails, spelledEmailRE.FindAllStringIndex(text, -1)...)
+	}
+	return slices.DeleteFunc(spans, func(p [2]int) bool {
+		return slices.ContainsFunc(mails, func(m []int) bool { return p[0] < m[1] && m[0] < p[1] })
+	})
 }
 
 // maxRedactInput bounds the text Redact reads (reviews and replies are far shorter).

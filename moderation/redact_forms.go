@@ -416,8 +416,17 @@ func chainIsPII(rs []rune, chain []item) bool {
 		// Spelled digits: nobody writes an amount digit by digit.
 		return digits >= 7 && words >= 2
 	}
+	need := 7
+	if wordGaps {
+		need = 9
+	}
 	first := chain[0].run
 	phoneStart := first[0] == '+' || digitValue(first[0]) == 0
+	if !phoneStart && trunkFrom(chain) >= need {
+		// A number before the phone joined its chain ("2 0973 tapos 105 tapos 5500", "100A
+		// 0908 …"): from the group written with its trunk 0 on, it is as long as a phone.
+		return true
+	}
 	if !phoneStart {
 		for _, it := range chain {
 			if amountShaped(it.run) || yearsOnly(it.run) || dateShaped(it.run) {
@@ -425,10 +434,41 @@ func chainIsPII(rs []rune, chain []item) bool {
 			}
 		}
 	}
-	if wordGaps {
-		return digits >= 9
+	return digits >= need
+}
+
+// trunkFrom counts the digits of chain from its first group (a digit run, or a group of one
+// after a separator) that starts with a trunk 0 and is not a thousands group (three digits
+// after a separator: "1 050 000") to the chain's end; 0 when there is none.
+func trunkFrom(chain []item) int {
+	for k, it := range chain {
+		if it.word {
+			continue
+		}
+		for i := 0; i < len(it.run); i++ {
+			if (i > 0 && !isSep(it.run[i-1])) || digitValue(it.run[i]) != 0 {
+				continue
+			}
+			n := 0
+			for j := i; j < len(it.run) && digitValue(it.run[j]) >= 0; j++ {
+				n++
+			}
+			if n < 2 || (i > 0 && n == 3) {
+				continue
+			}
+			digits := 0
+			for _, r := range it.run[i:] {
+				if digitValue(r) >= 0 {
+					digits++
+				}
+			}
+			for _, x := range chain[k+1:] {
+				digits += x.digits
+			}
+			return digits
+		}
 	}
-	return digits >= 7
+	return 0
 }
 
 // amountShaped: a figure written as money usually is: 1.500.000, 150 000, 45000, 1200.
