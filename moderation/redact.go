@@ -15,7 +15,7 @@ const Removed = "[removed]"
 
 // RedactionVersion is bumped whenever Redact learns new forms of personal data; the app then
 // applies Redact again to reviews stored before (reviews.Service.RedactStored). 2: issue 21.
-const RedactionVersion = 2
+const RedactionVersion = 3
 
 var (
 	emailRE = regexp.MustCompile(`(?i)[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}.\-]+\.[\p{L}]{2,}`)
